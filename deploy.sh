@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Deploy one namespace:   ./deploy.sh [--dry-run] prod|stage|local
+# Builds the packages, synthesizes (cdk-nag runs in every synth), bootstraps the
+# account and region only when CDK's bootstrap stack is missing, then deploys.
+# --dry-run stops after the synth and needs no AWS credentials.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+dry_run=false
+if [ "${1:-}" = "--dry-run" ]; then dry_run=true; shift; fi
+namespace="${1:-}"
+case "$namespace" in
+  prod|stage|local) ;;
+  *) echo "usage: ./deploy.sh [--dry-run] prod|stage|local (got '${namespace}')" >&2; exit 2 ;;
+esac
+
+source tools/bootstrap.sh
+bootstrap_python
+bootstrap_node
+./build_packages.sh
+npx cdk synth -c namespace="$namespace" --quiet
+if $dry_run; then
+  echo "viewcount: synthesized Viewcount-$namespace into cdk.out/ (dry run, nothing deployed)"
+  exit 0
+fi
+
+if ! .venv/bin/python -c 'import boto3; boto3.client("cloudformation").describe_stacks(StackName="CDKToolkit")' 2>/dev/null; then
+  echo "viewcount: bootstrapping CDK in this account and region" >&2
+  npx cdk bootstrap -c namespace="$namespace"
+fi
+# Prod asks before widening permissions; stage and local deploy unattended.
+approval=never
+[ "$namespace" = prod ] && approval=broadening
+npx cdk deploy "Viewcount-$namespace" -c namespace="$namespace" --app cdk.out --require-approval "$approval"

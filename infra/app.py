@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""CDK entry point: `npx cdk synth -c namespace=prod|stage|local`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "infra"), str(ROOT / "lambdas")]
+
+import aws_cdk as cdk  # noqa: E402
+from cdk_nag import AwsSolutionsChecks  # noqa: E402
+
+from viewcount_infra.config import ConfigError, DeploymentConfig, load_dotenv  # noqa: E402
+from viewcount_infra.stack import ViewcountStack  # noqa: E402
+from viewcount_infra.topology import FUNCTIONS  # noqa: E402
+
+
+def build_app(namespace: str | None, env: dict[str, str], dist_dir: Path = ROOT / "dist") -> cdk.App:
+    config = DeploymentConfig.load(namespace, env)
+    missing = [p for p in sorted({f.code for f in FUNCTIONS}) if not (dist_dir / f"{p}.zip").exists()]
+    if missing:
+        raise ConfigError(f"missing packages in {dist_dir}: {', '.join(missing)}; run ./build_packages.sh")
+    app = cdk.App(context={"namespace": config.namespace})
+    ViewcountStack(app, f"Viewcount-{config.namespace}", config=config, dist_dir=dist_dir)
+    # cdk-nag 3 is a validation plugin: any unacknowledged finding fails the synth.
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return app
+
+
+def main() -> int:
+    env = dict(os.environ)
+    load_dotenv(ROOT / ".env", env)
+    probe = cdk.App()
+    try:
+        app = build_app(probe.node.try_get_context("namespace"), env)
+    except ConfigError as error:
+        print(f"viewcount: {error}", file=sys.stderr)
+        return 2
+    app.synth()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

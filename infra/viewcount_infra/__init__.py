@@ -1,0 +1,1 @@
+"""The Viewcount CDK app, and the definitions it shares with the local stack."""

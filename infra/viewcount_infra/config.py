@@ -1,0 +1,133 @@
+"""Deployment settings per namespace, shared by the CDK app and the local stack.
+
+Values come from the environment (a `.env` file is read by `load_dotenv`), with an
+optional `<NAMESPACE>_` prefixed override for every setting, e.g. `PROD_SQS_BATCH_SIZE`.
+`env.template` documents each one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from viewcount.origins import parse_allow_list
+
+NAMESPACES = ("prod", "stage", "local")
+
+# The client origin variable of each namespace (the original used these names, except
+# STAGING_CLIENT_URL, which is still read for compatibility).
+CLIENT_URL_VARIABLES = {
+    "prod": ("PROD_CLIENT_URL",),
+    "stage": ("STAGE_CLIENT_URL", "STAGING_CLIENT_URL"),
+    "local": ("LOCAL_CLIENT_URL",),
+}
+LOG_RETENTION_CHOICES = (1, 3, 7, 14, 30, 90, 365)
+DEFAULT_LOCAL_CLIENT_URL = "http://127.0.0.1:8000,http://localhost:8000"
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the CLI prints it and exits with status 2."""
+
+
+@dataclass(frozen=True)
+class DeploymentConfig:
+    namespace: str
+    client_origins: str
+    post_path_marker: str = "/posts/"
+    home_paths: str = "/"
+    about_path_marker: str = "/pages/about"
+    contact_path_marker: str = "/pages/contacts"
+    sqs_batch_size: int = 100
+    sqs_batch_window_seconds: int = 5
+    consumer_max_concurrency: int = 2
+    stream_batch_size: int = 100
+    stream_batch_window_seconds: int = 1
+    stream_retry_attempts: int = 5
+    throttle_rate_limit: int = 100
+    throttle_burst_limit: int = 200
+    alarm_email: str = ""
+    log_retention_days: int = 30
+    powertools_layer_version: int = 27
+
+    @property
+    def prefix(self) -> str:
+        """Every physical name starts with this, so namespaces can share an account."""
+        return f"viewcount-{self.namespace}"
+
+    @property
+    def is_production(self) -> bool:
+        return self.namespace == "prod"
+
+    @classmethod
+    def load(cls, namespace: str | None, env: Mapping[str, str] = os.environ) -> DeploymentConfig:
+        namespace = (namespace or env.get("NAMESPACE") or "").strip()
+        if namespace not in NAMESPACES:
+            raise ConfigError(
+                f"namespace must be one of {', '.join(NAMESPACES)} (got {namespace!r}); "
+                "pass -c namespace=NAME or set NAMESPACE in .env"
+            )
+
+        def setting(name: str, default: str) -> str:
+            return env.get(f"{namespace.upper()}_{name}") or env.get(name) or default
+
+        def number(name: str, default: int, low: int, high: int) -> int:
+            raw = setting(name, str(default))
+            try:
+                value = int(raw)
+            except ValueError:
+                raise ConfigError(f"{name} must be a whole number (got {raw!r})") from None
+            if not low <= value <= high:
+                raise ConfigError(f"{name} must be between {low} and {high} (got {value})")
+            return value
+
+        def retention() -> int:
+            days = number("LOG_RETENTION_DAYS", 30 if namespace == "prod" else 7, 1, 365)
+            if days not in LOG_RETENTION_CHOICES:
+                raise ConfigError(f"LOG_RETENTION_DAYS must be one of {LOG_RETENTION_CHOICES} (got {days})")
+            return days
+
+        origins = next((env[v] for v in CLIENT_URL_VARIABLES[namespace] if env.get(v)), "")
+        if namespace == "local" and not origins:
+            origins = DEFAULT_LOCAL_CLIENT_URL
+        if not origins:
+            raise ConfigError(f"{CLIENT_URL_VARIABLES[namespace][0]} must name the blog's origin(s) for {namespace}")
+        try:
+            parse_allow_list(origins)
+        except ValueError as error:
+            raise ConfigError(f"{CLIENT_URL_VARIABLES[namespace][0]}: {error}") from None
+
+        batch_size = number("SQS_BATCH_SIZE", 100, 100, 10_000)
+        return cls(
+            namespace=namespace,
+            client_origins=origins,
+            post_path_marker=setting("POST_PATH_MARKER", cls.post_path_marker),
+            home_paths=setting("HOME_PATHS", cls.home_paths),
+            about_path_marker=setting("ABOUT_PATH_MARKER", cls.about_path_marker),
+            contact_path_marker=setting("CONTACT_PATH_MARKER", cls.contact_path_marker),
+            sqs_batch_size=batch_size,
+            # Batches above 10 records need a window of at least one second.
+            sqs_batch_window_seconds=number("SQS_BATCH_WINDOW_SECONDS", 5, 1, 300),
+            consumer_max_concurrency=number("CONSUMER_MAX_CONCURRENCY", 2, 2, 1000),
+            stream_batch_size=number("STREAM_BATCH_SIZE", 100, 1, 10_000),
+            stream_batch_window_seconds=number("STREAM_BATCH_WINDOW_SECONDS", 1, 0, 300),
+            stream_retry_attempts=number("STREAM_RETRY_ATTEMPTS", 5, 0, 10_000),
+            throttle_rate_limit=number("THROTTLE_RATE_LIMIT", 100, 1, 10_000),
+            throttle_burst_limit=number("THROTTLE_BURST_LIMIT", 200, 1, 5_000),
+            alarm_email=setting("ALARM_EMAIL", ""),
+            log_retention_days=retention(),
+            powertools_layer_version=number("POWERTOOLS_LAYER_VERSION", cls.powertools_layer_version, 1, 10_000),
+        )
+
+
+def load_dotenv(path: Path, env: dict[str, str]) -> None:
+    """Add `KEY=value` lines of a `.env` file to `env`; variables already set win."""
+    if not path.exists():
+        return
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        env.setdefault(key.strip(), value.strip().strip("'\""))

@@ -1,0 +1,1 @@
+"""One construct per concern, composed in pipeline order by `ViewcountStack`."""

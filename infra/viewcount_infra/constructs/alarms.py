@@ -1,0 +1,63 @@
+"""Alarms: any message in a dead-letter queue, and any function error."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from viewcount_infra.config import DeploymentConfig
+
+
+class OperationsAlarms(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeploymentConfig,
+        dead_letter_queues: dict[str, sqs.IQueue],
+        functions: dict[str, lambda_.Function],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.topic = sns.Topic(
+            self,
+            "Alarms",
+            topic_name=f"{config.prefix}-alarms",
+            master_key=kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns"),
+            enforce_ssl=True,
+        )
+        if config.alarm_email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
+        notify = actions.SnsAction(self.topic)
+        for name, queue in dead_letter_queues.items():
+            # Every message here is a view, or a batch of pushes, that was not handled.
+            alarm = queue.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(5), statistic="Maximum"
+            ).create_alarm(
+                self,
+                f"{name}-dlq",
+                alarm_description=f"Messages in the {name} dead-letter queue",
+                threshold=0,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            alarm.add_alarm_action(notify)
+        for name, function in functions.items():
+            alarm = function.metric_errors(period=Duration.minutes(5), statistic="Sum").create_alarm(
+                self,
+                f"{name}-errors",
+                alarm_description=f"Errors in the {name} function",
+                threshold=0,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            alarm.add_alarm_action(notify)

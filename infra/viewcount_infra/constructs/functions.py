@@ -1,0 +1,124 @@
+"""One factory for every function: runtime, architecture, layer, logs and permissions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from viewcount_infra.config import DeploymentConfig
+from viewcount_infra.constructs.counters import CounterTables
+from viewcount_infra.topology import FUNCTIONS, FunctionSpec
+
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+# AWS's public Powertools layer; its name encodes the runtime and architecture.
+POWERTOOLS_LAYER = (
+    "arn:{partition}:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python314-arm64:{version}"
+)
+
+
+class ViewcountFunctions(Construct):
+    """Builds each function of the topology from its zip in `dist/`, with exactly its grants."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeploymentConfig,
+        dist_dir: Path,
+        tables: CounterTables,
+        topic: sns.ITopic,
+        stage: apigwv2.WebSocketStage,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._config = config
+        self._dist_dir = dist_dir
+        self._tables = tables
+        self._topic = topic
+        self._stage = stage
+        self._powertools = lambda_.LayerVersion.from_layer_version_arn(
+            self,
+            "Powertools",
+            POWERTOOLS_LAYER.format(
+                partition=Aws.PARTITION, region=Aws.REGION, version=config.powertools_layer_version
+            ),
+        )
+        self.functions: dict[str, lambda_.Function] = {spec.name: self._function(spec) for spec in FUNCTIONS}
+
+    def __getitem__(self, spec: FunctionSpec) -> lambda_.Function:
+        return self.functions[spec.name]
+
+    def _function(self, spec: FunctionSpec) -> lambda_.Function:
+        name = f"{self._config.prefix}-{spec.name.replace('_', '-')}"
+        log_group = logs.LogGroup(
+            self,
+            f"{spec.name}-logs",
+            log_group_name=f"/aws/lambda/{name}",
+            retention=_retention(self._config.log_retention_days),
+            removal_policy=RemovalPolicy.RETAIN if self._config.is_production else RemovalPolicy.DESTROY,
+        )
+        # An own role instead of AWSLambdaBasicExecutionRole: it may write to its own
+        # log group only, not to every log group in the account.
+        role = iam.Role(self, f"{spec.name}-role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        log_group.grant_write(role)
+        table_names = {key: table.table_name for key, table in self._tables.tables.items()}
+        function = lambda_.Function(
+            self,
+            spec.name,
+            function_name=name,
+            description=spec.description,
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            code=lambda_.Code.from_asset(str(self._dist_dir / f"{spec.code}.zip")),
+            handler="handler.handler",
+            memory_size=spec.memory_mb,
+            timeout=Duration.seconds(spec.timeout_seconds),
+            layers=[self._powertools],
+            role=role,
+            log_group=log_group,
+            # JSON logs, and no START/END/REPORT lines: log ingestion is billed per byte.
+            logging_format=lambda_.LoggingFormat.JSON,
+            system_log_level_v2=lambda_.SystemLogLevel.WARN,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+            environment=spec.environment(self._config, table_names, self._topic.topic_arn, self._stage.callback_url),
+        )
+        for table_key, actions in spec.table_actions.items():
+            self._grant_table(function, table_key, actions)
+        if spec.publishes_views:
+            self._topic.grant_publish(function)
+        if spec.posts_to_connections:
+            self._stage.grant_management_api_access(function)
+        return function
+
+    def _grant_table(self, function: lambda_.Function, table_key: str, actions: tuple[str, ...]) -> None:
+        """The named actions on the table; `Query` also on its indexes, by name.
+
+        `Table.grant` would add `index/*` to every action, which no writer needs.
+        """
+        table = self._tables[table_key]
+        resources = [table.table_arn]
+        if "dynamodb:Query" in actions:
+            resources += [f"{table.table_arn}/index/{index.name}" for index in self._tables.specs[table_key].indexes]
+        function.add_to_role_policy(iam.PolicyStatement(actions=list(actions), resources=resources))
+
+
+RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    90: logs.RetentionDays.THREE_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+}
+
+
+def _retention(days: int) -> logs.RetentionDays:
+    return RETENTION[days]

@@ -1,0 +1,96 @@
+"""The WebSocket API: routes chosen by `message`, a throttled stage with access logs."""
+
+from __future__ import annotations
+
+import jsii
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk.aws_apigatewayv2_integrations import WebSocketLambdaIntegration
+from constructs import Construct
+
+from viewcount_infra.config import DeploymentConfig
+from viewcount_infra.constructs.functions import ViewcountFunctions
+from viewcount_infra.topology import ROUTE_SELECTION_EXPRESSION, ROUTES
+
+# No IP addresses and no connection ids: access logs show traffic, not readers.
+ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "time": "$context.requestTimeEpoch",
+    "route": "$context.routeKey",
+    "event": "$context.eventType",
+    "status": "$context.status",
+    "latency": "$context.integrationLatency",
+    "error": "$context.error.messageString",
+    "integrationError": "$context.integrationErrorMessage",
+}
+
+
+@jsii.implements(apigwv2.IAccessLogSettings)
+class AccessLogSettings:
+    """The stage's access log settings (`IAccessLogSettings` has no ready-made class)."""
+
+    def __init__(self, log_group: logs.ILogGroup) -> None:
+        self._log_group = log_group
+
+    @property
+    def destination(self) -> apigwv2.IAccessLogDestination:
+        return apigwv2.LogGroupLogDestination(self._log_group)
+
+    @property
+    def format(self) -> apigw.AccessLogFormat:
+        return apigw.AccessLogFormat.custom(_json(ACCESS_LOG_FORMAT))
+
+
+def _json(fields: dict[str, str]) -> str:
+    return "{" + ",".join(f'"{key}":"{value}"' for key, value in fields.items()) + "}"
+
+
+class ViewcountWebSocketApi(Construct):
+    def __init__(self, scope: Construct, construct_id: str, config: DeploymentConfig) -> None:
+        super().__init__(scope, construct_id)
+        self.api = apigwv2.WebSocketApi(
+            self, "Api", api_name=config.prefix, route_selection_expression=ROUTE_SELECTION_EXPRESSION
+        )
+        access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            retention=logs.RetentionDays.ONE_WEEK,
+            removal_policy=RemovalPolicy.RETAIN if config.is_production else RemovalPolicy.DESTROY,
+        )
+        self.stage = apigwv2.WebSocketStage(
+            self,
+            "Stage",
+            web_socket_api=self.api,
+            stage_name=config.namespace,
+            auto_deploy=True,
+            throttle=apigwv2.ThrottleSettings(
+                rate_limit=config.throttle_rate_limit, burst_limit=config.throttle_burst_limit
+            ),
+            access_log_settings=AccessLogSettings(access_logs),
+        )
+        # API Gateway writes access logs with the account's CloudWatch role.
+        logging_role = iam.Role(
+            self,
+            "CloudWatchRole",
+            assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonAPIGatewayPushToCloudWatchLogs")
+            ],
+        )
+        account = apigw.CfnAccount(self, "Account", cloud_watch_role_arn=logging_role.role_arn)
+        self.stage.node.add_dependency(account)
+
+    @property
+    def url(self) -> str:
+        return self.stage.url
+
+    def add_routes(self, functions: ViewcountFunctions) -> None:
+        for route in ROUTES:
+            self.api.add_route(
+                route.route_key,
+                integration=WebSocketLambdaIntegration(f"{route.function.name}-integration", functions[route.function]),
+                return_response=route.return_response,
+            )

@@ -1,0 +1,50 @@
+"""The Viewcount stack, in pipeline order: read it as the table of contents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from viewcount_infra.config import DeploymentConfig
+from viewcount_infra.constructs.alarms import OperationsAlarms
+from viewcount_infra.constructs.counters import CounterTables
+from viewcount_infra.constructs.fanout import ViewFanout
+from viewcount_infra.constructs.functions import ViewcountFunctions
+from viewcount_infra.constructs.push import PushPath
+from viewcount_infra.constructs.websocket_api import ViewcountWebSocketApi
+from viewcount_infra.nag import acknowledge_findings
+from viewcount_infra.topology import PUSH_COUNTS
+
+
+class ViewcountStack(Stack):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: DeploymentConfig, dist_dir: Path, **kwargs
+    ) -> None:
+        super().__init__(scope, construct_id, termination_protection=config.is_production, **kwargs)
+
+        # Storage: connections, writer tables with streams, reader and referrers.
+        tables = CounterTables(self, "Counters", config)
+        # Fan-out: every accepted view is published once and filtered to its queues.
+        fanout = ViewFanout(self, "Fanout", config)
+        # Entry: the WebSocket API that blogs connect to.
+        api = ViewcountWebSocketApi(self, "WebSocket", config)
+        # Functions, each with the permissions its spec names and nothing more.
+        functions = ViewcountFunctions(
+            self, "Functions", config=config, dist_dir=dist_dir, tables=tables, topic=fanout.topic, stage=api.stage
+        )
+        api.add_routes(functions)
+        fanout.attach_consumers(functions)
+        # Push: writer streams -> reader table -> every reader of the page.
+        push = PushPath(self, "Push", config=config, tables=tables, push_counts=functions[PUSH_COUNTS])
+        # Operations: DLQ and error alarms.
+        OperationsAlarms(
+            self,
+            "Alarms",
+            config=config,
+            dead_letter_queues={**fanout.dead_letter_queues, "push-failures": push.failures},
+            functions=functions.functions,
+        )
+        acknowledge_findings(self)
+        CfnOutput(self, "WebSocketUrl", value=api.url, description="data-endpoint for the blog's script tag")

@@ -1,0 +1,1 @@
+"""Shared domain code of the Viewcount Lambdas: plain functions, no Lambda events."""

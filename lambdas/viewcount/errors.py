@@ -1,0 +1,49 @@
+"""Stable error codes sent back to clients in error frames.
+
+The codes are part of the wire contract: clients and dashboards match on them, so a
+code is never renamed. The README lists them all.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+INVALID_JSON = "invalid_json"
+UNKNOWN_ROUTE = "unknown_route"
+MISSING_FIELD = "missing_field"
+INVALID_FIELD = "invalid_field"
+FIELD_TOO_LONG = "field_too_long"
+INVALID_ARTICLE_ID = "invalid_article_id"
+UNKNOWN_PAGE = "unknown_page"
+TOO_MANY_IDS = "too_many_ids"
+UNAVAILABLE = "unavailable"
+
+ALL_CODES = (
+    INVALID_JSON,
+    UNKNOWN_ROUTE,
+    MISSING_FIELD,
+    INVALID_FIELD,
+    FIELD_TOO_LONG,
+    INVALID_ARTICLE_ID,
+    UNKNOWN_PAGE,
+    TOO_MANY_IDS,
+    UNAVAILABLE,
+)
+
+
+class RejectedFrame(Exception):
+    """A client frame that cannot be accepted; carries its stable code."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+def error_frame(code: str, detail: str) -> dict[str, Any]:
+    return {"message": "error", "error": {"code": code, "detail": detail}}
+
+
+def encode_frame(frame: dict[str, Any]) -> bytes:
+    return json.dumps(frame, separators=(",", ":")).encode()

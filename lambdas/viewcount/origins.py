@@ -1,0 +1,47 @@
+"""Origin allow-list: exact match after normalising scheme, host and port."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+def normalise_origin(origin: str) -> str | None:
+    """`scheme://host[:port]` in lower case without a default port, or None if unparsable."""
+    try:
+        parts = urlsplit(origin.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if not scheme or not host or parts.path not in ("", "/") or parts.query or parts.fragment:
+        return None
+    if port is None or port == _DEFAULT_PORTS.get(scheme):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def parse_allow_list(value: str) -> frozenset[str]:
+    """A comma-separated list of origins; an entry that does not parse is an error."""
+    allowed = set()
+    for entry in value.split(","):
+        if not entry.strip():
+            continue
+        normalised = normalise_origin(entry)
+        if normalised is None:
+            raise ValueError(f"not an origin (scheme://host[:port]): {entry!r}")
+        allowed.add(normalised)
+    return frozenset(allowed)
+
+
+def origin_allowed(origin: str | None, allowed: frozenset[str]) -> bool:
+    if not origin:
+        return False
+    return normalise_origin(origin) in allowed
+
+
+def hosts_of(allowed: frozenset[str]) -> frozenset[str]:
+    """The blog's own host names, for dropping self-referrals."""
+    return frozenset(urlsplit(origin).hostname or "" for origin in allowed)

@@ -1,0 +1,55 @@
+"""Function settings, read once from the environment into a frozen dataclass.
+
+The CDK stack and the local stack set the same variables from one definition
+(`infra/viewcount_infra/topology.py`); logic receives values, never `os.environ`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from viewcount.origins import hosts_of, parse_allow_list
+from viewcount.pages import PageRules
+
+# API Gateway closes a connection after 2 h; the record outlives it a little so that a
+# missed $disconnect is cleaned by TTL, never before the connection really ended.
+CONNECTION_TTL_SECONDS = 2 * 3600 + 5 * 60
+
+
+@dataclass(frozen=True)
+class Settings:
+    connections_table: str = ""
+    post_counts_table: str = ""
+    page_counts_table: str = ""
+    reader_table: str = ""
+    referrer_table: str = ""
+    views_topic_arn: str = ""
+    ws_endpoint: str | None = None
+    allowed_origins: frozenset[str] = frozenset()
+    page_rules: PageRules = field(default_factory=PageRules)
+
+    @property
+    def own_hosts(self) -> frozenset[str]:
+        return hosts_of(self.allowed_origins)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        defaults = PageRules()
+        return cls(
+            connections_table=env.get("CONNECTIONS_TABLE", ""),
+            post_counts_table=env.get("POST_COUNTS_TABLE", ""),
+            page_counts_table=env.get("PAGE_COUNTS_TABLE", ""),
+            reader_table=env.get("READER_TABLE", ""),
+            referrer_table=env.get("REFERRER_TABLE", ""),
+            views_topic_arn=env.get("VIEWS_TOPIC_ARN", ""),
+            ws_endpoint=env.get("WS_ENDPOINT") or None,
+            allowed_origins=parse_allow_list(env.get("ALLOWED_ORIGINS", "")),
+            page_rules=PageRules.parse(
+                post=env.get("POST_PATH_MARKER", defaults.post_marker),
+                home=env.get("HOME_PATHS", ",".join(defaults.home_paths)),
+                about=env.get("ABOUT_PATH_MARKER", defaults.about_marker),
+                contact=env.get("CONTACT_PATH_MARKER", defaults.contact_marker),
+            ),
+        )

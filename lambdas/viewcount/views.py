@@ -1,0 +1,72 @@
+"""Accepting a view: validate, classify, and shape the message the fan-out carries."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from viewcount import errors
+from viewcount.errors import RejectedFrame
+from viewcount.pages import Page, PageRules, classify
+from viewcount.wire import ViewMessage, parse_view, referrer_host
+
+
+@dataclass(frozen=True)
+class AcceptedView:
+    """A counted-to-be view. It carries no connection id, IP, User-Agent or full URL."""
+
+    view_id: str
+    page: Page
+    article_title: str | None
+    unique: bool
+    referrer_host: str | None
+    viewed_at: int
+
+    def sns_message(self) -> str:
+        body: dict[str, Any] = {
+            "viewId": self.view_id,
+            "pageKey": self.page.key,
+            "unique": self.unique,
+            "viewedAt": self.viewed_at,
+            **self.page.wire_fields(),
+        }
+        if self.article_title is not None:
+            body["articleTitle"] = self.article_title
+        if self.referrer_host is not None:
+            body["referrerHost"] = self.referrer_host
+        return json.dumps(body, separators=(",", ":"))
+
+    def sns_attributes(self) -> dict[str, dict[str, str]]:
+        """`event_type` routes the view to its queue; `external_referrer` to the referrer queue."""
+        return {
+            "event_type": {"DataType": "String", "StringValue": self.page.event_type.value},
+            "external_referrer": {
+                "DataType": "String",
+                "StringValue": "true" if self.referrer_host else "false",
+            },
+        }
+
+
+def accept_view(
+    fields: dict[str, Any], *, view_id: str, viewed_at: int, rules: PageRules, own_hosts: frozenset[str]
+) -> AcceptedView:
+    """The view a validated frame describes, or RejectedFrame with its code."""
+    message: ViewMessage = parse_view(fields)
+    page = classify(message.current_page, message.article_id, rules)
+    if page is None:
+        if rules.post_marker in message.current_page:
+            raise RejectedFrame(errors.MISSING_FIELD, "articleId is required on post pages")
+        raise RejectedFrame(errors.UNKNOWN_PAGE, "currentPage is not a post, home, about or contacts page")
+    if page.article_id is not None and message.article_title is None:
+        raise RejectedFrame(errors.MISSING_FIELD, "articleTitle is required on post pages")
+    host = referrer_host(message.referrer)
+    return AcceptedView(
+        view_id=view_id,
+        page=page,
+        article_title=message.article_title if page.article_id is not None else None,
+        # As in the original: a view is unique unless the client says it was a reload.
+        unique=not message.refreshed,
+        referrer_host=host if host and host not in own_hosts else None,
+        viewed_at=viewed_at,
+    )

@@ -1,0 +1,115 @@
+"""The wire contract: parse and validate client frames.
+
+Clients send the original project's messages unchanged, so field names are matched
+case-insensitively (as Go's JSON decoder did) and optional fields may be absent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from viewcount import errors
+from viewcount.errors import RejectedFrame
+
+MAX_ARTICLE_ID = 128
+MAX_TITLE = 256
+MAX_URL = 2048
+MAX_COUNT_IDS = 100
+ARTICLE_ID_PATTERN = re.compile(r"[A-Za-z0-9._~-]+")
+
+
+@dataclass(frozen=True)
+class ViewMessage:
+    current_page: str
+    article_id: str | None
+    article_title: str | None
+    previous_page: str | None
+    referrer: str | None
+    refreshed: bool
+    gpc: bool
+
+
+def parse_frame(body: str | bytes | None) -> dict[str, Any]:
+    """A frame as a dict with lower-cased keys, or invalid_json."""
+    try:
+        parsed = json.loads(body or "")
+    except (ValueError, UnicodeDecodeError):
+        raise RejectedFrame(errors.INVALID_JSON, "the frame is not JSON") from None
+    if not isinstance(parsed, dict):
+        raise RejectedFrame(errors.INVALID_JSON, "the frame is not a JSON object")
+    return {str(key).lower(): value for key, value in parsed.items()}
+
+
+def _optional_string(fields: dict[str, Any], name: str, limit: int) -> str | None:
+    value = fields.get(name.lower())
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise RejectedFrame(errors.INVALID_FIELD, f"{name} must be a string")
+    if len(value) > limit:
+        raise RejectedFrame(errors.FIELD_TOO_LONG, f"{name} is longer than {limit} characters")
+    return value
+
+
+def _optional_bool(fields: dict[str, Any], name: str) -> bool:
+    value = fields.get(name.lower())
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise RejectedFrame(errors.INVALID_FIELD, f"{name} must be true or false")
+    return value
+
+
+def validate_article_id(value: str, name: str = "articleId") -> str:
+    if len(value) > MAX_ARTICLE_ID:
+        raise RejectedFrame(errors.FIELD_TOO_LONG, f"{name} is longer than {MAX_ARTICLE_ID} characters")
+    if not ARTICLE_ID_PATTERN.fullmatch(value):
+        raise RejectedFrame(errors.INVALID_ARTICLE_ID, f"{name} may only hold letters, digits and . _ ~ -")
+    return value
+
+
+def parse_view(fields: dict[str, Any]) -> ViewMessage:
+    current_page = _optional_string(fields, "currentPage", MAX_URL)
+    if current_page is None:
+        raise RejectedFrame(errors.MISSING_FIELD, "currentPage is required")
+    article_id = _optional_string(fields, "articleId", MAX_ARTICLE_ID * 4)
+    if article_id is not None:
+        validate_article_id(article_id)
+    return ViewMessage(
+        current_page=current_page,
+        article_id=article_id,
+        article_title=_optional_string(fields, "articleTitle", MAX_TITLE),
+        previous_page=_optional_string(fields, "previousPage", MAX_URL),
+        referrer=_optional_string(fields, "referrer", MAX_URL),
+        refreshed=_optional_bool(fields, "refreshed"),
+        gpc=_optional_bool(fields, "gpc"),
+    )
+
+
+def parse_counts_request(fields: dict[str, Any]) -> list[str]:
+    ids = fields.get("articleids")
+    if ids is None:
+        raise RejectedFrame(errors.MISSING_FIELD, "articleIds is required")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise RejectedFrame(errors.INVALID_FIELD, "articleIds must be a list of strings")
+    if len(ids) > MAX_COUNT_IDS:
+        raise RejectedFrame(errors.TOO_MANY_IDS, f"at most {MAX_COUNT_IDS} articleIds per request")
+    return list(dict.fromkeys(validate_article_id(i, "articleIds[]") for i in ids))
+
+
+def referrer_host(referrer: str | None) -> str | None:
+    """Only the host of a referrer is ever kept: lower-cased, without `www.`."""
+    if not referrer:
+        return None
+    try:
+        host = urlsplit(referrer).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    host = host.lower()
+    return host[4:] if host.startswith("www.") else host

@@ -1,0 +1,83 @@
+"""Create the AWS resources of the topology in moto: the same names, keys and filters as in AWS."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from viewcount_infra.config import DeploymentConfig
+from viewcount_infra.topology import MAX_RECEIVE_COUNT, QUEUES, TABLES, TableSpec, stream_dlq_name, topic_name
+
+
+@dataclass
+class LocalResources:
+    table_names: dict[str, str] = field(default_factory=dict)
+    stream_arns: dict[str, str] = field(default_factory=dict)
+    topic_arn: str = ""
+    queue_urls: dict[str, str] = field(default_factory=dict)
+    dlq_urls: dict[str, str] = field(default_factory=dict)
+    push_failures_url: str = ""
+
+
+def create_table(dynamodb: Any, spec: TableSpec, config: DeploymentConfig) -> dict[str, Any]:
+    keys = [(spec.partition_key, "HASH")] + ([(spec.sort_key, "RANGE")] if spec.sort_key else [])
+    attributes = {name for name, _ in keys} | {index.partition_key for index in spec.indexes}
+    request: dict[str, Any] = {
+        "TableName": spec.physical_name(config),
+        "KeySchema": [{"AttributeName": name, "KeyType": kind} for name, kind in keys],
+        "AttributeDefinitions": [{"AttributeName": name, "AttributeType": "S"} for name in sorted(attributes)],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    if spec.indexes:
+        request["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": index.name,
+                "KeySchema": [{"AttributeName": index.partition_key, "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
+            for index in spec.indexes
+        ]
+    if spec.stream:
+        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+    description = dynamodb.create_table(**request)["TableDescription"]
+    if spec.ttl_attribute:
+        dynamodb.update_time_to_live(
+            TableName=request["TableName"],
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute},
+        )
+    return description
+
+
+def create_resources(config: DeploymentConfig, dynamodb: Any, sns: Any, sqs: Any) -> LocalResources:
+    resources = LocalResources()
+    for spec in TABLES:
+        description = create_table(dynamodb, spec, config)
+        resources.table_names[spec.key] = description["TableName"]
+        if spec.stream:
+            resources.stream_arns[spec.key] = description["LatestStreamArn"]
+    resources.topic_arn = sns.create_topic(Name=topic_name(config))["TopicArn"]
+    for spec in QUEUES:
+        dlq_url = sqs.create_queue(QueueName=spec.dlq_name(config))["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        queue_url = sqs.create_queue(
+            QueueName=spec.physical_name(config),
+            Attributes={
+                "VisibilityTimeout": str(spec.visibility_timeout_seconds()),
+                "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT}),
+            },
+        )["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(
+            TopicArn=resources.topic_arn,
+            Protocol="sqs",
+            Endpoint=queue_arn,
+            Attributes={
+                "RawMessageDelivery": "true",
+                "FilterPolicy": json.dumps({name: list(values) for name, values in spec.filter_policy.items()}),
+            },
+        )
+        resources.queue_urls[spec.key] = queue_url
+        resources.dlq_urls[spec.key] = dlq_url
+    resources.push_failures_url = sqs.create_queue(QueueName=stream_dlq_name(config))["QueueUrl"]
+    return resources

@@ -1,0 +1,204 @@
+"""Assertions on the synthesized template: routes, fan-out, event sources, IAM, namespaces."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from viewcount_infra.topology import FUNCTIONS, QUEUES
+
+NAMESPACES = ("prod", "stage", "local")
+
+
+def by_logical_prefix(resources: dict, prefix: str) -> dict:
+    [match] = [r for name, r in resources.items() if name.startswith(prefix)]
+    return match
+
+
+def function_for(synthesized, name: str) -> tuple[str, dict]:
+    [(logical_id, function)] = [
+        (logical_id, f)
+        for logical_id, f in synthesized.resources("AWS::Lambda::Function").items()
+        if f["Properties"]["FunctionName"].split("-", 2)[2] == name.replace("_", "-")
+    ]
+    return logical_id, function
+
+
+def test_routes_select_on_message(synth):
+    t = synth("local")
+    [api] = t.resources("AWS::ApiGatewayV2::Api").values()
+    assert api["Properties"]["RouteSelectionExpression"] == "$request.body.message"
+    assert api["Properties"]["ProtocolType"] == "WEBSOCKET"
+    routes = {r["Properties"]["RouteKey"]: r["Properties"] for r in t.resources("AWS::ApiGatewayV2::Route").values()}
+    assert set(routes) == {"$connect", "$disconnect", "views", "counts", "$default"}
+    assert routes["counts"].get("RouteResponseSelectionExpression") == "$default"
+    assert routes["$default"].get("RouteResponseSelectionExpression") == "$default"
+    assert "RouteResponseSelectionExpression" not in routes["views"]
+
+
+def test_stage_is_throttled_and_logged(synth):
+    [stage] = synth("prod").resources("AWS::ApiGatewayV2::Stage").values()
+    props = stage["Properties"]
+    assert props["StageName"] == "prod"
+    assert props["DefaultRouteSettings"]["ThrottlingRateLimit"] == 100
+    assert props["DefaultRouteSettings"]["ThrottlingBurstLimit"] == 200
+    log_format = json.loads(props["AccessLogSettings"]["Format"])
+    assert "route" in log_format and "status" in log_format
+    assert not any("sourceIp" in value or "connectionId" in value for value in log_format.values())
+
+
+def test_each_queue_has_its_filter_policy_and_raw_delivery(synth):
+    t = synth("local")
+    subscriptions = [
+        s["Properties"] for s in t.resources("AWS::SNS::Subscription").values() if s["Properties"]["Protocol"] == "sqs"
+    ]
+    assert len(subscriptions) == len(QUEUES)
+    policies = sorted(json.dumps(s["FilterPolicy"], sort_keys=True) for s in subscriptions)
+    assert policies == sorted(
+        [
+            '{"event_type": ["post_view"]}',
+            '{"event_type": ["homepage_view"]}',
+            '{"event_type": ["profile_view"]}',
+            '{"external_referrer": ["true"]}',
+        ]
+    )
+    assert all(s["RawMessageDelivery"] is True and s["Protocol"] == "sqs" for s in subscriptions)
+
+
+def test_queues_are_encrypted_with_dlqs_and_long_visibility(synth):
+    t = synth("local")
+    queues = {q["Properties"]["QueueName"]: q["Properties"] for q in t.resources("AWS::SQS::Queue").values()}
+    for spec in QUEUES:
+        queue = queues[f"viewcount-local-{spec.key}"]
+        assert queue["SqsManagedSseEnabled"] is True
+        assert queue["RedrivePolicy"]["maxReceiveCount"] == 5
+        assert queue["VisibilityTimeout"] >= 6 * spec.consumer.timeout_seconds
+    policies = [p["Properties"]["PolicyDocument"]["Statement"] for p in t.resources("AWS::SQS::QueuePolicy").values()]
+    assert any(
+        s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false" for ss in policies for s in ss
+    )
+
+
+def test_consumers_batch_large_report_failures_and_cap_concurrency(synth):
+    t = synth("local")
+    mappings = [m["Properties"] for m in t.resources("AWS::Lambda::EventSourceMapping").values()]
+    sqs_mappings = [m for m in mappings if "ScalingConfig" in m]
+    assert len(sqs_mappings) == len(QUEUES)
+    for mapping in sqs_mappings:
+        assert mapping["BatchSize"] >= 100
+        assert mapping["MaximumBatchingWindowInSeconds"] >= 1
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert mapping["ScalingConfig"]["MaximumConcurrency"] >= 2
+    stream_mappings = [m for m in mappings if "StartingPosition" in m]
+    assert len(stream_mappings) == 2
+    for mapping in stream_mappings:
+        assert mapping["BisectBatchOnFunctionError"] is True
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert "OnFailure" in mapping["DestinationConfig"]
+    functions = t.resources("AWS::Lambda::Function").values()
+    assert not any("ReservedConcurrentExecutions" in f["Properties"] for f in functions)
+
+
+def test_functions_run_python_3_14_on_arm_with_the_powertools_layer(synth):
+    for function in synth("local").resources("AWS::Lambda::Function").values():
+        props = function["Properties"]
+        assert props["Runtime"] == "python3.14"
+        assert props["Architectures"] == ["arm64"]
+        assert "AWSLambdaPowertoolsPythonV3-python314-arm64" in json.dumps(props["Layers"])
+        assert props["LoggingConfig"]["SystemLogLevel"] == "WARN"
+
+
+def policy_statements(synthesized, function_name: str) -> list[dict]:
+    _, function = function_for(synthesized, function_name)
+    role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    statements = []
+    for policy in synthesized.resources("AWS::IAM::Policy").values():
+        if {"Ref": role_id} in policy["Properties"]["Roles"]:
+            statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def actions_of(statements: list[dict]) -> set[str]:
+    found = set()
+    for statement in statements:
+        actions = statement["Action"]
+        found |= {actions} if isinstance(actions, str) else set(actions)
+    return found
+
+
+# What the SQS event source mapping needs on the function's own queue.
+SQS_CONSUMER = {
+    "sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl",
+    "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+}  # fmt: skip
+
+EXPECTED_ACTIONS = {
+    "connect": {"dynamodb:PutItem"},
+    "disconnect": {"dynamodb:DeleteItem"},
+    "views": {"dynamodb:UpdateItem", "sns:Publish", "execute-api:ManageConnections"},
+    "counts": {"dynamodb:BatchGetItem"},
+    "default": set(),
+    "post_views": {"dynamodb:UpdateItem", *SQS_CONSUMER},
+    "home_views": {"dynamodb:UpdateItem", *SQS_CONSUMER},
+    "profile_views": {"dynamodb:UpdateItem", *SQS_CONSUMER},
+    "referrers": {"dynamodb:UpdateItem", *SQS_CONSUMER},
+    "push_counts": {
+        "dynamodb:PutItem", "dynamodb:Query", "dynamodb:DeleteItem", "execute-api:ManageConnections",
+        "dynamodb:ListStreams", "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+        "sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda spec: spec.name)
+def test_each_function_gets_only_the_actions_it_uses(synth, spec):
+    statements = policy_statements(synth("local"), spec.name)
+    log_actions = {"logs:CreateLogStream", "logs:PutLogEvents"}
+
+    assert actions_of(statements) - log_actions == EXPECTED_ACTIONS[spec.name]
+    assert not any("*" in action for action in actions_of(statements))
+
+
+def test_writers_get_no_access_to_indexes(synth):
+    for name in ("connect", "disconnect", "views"):
+        assert "/index/" not in json.dumps(policy_statements(synth("local"), name))
+    assert "/index/byPage" in json.dumps(policy_statements(synth("local"), "push_counts"))
+
+
+@pytest.mark.parametrize("namespace", NAMESPACES)
+def test_every_name_carries_the_namespace(synth, namespace):
+    t = synth(namespace)
+    names = [r["Properties"]["TableName"] for r in t.resources("AWS::DynamoDB::Table").values()]
+    names += [r["Properties"]["QueueName"] for r in t.resources("AWS::SQS::Queue").values()]
+    names += [r["Properties"]["TopicName"] for r in t.resources("AWS::SNS::Topic").values()]
+    names += [r["Properties"]["FunctionName"] for r in t.resources("AWS::Lambda::Function").values()]
+    assert names and all(name.startswith(f"viewcount-{namespace}-") for name in names)
+
+
+def test_prod_retains_its_tables_and_others_do_not(synth):
+    for namespace, policy in (("prod", "Retain"), ("stage", "Delete"), ("local", "Delete")):
+        tables = synth(namespace).resources("AWS::DynamoDB::Table").values()
+        assert {t["DeletionPolicy"] for t in tables} == {policy}
+        assert {t["Properties"].get("DeletionProtectionEnabled", False) for t in tables} == {namespace == "prod"}
+        for table in tables:
+            assert table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
+            assert table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+
+
+def test_origins_follow_the_namespace(synth):
+    _, views = function_for(synth("stage"), "views")
+    assert views["Properties"]["Environment"]["Variables"]["ALLOWED_ORIGINS"] == (
+        "https://stage.blog.example.com,https://preview.blog.example.com"
+    )
+    _, connect = function_for(synth("prod"), "connect")
+    assert connect["Properties"]["Environment"]["Variables"]["ALLOWED_ORIGINS"] == "https://blog.example.com"
+
+
+def test_alarms_watch_every_dlq_and_every_function(synth):
+    t = synth("prod")
+    alarms = [a["Properties"] for a in t.resources("AWS::CloudWatch::Alarm").values()]
+    assert sum(a["MetricName"] == "ApproximateNumberOfMessagesVisible" for a in alarms) == len(QUEUES) + 1
+    assert sum(a["MetricName"] == "Errors" for a in alarms) == len(FUNCTIONS)
+    [email] = [s for s in t.resources("AWS::SNS::Subscription").values() if s["Properties"]["Protocol"] == "email"]
+    assert email["Properties"]["Endpoint"] == "owner@example.com"

@@ -1,0 +1,60 @@
+"""Parsing client frames: the original message, case-insensitive, strictly bounded."""
+
+from __future__ import annotations
+
+import pytest
+
+from viewcount import errors
+from viewcount.errors import RejectedFrame
+from viewcount.wire import parse_counts_request, parse_frame, parse_view, referrer_host
+
+
+def test_the_original_message_parses_unchanged():
+    fields = parse_frame(
+        '{"message":"views","articleId":"abc","articleTitle":"Hello","previousPage":"/",'
+        '"currentPage":"/posts/hello","refreshed":false,"referrer":"https://news.ycombinator.com/"}'
+    )
+
+    view = parse_view(fields)
+
+    assert (view.article_id, view.article_title, view.current_page) == ("abc", "Hello", "/posts/hello")
+    assert view.previous_page == "/" and view.refreshed is False and view.referrer == "https://news.ycombinator.com/"
+
+
+def test_field_names_are_case_insensitive_and_optional_fields_may_be_absent():
+    view = parse_view(parse_frame('{"MESSAGE":"views","ARTICLEID":"a","ArticleTitle":"T","CURRENTPAGE":"/posts/a"}'))
+
+    assert (view.article_id, view.article_title, view.refreshed, view.previous_page) == ("a", "T", False, None)
+
+
+@pytest.mark.parametrize("body", [b"\xff\xfe", "", "null", "3", '"views"'])
+def test_non_objects_are_invalid_json(body):
+    with pytest.raises(RejectedFrame) as rejected:
+        parse_frame(body)
+    assert rejected.value.code == errors.INVALID_JSON
+
+
+def test_a_url_of_2048_characters_is_accepted_and_one_more_is_not():
+    assert parse_view({"currentpage": "/" + "a" * 2047}).current_page
+    with pytest.raises(RejectedFrame) as rejected:
+        parse_view({"currentpage": "/" + "a" * 2048})
+    assert rejected.value.code == errors.FIELD_TOO_LONG
+
+
+def test_counts_requests_drop_duplicate_ids():
+    assert parse_counts_request({"articleids": ["a", "b", "a"]}) == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("referrer", "host"),
+    [
+        ("https://WWW.Google.com/search?q=x", "google.com"),
+        ("https://news.ycombinator.com:443/item", "news.ycombinator.com"),
+        ("not a url", None),
+        ("", None),
+        (None, None),
+        ("http://[::1", None),
+    ],
+)
+def test_only_the_host_of_a_referrer_is_kept(referrer, host):
+    assert referrer_host(referrer) == host

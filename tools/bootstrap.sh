@@ -1,0 +1,28 @@
+# Sourced by test.sh, run_local.sh and deploy.sh: installs what the project needs, once.
+# Re-installs when requirements-dev.txt or package-lock.json change.
+set -euo pipefail
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=1
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1
+
+bootstrap_python() {
+  local stamp=.venv/.requirements.sha256 want
+  want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+  if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "viewcount: installing Python packages into .venv" >&2
+    python3 -m venv .venv
+    .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+    echo "$want" > "$stamp"
+  fi
+}
+
+bootstrap_node() {
+  command -v npm >/dev/null || { echo "viewcount: Node.js and npm are required (apt-get install nodejs npm)" >&2; return 1; }
+  local stamp=node_modules/.package-lock.sha256 want
+  want=$(sha256sum package-lock.json | cut -d' ' -f1)
+  if [ ! -d node_modules ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "viewcount: installing npm packages into node_modules" >&2
+    npm ci --no-audit --no-fund --loglevel=error >&2
+    echo "$want" > "$stamp"
+  fi
+}
