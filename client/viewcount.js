@@ -1,0 +1,303 @@
+/*! viewcount */
+// Classic script: registers window.viewcount and, loaded from <script src data-endpoint="wss://...">,
+// starts itself from that tag. ES module users import ./viewcount.mjs, which evaluates this file and
+// re-exports window.viewcount. Under Node/CommonJS this file is also module.exports, and the pure helpers
+// are viewcount._internal (both are dropped from the minified build).
+(() => {
+  'use strict';
+
+  // ---- Wire contract and tuning -------------------------------------------------------------------
+  const ID = /^[\w.~-]{1,128}$/; // article ids the server accepts: [A-Za-z0-9._~-], 1..128 chars
+  const URL_MAX = 2048;
+  const BASE = 1000; // reconnect backoff: full jitter over min(CAP, BASE * 2^attempt) ms
+  const CAP = 30000;
+  const HIDDEN_CLOSE = 30000; // close the socket once the page has been hidden this long (ms)
+  const NAV_DELAY = 100; // give an SPA time to set its new title/meta before a navigation is counted
+  const KINDS = { total: 'totalViews', unique: 'uniqueViews', reading: 'readingNow' };
+  const SLOTS = '[data-viewcount],[data-viewcount-article],[id^=busuanzi_],[class*=busuanzi_]';
+
+  // ---- Pure helpers (no DOM access) ---------------------------------------------------------------
+
+  // Trim, cut to `max` UTF-16 units without leaving half a surrogate pair;
+  // undefined when nothing is left (so the field is omitted).
+  const clip = (value, max) =>
+    String(value ?? '').trim().slice(0, max).replace(/[\ud800-\udbff]$/, '') || undefined;
+
+  // The id as a string if the server accepts it, else undefined.
+  const validId = (value) => (value != null && ID.test(value) ? String(value) : undefined);
+
+  // First truthy value: explicit options win over page metadata, which wins over URL/title fallbacks.
+  const pick = (...values) => values.find(Boolean);
+
+  // "/posts/hello/", "/posts/hello.html", "/posts/hello/index.html" -> "hello"; "/" -> undefined.
+  const idFromPath = (path) => (path || '').replace(/(\/index)?\.html$/, '').split('/').filter(Boolean).pop();
+
+  // Same-origin referrer -> { previousPage: path }; external -> { referrer: url }; none or invalid -> {}.
+  const referrerParts = (referrer, origin) => {
+    try {
+      const url = new URL(referrer);
+      return url.origin === origin ? { previousPage: url.pathname } : { referrer };
+    } catch {
+      return {};
+    }
+  };
+
+  // Navigation Timing 2, falling back to the deprecated performance.navigation.
+  const isReload = (perf) => {
+    const entry = perf?.getEntriesByType?.('navigation')[0];
+    return entry ? entry.type === 'reload' : perf?.navigation?.type === 1;
+  };
+
+  // Global Privacy Control or Do Not Track.
+  const privacySignal = (nav, win) =>
+    nav.globalPrivacyControl === true || nav.doNotTrack === '1' || win.doNotTrack === '1';
+
+  // The `views` message. Undefined fields are dropped by JSON.stringify, i.e. omitted on the wire.
+  const buildView = (c) => {
+    const ref = referrerParts(c.referrer, c.origin);
+    return {
+      message: 'views',
+      articleId: validId(c.articleId),
+      articleTitle: clip(c.articleTitle, 256),
+      previousPage: clip(c.previousPage || ref.previousPage, URL_MAX),
+      currentPage: clip(c.currentPage, URL_MAX),
+      refreshed: !!c.refreshed,
+      referrer: clip(ref.referrer, URL_MAX),
+      gpc: c.gpc || undefined,
+      webdriver: c.webdriver || undefined,
+    };
+  };
+
+  // Valid, de-duplicated ids for one `counts` request: order kept, at most 100.
+  const uniqueIds = (ids) => [...new Set(ids.map(validId).filter(Boolean))].slice(0, 100);
+
+  // What an element shows, or null:
+  //   data-viewcount-article="id" [data-viewcount-kind="unique"] -> { article, field } (index pages)
+  //   data-viewcount="total|unique|reading"                       -> { field }
+  //   busuanzi_(value|container)_(page|site)_(pv|uv) as the id or one of the classes
+  //                                                               -> { field, site, container }
+  const slotOf = (el) => {
+    const article = el.getAttribute('data-viewcount-article');
+    const field = KINDS[el.getAttribute('data-viewcount')];
+    const m = /\bbusuanzi_(value|container)_(page|site)_(pv|uv)\b/.exec(el.id + ' ' + el.getAttribute('class'));
+    return article
+      ? { article, field: KINDS[el.getAttribute('data-viewcount-kind')] || KINDS.total }
+      : field
+        ? { field }
+        : m && { field: m[3] === 'pv' ? KINDS.total : KINDS.unique, site: m[2] === 'site', container: m[1] === 'container' };
+  };
+
+  // A slot's text from numbers shaped like a push (site slots read .site); undefined when a number is missing.
+  const slotText = (slot, data) => {
+    const value = (slot.site ? data?.site : data)?.[slot.field];
+    return typeof value === 'number' ? String(value) : undefined;
+  };
+
+  // Exponential backoff with full jitter: a delay in [0, min(CAP, BASE * 2^attempt)).
+  const backoff = (attempt, random = Math.random) => Math.floor(random() * Math.min(CAP, BASE * 2 ** attempt));
+
+  // Send queued messages over an OPEN socket. A message leaves the queue as ws.send is called,
+  // so none is ever sent twice, even across reconnects.
+  const flush = (queue, ws) => {
+    while (queue.length && ws?.readyState === 1) ws.send(JSON.stringify(queue.shift()));
+  };
+
+  // Filters: return the reason to hold back, or '' when nothing is in the way.
+  const startBlocker = (options) => (options.endpoint ? '' : 'no endpoint');
+  const viewBlocker = (getStorage) => {
+    try {
+      return getStorage().viewcount_ignore === '1' ? 'viewcount_ignore set' : '';
+    } catch {
+      return ''; // storage blocked (privacy settings, sandboxed iframe): count as usual
+    }
+  };
+
+  // ---- Browser state ------------------------------------------------------------------------------
+  let cfg; // start() options, once started
+  let debug = false;
+  let ws; // the current socket (connecting or open)
+  let paused = false; // socket closed because the page stayed hidden
+  let attempt = 0; // reconnect attempts since the last successful open
+  let hiddenTimer;
+  let ignored = ''; // viewBlocker's reason, read once at start
+  let current; // article id of the page last viewed
+  let lastPath; // path of the page last viewed (set by the first view)
+  let indexIds = []; // ids of the [data-viewcount-article] elements
+  let listeners = [];
+  const queue = []; // views waiting for an open socket
+  const doc = globalThis.document; // undefined under Node
+
+  const warn = (...args) => debug && console.warn('[viewcount]', ...args);
+
+  // Never throw into the page.
+  const guard = (fn) => (...args) => {
+    try {
+      return fn(...args);
+    } catch (e) {
+      warn(e);
+    }
+  };
+
+  const each = (selector, fn) => doc.querySelectorAll(selector).forEach(fn);
+  const meta = (name) => doc.querySelector(`meta[name="viewcount:${name}"]`)?.content;
+
+  // For every slot, textOf(slot, el) gives its new text (falsy: leave it). A container with text is revealed
+  // instead (busuanzi themes ship them with an inline display:none).
+  const paint = (textOf) =>
+    each(SLOTS, (el) => {
+      const slot = slotOf(el);
+      const text = slot && textOf(slot, el);
+      if (!text) return;
+      if (!slot.container) el.textContent = text;
+      else if (el.style.display === 'none') el.style.display = '';
+    });
+
+  // Collect index ids; give empty number slots a neutral placeholder, never a wrong number.
+  const scan = () => {
+    indexIds = [];
+    paint((slot, el) => {
+      if (slot.article) indexIds.push(slot.article);
+      return !slot.container && !el.textContent.trim() && '\u2013';
+    });
+  };
+
+  // One `counts` request per open socket: index elements, plus the current page when not counting.
+  const sendCounts = () => {
+    const ids = uniqueIds([ignored && current, ...indexIds]);
+    if (ids.length) flush([{ message: 'counts', articleIds: ids }], ws);
+  };
+
+  const receive = (data) => {
+    // The server pushes a connection only the counts of the page it last viewed: accept every push.
+    if (data.message === 'views') paint((slot) => !slot.article && slotText(slot, data));
+    if (data.message === 'counts') {
+      // Index elements; when not counting, the current page's slots too (that is why we asked for it).
+      const counts = data.counts || {};
+      paint((slot) => slotText(slot, slot.article ? counts[slot.article] : ignored && counts[current]));
+    }
+    if (data.message === 'error') warn(data.error);
+    listeners.forEach((fn) => fn(data));
+  };
+
+  const connect = guard(() => {
+    if (ws || paused) return; // a pending retry finds ws set (or paused) and does nothing
+    const socket = (ws = new WebSocket(cfg.endpoint)); // throws only for a malformed endpoint
+    socket.onopen = () => {
+      attempt = 0;
+      flush(queue, socket);
+      sendCounts();
+    };
+    socket.onmessage = guard((event) => receive(JSON.parse(event.data)));
+    socket.onclose = () => {
+      if (ws !== socket) return; // a socket we dropped on purpose (page hidden)
+      ws = undefined;
+      setTimeout(connect, backoff(attempt++));
+    };
+  });
+
+  // Count a view of the current location: the page load (first) or an SPA navigation / track().
+  const view = (options, first) => {
+    const path = location.pathname;
+    scan();
+    const msg = buildView({
+      articleId: pick(options.articleId, first && cfg.articleId, meta('article-id'), idFromPath(path)),
+      articleTitle: pick(options.articleTitle, first && cfg.articleTitle, meta('article-title'), doc.title),
+      currentPage: path,
+      previousPage: first ? '' : lastPath,
+      referrer: first ? doc.referrer : '',
+      origin: location.origin,
+      refreshed: first && isReload(window.performance),
+      gpc: privacySignal(navigator, window),
+      webdriver: navigator.webdriver === true,
+    });
+    lastPath = path;
+    current = msg.articleId;
+    if (ignored) warn(ignored);
+    else queue.push(msg);
+    if (ws?.readyState === 1) {
+      flush(queue, ws);
+      sendCounts();
+    } else connect();
+  };
+
+  const onVisibility = () => {
+    clearTimeout(hiddenTimer);
+    if (doc.visibilityState === 'hidden') {
+      hiddenTimer = setTimeout(() => {
+        const socket = ws;
+        paused = true;
+        ws = undefined;
+        socket?.close();
+      }, HIDDEN_CLOSE);
+    } else if (paused) {
+      // Reconnect without counting again. The server learns a connection's page only from a view, so
+      // live pushes resume with the next view; index counts are requested again on open.
+      paused = false;
+      attempt = 0;
+      connect();
+    }
+  };
+
+  const onNavigate = () =>
+    setTimeout(guard(() => location.pathname !== lastPath && view({}, false)), NAV_DELAY);
+
+  const init = () => {
+    if (String(cfg.spa) !== 'false') {
+      const pushState = history.pushState;
+      history.pushState = function () {
+        const result = pushState.apply(this, arguments);
+        onNavigate();
+        return result;
+      };
+      addEventListener('popstate', onNavigate);
+    }
+    doc.addEventListener('visibilitychange', onVisibility);
+    view({}, true);
+    onVisibility();
+  };
+
+  // Wait for the DOM (meta tags, slots) and, for a speculative prerender, until the page is shown.
+  const whenReady = (fn) =>
+    doc.prerendering
+      ? doc.addEventListener('prerenderingchange', () => whenReady(fn))
+      : doc.readyState === 'loading'
+        ? doc.addEventListener('DOMContentLoaded', fn)
+        : fn();
+
+  const start = (options = {}) => {
+    if (cfg) return;
+    debug = options.debug != null && String(options.debug) !== 'false'; // data-debug="" or debug: true
+    const reason = startBlocker(options);
+    if (reason) return warn(reason);
+    cfg = options;
+    ignored = viewBlocker(() => localStorage);
+    whenReady(guard(init));
+  };
+
+  const api = {
+    start: guard(start),
+    track: guard((options) => (lastPath == null ? warn('not started') : view(options || {}, false))),
+    on: guard((fn) => {
+      listeners.push(fn);
+      return () => (listeners = listeners.filter((other) => other !== fn));
+    }),
+  };
+
+  // Register once (a classic tag and the module entry may both evaluate this file), then auto-start
+  // from our own <script> tag; doc.currentScript is null when evaluated as an ES module.
+  // (`.on` check: an element with id="viewcount" also shows up as window.viewcount.)
+  if (!globalThis.viewcount?.on) {
+    globalThis.viewcount = api;
+    const script = doc?.currentScript;
+    if (script?.dataset?.endpoint) api.start(script.dataset);
+  }
+
+  // Not in the minified build (see build.mjs): the pure helpers for tests, and CommonJS.
+  if (typeof VIEWCOUNT_MINIFIED === 'undefined') {
+    api._internal = {
+      clip, validId, pick, idFromPath, referrerParts, isReload, privacySignal, buildView, uniqueIds,
+      slotOf, slotText, backoff, flush, startBlocker, viewBlocker,
+    };
+    if (typeof module === 'object' && module?.exports) module.exports = globalThis.viewcount;
+  }
+})();

@@ -1,0 +1,72 @@
+"""`python -m local_stack`: run Viewcount on this machine (see ./run_local.sh)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+from local_stack.site import DEMO_BLOG, start_site
+from local_stack.stack import LocalOptions, LocalStack
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="run_local.sh", description="Run Viewcount locally: no AWS account, no Docker."
+    )
+    parser.add_argument("--ws-port", type=int, default=8080, help="WebSocket API port (default 8080)")
+    parser.add_argument("--http-port", type=int, default=8000, help="blog port (default 8000)")
+    parser.add_argument("--data-dir", type=Path, default=Path(".viewcount-local"), help="where counts are kept")
+    parser.add_argument("--reset", action="store_true", help="start with empty tables")
+    parser.add_argument("--origin", action="append", default=[], help="another allowed origin (repeatable)")
+    parser.add_argument("--site", type=Path, default=None, help="serve this folder of static pages instead of the demo")
+    return parser.parse_args(argv)
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    site = args.site or DEMO_BLOG
+    if not site.is_dir():
+        print(f"viewcount-local: --site {site} is not a folder", file=sys.stderr)
+        return 2
+    options = LocalOptions(
+        ws_port=args.ws_port,
+        http_port=args.http_port,
+        data_dir=args.data_dir,
+        reset=args.reset,
+        extra_origins=tuple(args.origin),
+    )
+    stack = LocalStack(options)
+    ws_url = f"ws://{options.host}:{options.ws_port}"
+    server = start_site(site, options.host, options.http_port, ws_url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+    def ready() -> None:
+        print(f"Viewcount local stack ({stack.restored} items restored from {options.data_dir}/)", flush=True)
+        print(f"  WebSocket API: {ws_url}", flush=True)
+        print(f"  Blog:          http://{options.host}:{options.http_port}", flush=True)
+        print("Ctrl-C stops it.", flush=True)
+
+    try:
+        await stack.run(stop, ready=ready)
+    finally:
+        server.shutdown()
+        server.server_close()
+    print("viewcount-local: stopped; counts saved", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return asyncio.run(main_async(parse_args(sys.argv[1:] if argv is None else argv)))
+    except OSError as error:
+        print(f"viewcount-local: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Load the real handlers, unmodified, each with the environment its spec gives it."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from viewcount_infra.config import DeploymentConfig
+from viewcount_infra.topology import FUNCTIONS, FunctionSpec
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# moto is not thread-safe; one invocation (or poller call) at a time touches it, as one
+# warm instance per function would, serialised. Management API calls go over HTTP to the
+# gateway and do not need it.
+AWS_LOCK = threading.RLock()
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    memory_limit_in_mb: int
+    timeout_seconds: int
+    aws_request_id: str = ""
+    invoked_function_arn: str = ""
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+    _deadline: float = 0.0
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+class LocalFunction:
+    def __init__(self, spec: FunctionSpec, module: ModuleType, name: str) -> None:
+        self.spec = spec
+        self.module = module
+        self.name = name
+        self.invocations = 0
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        context = LambdaContext(
+            function_name=self.name,
+            memory_limit_in_mb=self.spec.memory_mb,
+            timeout_seconds=self.spec.timeout_seconds,
+            aws_request_id=str(uuid.uuid4()),
+            invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{self.name}",
+            log_group_name=f"/aws/lambda/{self.name}",
+            _deadline=time.monotonic() + self.spec.timeout_seconds,
+        )
+        with AWS_LOCK:
+            self.invocations += 1
+            return self.module.handler(event, context)
+
+
+def load_functions(
+    config: DeploymentConfig, table_names: Mapping[str, str], topic_arn: str, ws_endpoint: str
+) -> dict[str, LocalFunction]:
+    """Import every handler as Lambda's init would: its own module, its own environment."""
+    functions = {}
+    for spec in FUNCTIONS:
+        os.environ.update(spec.environment(config, table_names, topic_arn, ws_endpoint))
+        module_name = f"viewcount_local_{spec.name}"
+        loader = importlib.util.spec_from_file_location(module_name, ROOT / "lambdas" / spec.code / "handler.py")
+        assert loader and loader.loader
+        module = importlib.util.module_from_spec(loader)
+        loader.loader.exec_module(module)
+        functions[spec.name] = LocalFunction(spec, module, f"{config.prefix}-{spec.name.replace('_', '-')}")
+    return functions

@@ -1,0 +1,143 @@
+"""Assemble the local stack: moto, the resources, the handlers, triggers and the gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from local_stack.gateway import Gateway, GatewayLimits
+from local_stack.resources import LocalResources, create_resources
+from local_stack.triggers import SqsTrigger, StreamTrigger
+from viewcount_infra.config import DeploymentConfig
+from viewcount_infra.topology import QUEUES, STREAM_CONSUMER, STREAM_SOURCES
+
+# The environment of aws-notes.md: fake credentials, one region, stream calls that moto
+# intercepts. Set before any client exists.
+AWS_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_SESSION_TOKEN": "local",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    # Metrics would print an EMF document per invocation; the local stack has no CloudWatch.
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+}
+
+
+@dataclass
+class LocalOptions:
+    ws_port: int = 8080
+    http_port: int = 8000
+    host: str = "127.0.0.1"
+    data_dir: Path = Path(".viewcount-local")
+    reset: bool = False
+    extra_origins: tuple[str, ...] = ()
+    limits: GatewayLimits = field(default_factory=GatewayLimits)
+
+    @property
+    def management_port(self) -> int:
+        return self.ws_port + 1
+
+    def origins(self) -> str:
+        own = [f"http://127.0.0.1:{self.http_port}", f"http://localhost:{self.http_port}"]
+        configured = [o for o in os.environ.get("LOCAL_CLIENT_URL", "").split(",") if o.strip()]
+        return ",".join(dict.fromkeys(own + configured + list(self.extra_origins)))
+
+
+class LocalStack:
+    def __init__(self, options: LocalOptions) -> None:
+        os.environ.update(AWS_ENVIRONMENT)
+        import boto3
+        from moto import mock_aws
+
+        self.options = options
+        self.config = DeploymentConfig.load("local", {**os.environ, "LOCAL_CLIENT_URL": options.origins()})
+        # The handlers reach the gateway's management API over HTTP, as in AWS.
+        self._mock = mock_aws(config={"core": {"passthrough": {"services": ["apigatewaymanagementapi"]}}})
+        self._mock.start()
+        self.dynamodb = boto3.client("dynamodb")
+        self.sqs = boto3.client("sqs")
+        self.sns = boto3.client("sns")
+        self.streams = boto3.client("dynamodbstreams")
+        if options.reset and options.data_dir.exists():
+            shutil.rmtree(options.data_dir)
+        self.resources: LocalResources = create_resources(self.config, self.dynamodb, self.sns, self.sqs)
+        from local_stack import state
+
+        self.restored = state.restore(self.dynamodb, self.resources.table_names, options.data_dir)
+        from local_stack.functions import load_functions
+
+        management = f"http://{options.host}:{options.management_port}/{self.config.namespace}"
+        self.functions = load_functions(self.config, self.resources.table_names, self.resources.topic_arn, management)
+        self.gateway = Gateway(
+            self.functions,
+            stage=self.config.namespace,
+            host=options.host,
+            port=options.ws_port,
+            management_port=options.management_port,
+            limits=options.limits,
+        )
+        self.triggers: list[Any] = []
+        for spec in QUEUES:
+            url = self.resources.queue_urls[spec.key]
+            arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            self.triggers.append(SqsTrigger(self.sqs, url, arn, self.functions[spec.consumer.name], self.config))
+        for spec in STREAM_SOURCES:
+            self.triggers.append(
+                StreamTrigger(
+                    self.streams,
+                    self.sqs,
+                    self.resources.stream_arns[spec.key],
+                    self.functions[STREAM_CONSUMER.name],
+                    self.config,
+                    self.resources.push_failures_url,
+                )
+            )
+        self._saver_stop = threading.Event()
+
+    def save(self) -> None:
+        from local_stack import state
+
+        state.save(self.dynamodb, self.resources.table_names, self.options.data_dir)
+
+    def _save_periodically(self) -> None:
+        from local_stack import state
+
+        while not self._saver_stop.wait(state.SAVE_INTERVAL_SECONDS):
+            try:
+                self.save()
+            except Exception as error:
+                print(f"viewcount-local: saving state failed: {error!r}", flush=True)
+
+    async def run(self, stop: asyncio.Event, ready: Any = None) -> None:
+        for trigger in self.triggers:
+            trigger.start()
+        saver = threading.Thread(target=self._save_periodically, name="saver", daemon=True)
+        saver.start()
+        try:
+            await self.gateway.serve(ready=ready, stop=stop)
+        finally:
+            await asyncio.get_running_loop().run_in_executor(None, self.shutdown)
+
+    def shutdown(self, drain_seconds: float = 2.0) -> None:
+        """Let the triggers finish what is queued (briefly), stop them, and save."""
+        deadline = threading.Event()
+        timer = threading.Timer(drain_seconds, deadline.set)
+        timer.start()
+        while not deadline.is_set() and not all(t.idle.is_set() for t in self.triggers):
+            deadline.wait(0.05)
+        timer.cancel()
+        for trigger in self.triggers:
+            trigger.stopping.set()
+        for trigger in self.triggers:
+            trigger.join(timeout=1)
+        self._saver_stop.set()
+        self.save()
+        self._mock.stop()

@@ -1,0 +1,228 @@
+"""Event source mappings: SQS queues and DynamoDB streams feeding their functions.
+
+They follow Lambda's documented behaviour: SQS batches up to the batch size or the
+batching window, `batchItemFailures` leave exactly those records on the queue (visible
+again after the visibility timeout, to the DLQ after `maxReceiveCount`); streams are read
+in order per shard, a failed batch is retried from its first failed record, bisected when
+the function raises, and after the retries parked in the on-failure queue.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+from local_stack.functions import AWS_LOCK, LocalFunction
+from viewcount_infra.config import DeploymentConfig
+
+REGION = "us-east-1"
+
+
+class SqsTrigger(threading.Thread):
+    def __init__(
+        self, sqs: Any, queue_url: str, queue_arn: str, function: LocalFunction, config: DeploymentConfig
+    ) -> None:
+        super().__init__(name=f"sqs-{function.name}", daemon=True)
+        self.sqs = sqs
+        self.queue_url = queue_url
+        self.queue_arn = queue_arn
+        self.function = function
+        self.batch_size = config.sqs_batch_size
+        self.window = config.sqs_batch_window_seconds
+        self.stopping = threading.Event()
+        self.idle = threading.Event()
+
+    def _receive(self, limit: int) -> list[dict[str, Any]]:
+        with AWS_LOCK:
+            return self.sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=min(10, limit),
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ).get("Messages", [])
+
+    def _collect(self) -> list[dict[str, Any]]:
+        """Messages until the batch is full or the window closes after the first one."""
+        batch = self._receive(self.batch_size)
+        if not batch:
+            return []
+        deadline = time.monotonic() + self.window
+        while len(batch) < self.batch_size and time.monotonic() < deadline and not self.stopping.is_set():
+            more = self._receive(self.batch_size - len(batch))
+            if more:
+                batch += more
+            else:
+                time.sleep(0.05)
+        return batch
+
+    def _event(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "Records": [
+                {
+                    "messageId": message["MessageId"],
+                    "receiptHandle": message["ReceiptHandle"],
+                    "body": message["Body"],
+                    "attributes": message.get("Attributes", {}),
+                    "messageAttributes": {
+                        name: {"stringValue": value.get("StringValue"), "dataType": value["DataType"]}
+                        for name, value in message.get("MessageAttributes", {}).items()
+                    },
+                    "md5OfBody": message.get("MD5OfBody", ""),
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": self.queue_arn,
+                    "awsRegion": REGION,
+                }
+                for message in messages
+            ]
+        }
+
+    def run_once(self) -> int:
+        messages = self._collect()
+        if not messages:
+            return 0
+        try:
+            response = self.function.invoke(self._event(messages))
+            failed = {failure["itemIdentifier"] for failure in (response or {}).get("batchItemFailures", [])}
+        except Exception as error:
+            print(f"viewcount-local: {self.function.name} failed its batch: {error!r}", flush=True)
+            failed = {message["MessageId"] for message in messages}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        with AWS_LOCK:
+            for start in range(0, len(done), 10):
+                self.sqs.delete_message_batch(
+                    QueueUrl=self.queue_url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                        for i, m in enumerate(done[start : start + 10])
+                    ],
+                )
+        return len(messages)
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                handled = self.run_once()
+            except Exception as error:  # keep polling, as Lambda's poller does
+                print(f"viewcount-local: polling {self.function.name}: {error!r}", flush=True)
+                handled = 0
+            if handled:
+                self.idle.clear()
+            else:
+                self.idle.set()
+                self.stopping.wait(0.05)
+
+
+class StreamTrigger(threading.Thread):
+    def __init__(
+        self,
+        streams: Any,
+        sqs: Any,
+        stream_arn: str,
+        function: LocalFunction,
+        config: DeploymentConfig,
+        failure_queue_url: str,
+    ) -> None:
+        super().__init__(name=f"stream-{stream_arn.split('/')[1]}", daemon=True)
+        self.streams = streams
+        self.sqs = sqs
+        self.stream_arn = stream_arn
+        self.function = function
+        self.batch_size = config.stream_batch_size
+        self.window = config.stream_batch_window_seconds
+        self.retry_attempts = config.stream_retry_attempts
+        self.failure_queue_url = failure_queue_url
+        self.stopping = threading.Event()
+        self.idle = threading.Event()
+        with AWS_LOCK:
+            shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+            # Start at the end: what is in the stream now was written before this run.
+            self.iterators = {
+                shard["ShardId"]: streams.get_shard_iterator(
+                    StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
+                )["ShardIterator"]
+                for shard in shards
+            }
+
+    def _read(self, shard_id: str, limit: int) -> list[dict[str, Any]]:
+        with AWS_LOCK:
+            response = self.streams.get_records(ShardIterator=self.iterators[shard_id], Limit=limit)
+        self.iterators[shard_id] = response["NextShardIterator"]
+        return [{**record, "eventSourceARN": self.stream_arn} for record in response["Records"]]
+
+    def _collect(self, shard_id: str) -> list[dict[str, Any]]:
+        records = self._read(shard_id, self.batch_size)
+        if not records:
+            return []
+        deadline = time.monotonic() + self.window
+        while len(records) < self.batch_size and time.monotonic() < deadline and not self.stopping.is_set():
+            more = self._read(shard_id, self.batch_size - len(records))
+            records += more
+            if not more:
+                time.sleep(0.05)
+        return records
+
+    def deliver(self, records: list[dict[str, Any]]) -> None:
+        """Invoke until the batch succeeds, retrying from the first failure and bisecting on errors."""
+        pending = [records]
+        while pending:
+            batch = pending.pop(0)
+            attempts = 0
+            while batch:
+                try:
+                    response = self.function.invoke({"Records": batch})
+                    failed = [f["itemIdentifier"] for f in (response or {}).get("batchItemFailures", [])]
+                    raised = False
+                except Exception as error:
+                    print(f"viewcount-local: {self.function.name} failed a stream batch: {error!r}", flush=True)
+                    failed, raised = [batch[0]["dynamodb"]["SequenceNumber"]], True
+                if not failed:
+                    break
+                attempts += 1
+                if raised and len(batch) > 1:
+                    middle = len(batch) // 2
+                    pending[:0] = [batch[:middle], batch[middle:]]
+                    break
+                sequence_numbers = [r["dynamodb"]["SequenceNumber"] for r in batch]
+                first = (
+                    min(sequence_numbers.index(s) for s in failed if s in sequence_numbers)
+                    if any(s in sequence_numbers for s in failed)
+                    else 0
+                )
+                batch = batch[first:]
+                if attempts > self.retry_attempts:
+                    self._park(batch)
+                    break
+
+    def _park(self, batch: list[dict[str, Any]]) -> None:
+        """What Lambda sends to an on-failure destination: where the records are, not the records."""
+        body = {
+            "requestContext": {"condition": "RetryAttemptsExhausted", "functionArn": self.function.name},
+            "DDBStreamBatchInfo": {
+                "shardId": "local",
+                "startSequenceNumber": batch[0]["dynamodb"]["SequenceNumber"],
+                "endSequenceNumber": batch[-1]["dynamodb"]["SequenceNumber"],
+                "batchSize": len(batch),
+                "streamArn": self.stream_arn,
+            },
+        }
+        with AWS_LOCK:
+            self.sqs.send_message(QueueUrl=self.failure_queue_url, MessageBody=json.dumps(body))
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            handled = 0
+            for shard_id in list(self.iterators):
+                try:
+                    records = self._collect(shard_id)
+                    if records:
+                        handled += len(records)
+                        self.deliver(records)
+                except Exception as error:
+                    print(f"viewcount-local: reading {self.stream_arn}: {error!r}", flush=True)
+            if handled:
+                self.idle.clear()
+            else:
+                self.idle.set()
+                self.stopping.wait(0.05)

@@ -1,0 +1,166 @@
+"""End to end through the local stack with a real WebSocket client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from tests.e2e.conftest import frame_matching, next_frame, view
+from viewcount import errors
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def is_views(frame):
+    return frame.get("message") == "views"
+
+
+def test_a_view_gets_a_push_with_the_new_counts(local_stack):
+    async def scenario():
+        async with connect(local_stack.ws_url, origin=local_stack.origin) as ws:
+            await ws.send(view("/posts/first", "first"))
+            return await frame_matching(ws, is_views)
+
+    push = run(scenario())
+
+    assert push == {"message": "views", "articleId": "first", "totalViews": 1, "uniqueViews": 1, "readingNow": 1}
+
+
+def test_two_readers_of_one_article_both_get_every_update(local_stack):
+    async def scenario():
+        async with (
+            connect(local_stack.ws_url, origin=local_stack.origin) as a,
+            connect(local_stack.ws_url, origin=local_stack.origin) as b,
+        ):
+            await a.send(view("/posts/shared", "shared"))
+            first_a = await frame_matching(a, is_views)
+            await b.send(view("/posts/shared", "shared", refreshed=True))
+            second_b = await frame_matching(b, lambda f: is_views(f) and f["totalViews"] == 2)
+            second_a = await frame_matching(a, lambda f: is_views(f) and f["totalViews"] == 2)
+            return first_a, second_a, second_b
+
+    first_a, second_a, second_b = run(scenario())
+
+    assert first_a["totalViews"] == 1
+    # The refreshed view counts in total but not in unique; both readers see it.
+    assert second_a == second_b == {
+        "message": "views", "articleId": "shared", "totalViews": 2, "uniqueViews": 1, "readingNow": 2,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("page", "name"), [("/", "Home_Page"), ("/pages/about", "About_Page"), ("/pages/contacts", "Contact_Page")]
+)
+def test_home_and_profile_pages_count_and_push(local_stack, page, name):
+    async def scenario():
+        async with connect(local_stack.ws_url, origin=local_stack.origin) as ws:
+            await ws.send(view(page))
+            return await frame_matching(ws, is_views)
+
+    push = run(scenario())
+
+    assert push["pageName"] == name and push["totalViews"] == 1
+
+
+def test_counts_answers_without_counting(local_stack):
+    async def scenario():
+        async with connect(local_stack.ws_url, origin=local_stack.origin) as ws:
+            await ws.send(view("/posts/counted", "counted"))
+            await frame_matching(ws, is_views)
+            await ws.send(json.dumps({"message": "counts", "articleIds": ["counted", "other"]}))
+            answer = await frame_matching(ws, lambda f: f.get("message") == "counts")
+            await ws.send(json.dumps({"message": "counts", "articleIds": ["counted"]}))
+            again = await frame_matching(ws, lambda f: f.get("message") == "counts")
+            return answer, again
+
+    answer, again = run(scenario())
+
+    assert answer["counts"] == {
+        "counted": {"totalViews": 1, "uniqueViews": 1},
+        "other": {"totalViews": 0, "uniqueViews": 0},
+    }
+    assert again["counts"]["counted"]["totalViews"] == 1
+
+
+def test_a_wrong_origin_is_refused_with_403(local_stack):
+    async def scenario():
+        async with connect(local_stack.ws_url, origin="https://evil.example.com"):
+            pass
+
+    with pytest.raises(InvalidStatus) as refused:
+        run(scenario())
+    assert refused.value.response.status_code == 403
+
+
+def test_disconnect_removes_the_connection_from_reading_now(local_stack):
+    async def scenario():
+        async with connect(local_stack.ws_url, origin=local_stack.origin) as stayer:
+            async with connect(local_stack.ws_url, origin=local_stack.origin) as leaver:
+                await leaver.send(view("/posts/leave", "leave"))
+                await frame_matching(leaver, is_views)
+            await asyncio.sleep(0.5)
+            await stayer.send(view("/posts/leave", "leave"))
+            return await frame_matching(stayer, lambda f: is_views(f) and f["totalViews"] == 2)
+
+    assert run(scenario())["readingNow"] == 1
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("not json", errors.INVALID_JSON),
+        ('{"message": "subscribe"}', errors.UNKNOWN_ROUTE),
+        ('{"message": "views"}', errors.MISSING_FIELD),
+        ('{"message": "views", "currentPage": "/posts/a", "articleId": "a", "articleTitle": 5}', errors.INVALID_FIELD),
+        (
+            '{"message": "views", "currentPage": "/posts/a", "articleId": "a b", "articleTitle": "t"}',
+            errors.INVALID_ARTICLE_ID,
+        ),
+        ('{"message": "views", "currentPage": "/tags/x"}', errors.UNKNOWN_PAGE),
+        ('{"message": "counts", "articleIds": ' + json.dumps([str(i) for i in range(101)]) + "}", errors.TOO_MANY_IDS),
+    ],
+)
+def test_each_error_code_comes_back_and_changes_no_count(local_stack, frame, code):
+    async def scenario():
+        async with connect(local_stack.ws_url, origin=local_stack.origin) as ws:
+            await ws.send(frame)
+            error = await frame_matching(ws, lambda f: f.get("message") == "error")
+            # The connection stays usable, and nothing was counted for the bad frame.
+            await ws.send(view("/posts/a", "a"))
+            push = await frame_matching(ws, is_views)
+            return error, push
+
+    error, push = run(scenario())
+
+    assert error["error"]["code"] == code
+    assert push["totalViews"] == 1
+
+
+def test_a_frame_over_128_kb_closes_with_1009(local_stack):
+    async def scenario():
+        async with connect(local_stack.ws_url, origin=local_stack.origin, max_size=None) as ws:
+            await ws.send("x" * (128 * 1024 + 1))
+            await next_frame(ws)
+
+    with pytest.raises(ConnectionClosed) as closed:
+        run(scenario())
+    assert closed.value.rcvd.code == 1009
+
+
+def test_a_restart_keeps_the_counts(local_stack):
+    async def count_once():
+        async with connect(local_stack.ws_url, origin=local_stack.origin) as ws:
+            await ws.send(view("/posts/kept", "kept"))
+            return await frame_matching(ws, is_views)
+
+    assert run(count_once())["totalViews"] == 1
+    assert local_stack.stop() < 5
+    local_stack.start()
+
+    assert run(count_once())["totalViews"] == 2
