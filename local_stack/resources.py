@@ -49,7 +49,11 @@ def create_table(dynamodb: Any, spec: TableSpec, config: DeploymentConfig) -> di
     return description
 
 
-def create_resources(config: DeploymentConfig, dynamodb: Any, sns: Any, sqs: Any) -> LocalResources:
+def create_resources(
+    config: DeploymentConfig, dynamodb: Any, sns: Any, sqs: Any, visibility_timeout_seconds: int | None = None
+) -> LocalResources:
+    """Every resource of the topology. `visibility_timeout_seconds` shortens the queues'
+    6x-timeout visibility only for tests that wait for redelivery."""
     resources = LocalResources()
     for spec in TABLES:
         description = create_table(dynamodb, spec, config)
@@ -63,7 +67,7 @@ def create_resources(config: DeploymentConfig, dynamodb: Any, sns: Any, sqs: Any
         queue_url = sqs.create_queue(
             QueueName=spec.physical_name(config),
             Attributes={
-                "VisibilityTimeout": str(spec.visibility_timeout_seconds()),
+                "VisibilityTimeout": str(visibility_timeout_seconds or spec.visibility_timeout_seconds()),
                 "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT}),
             },
         )["QueueUrl"]

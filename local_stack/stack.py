@@ -40,6 +40,8 @@ class LocalOptions:
     reset: bool = False
     extra_origins: tuple[str, ...] = ()
     limits: GatewayLimits = field(default_factory=GatewayLimits)
+    # Tests only: redeliver failed records sooner than the real 6x-timeout visibility.
+    visibility_timeout_seconds: int | None = None
 
     @property
     def management_port(self) -> int:
@@ -68,7 +70,9 @@ class LocalStack:
         self.streams = boto3.client("dynamodbstreams")
         if options.reset and options.data_dir.exists():
             shutil.rmtree(options.data_dir)
-        self.resources: LocalResources = create_resources(self.config, self.dynamodb, self.sns, self.sqs)
+        self.resources: LocalResources = create_resources(
+            self.config, self.dynamodb, self.sns, self.sqs, options.visibility_timeout_seconds
+        )
         from local_stack import state
 
         self.restored = state.restore(self.dynamodb, self.resources.table_names, options.data_dir)

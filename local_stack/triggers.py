@@ -55,7 +55,9 @@ class SqsTrigger(threading.Thread):
                 batch += more
             else:
                 time.sleep(0.05)
-        return batch
+        # A message received again within the window (its visibility ran out) is one
+        # record, with the newest receipt handle: the older one no longer deletes it.
+        return list({message["MessageId"]: message for message in batch}.values())
 
     def _event(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         return {

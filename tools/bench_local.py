@@ -1,0 +1,125 @@
+"""Load the local stack with many concurrent WebSocket clients; print throughput and push latency.
+
+    .venv/bin/python tools/bench_local.py [--clients 50] [--rate 50] [--seconds 20]
+
+It starts `python -m local_stack` on free ports with a fresh data directory, then opens
+`--clients` connections, each reading a post of its own, and sends views at `--rate` views
+per second in total (0: as fast as the stack answers). The latency of a view is the time
+from sending it to the first push on that connection whose total includes it. Medians and
+p99 are printed; run it a few times, this machine is noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from websockets.asyncio.client import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.e2e.conftest import free_port  # noqa: E402
+
+
+async def client(
+    url: str, origin: str, article: str, sends: asyncio.Queue, latencies: list[float], stop: asyncio.Event
+):
+    async with connect(url, origin=origin) as ws:
+        sent_at: list[float] = []  # send time of this connection's n-th view
+        matched = 0
+
+        async def reader() -> None:
+            # Each connection reads its own article, so a push with total T covers its first T views.
+            nonlocal matched
+            async for frame in ws:
+                push = json.loads(frame)
+                if push.get("message") == "views":
+                    now = time.perf_counter()
+                    while matched < min(push["totalViews"], len(sent_at)):
+                        latencies.append(now - sent_at[matched])
+                        matched += 1
+
+        task = asyncio.create_task(reader())
+        message = json.dumps(
+            {"message": "views", "currentPage": f"/posts/{article}", "articleId": article, "articleTitle": article}
+        )
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(sends.get(), 0.2)
+            except TimeoutError:
+                continue
+            sent_at.append(time.perf_counter())
+            await ws.send(message)
+        await asyncio.sleep(3)  # let the last pushes arrive
+        task.cancel()
+
+
+async def drive(url: str, origin: str, clients: int, rate: float, seconds: float) -> tuple[int, list[float]]:
+    latencies: list[float] = []
+    stop = asyncio.Event()
+    queues = [asyncio.Queue() for _ in range(clients)]
+    tasks = [asyncio.create_task(client(url, origin, f"post-{i}", queues[i], latencies, stop)) for i in range(clients)]
+    await asyncio.sleep(1)
+    sent, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        queues[random.randrange(clients)].put_nowait(1)
+        sent += 1
+        if rate:
+            await asyncio.sleep(max(0.0, started + sent / rate - time.perf_counter()))
+        else:
+            await asyncio.sleep(0)
+    stop.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return sent, latencies
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=50, help="views per second in total; 0 = unthrottled")
+    parser.add_argument("--seconds", type=float, default=20)
+    args = parser.parse_args()
+    ws_port, http_port = free_port(), free_port()
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'lambdas'}:{ROOT / 'infra'}:{ROOT}"}
+    with tempfile.TemporaryDirectory() as data_dir:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local_stack", "--ws-port", str(ws_port), "--http-port", str(http_port),
+             "--data-dir", data_dir, "--reset"],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        assert process.stdout
+        for line in process.stdout:
+            if "Ctrl-C stops it" in line:
+                break
+        try:
+            started = time.perf_counter()
+            sent, latencies = asyncio.run(
+                drive(
+                    f"ws://127.0.0.1:{ws_port}", f"http://127.0.0.1:{http_port}", args.clients, args.rate, args.seconds
+                )
+            )
+            elapsed = time.perf_counter() - started
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=20)
+    latencies.sort()
+    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
+    print(f"clients {args.clients}, target rate {args.rate or 'unthrottled'} views/s, {args.seconds:.0f} s")
+    print(f"views sent {sent} ({sent / args.seconds:.0f}/s), pushes matched {len(latencies)}, wall {elapsed:.0f} s")
+    if latencies:
+        print(f"send-to-push latency: p50 {statistics.median(latencies) * 1000:.0f} ms, p99 {p(0.99):.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
