@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 from local_stack.site import DEMO_BLOG, start_site
 from local_stack.stack import LocalOptions, LocalStack
+
+STOP_DEADLINE_SECONDS = 4.0
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -42,8 +46,16 @@ async def main_async(args: argparse.Namespace) -> int:
     server = start_site(site, options.host, options.http_port, ws_url)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        stop.set()
+        # A backlog must not keep it running: save what is counted and leave within 5 s.
+        timer = threading.Timer(STOP_DEADLINE_SECONDS, force_exit, args=(stack,))
+        timer.daemon = True
+        timer.start()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(signum, on_signal)
 
     def ready() -> None:
         print(f"Viewcount local stack ({stack.restored} items restored from {options.data_dir}/)", flush=True)
@@ -58,6 +70,14 @@ async def main_async(args: argparse.Namespace) -> int:
         server.server_close()
     print("viewcount-local: stopped; counts saved", flush=True)
     return 0
+
+
+def force_exit(stack: LocalStack) -> None:
+    try:
+        stack.save()
+    finally:
+        print("viewcount-local: stopped before the queues were drained; counts saved", flush=True)
+        os._exit(0)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -101,6 +102,8 @@ def main() -> int:
         for line in process.stdout:
             if "Ctrl-C stops it" in line:
                 break
+        # Keep reading its output, or a full pipe would block the stack.
+        threading.Thread(target=process.stdout.read, daemon=True).start()
         try:
             started = time.perf_counter()
             sent, latencies = asyncio.run(
@@ -111,7 +114,7 @@ def main() -> int:
             elapsed = time.perf_counter() - started
         finally:
             process.send_signal(signal.SIGTERM)
-            process.wait(timeout=20)
+            process.wait(timeout=60)
     latencies.sort()
     p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
     print(f"clients {args.clients}, target rate {args.rate or 'unthrottled'} views/s, {args.seconds:.0f} s")

@@ -26,3 +26,15 @@ bootstrap_node() {
     echo "$want" > "$stamp"
   fi
 }
+
+# Headless Chromium for tests/browser/ (driven by playwright-core; never `npx playwright install`).
+bootstrap_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "viewcount: /usr/bin/chromium is missing; as root run: apt-get install -y --no-install-recommends chromium" >&2
+    return 1
+  fi
+  echo "viewcount: installing the Debian package chromium" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >&2
+}

@@ -108,10 +108,11 @@ class DeploymentConfig:
             contact_path_marker=setting("CONTACT_PATH_MARKER", cls.contact_path_marker),
             sqs_batch_size=batch_size,
             # Batches above 10 records need a window of at least one second.
-            sqs_batch_window_seconds=number("SQS_BATCH_WINDOW_SECONDS", 5, 1, 300),
+            # Local favours freshness over fewer invocations.
+            sqs_batch_window_seconds=number("SQS_BATCH_WINDOW_SECONDS", 1 if namespace == "local" else 5, 1, 300),
             consumer_max_concurrency=number("CONSUMER_MAX_CONCURRENCY", 2, 2, 1000),
             stream_batch_size=number("STREAM_BATCH_SIZE", 100, 1, 10_000),
-            stream_batch_window_seconds=number("STREAM_BATCH_WINDOW_SECONDS", 1, 0, 300),
+            stream_batch_window_seconds=number("STREAM_BATCH_WINDOW_SECONDS", 0 if namespace == "local" else 1, 0, 300),
             stream_retry_attempts=number("STREAM_RETRY_ATTEMPTS", 5, 0, 10_000),
             throttle_rate_limit=number("THROTTLE_RATE_LIMIT", 100, 1, 10_000),
             throttle_burst_limit=number("THROTTLE_BURST_LIMIT", 200, 1, 5_000),

@@ -1,0 +1,181 @@
+// Shared helpers for the headless-Chromium tests: run the local stack on free ports and drive Chromium.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CHROMIUM = '/usr/bin/chromium';
+export const PLACEHOLDER = '\u2013';
+export const WAIT = 15000;
+
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+// Fails (never skips) when the Debian package is missing.
+export async function launchBrowser() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install the Debian package chromium`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30000 });
+}
+
+const canBind = (port) =>
+  new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
+// A free port; with pairs=1, the next port is free too (the management API uses ws_port + 1).
+export async function freePort(pairs = 0) {
+  for (;;) {
+    const port = await new Promise((resolve, reject) => {
+      const server = net.createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const { port: p } = server.address();
+        server.close(() => resolve(p));
+      });
+    });
+    if (!pairs || (port + pairs < 65536 && (await canBind(port + pairs)))) return port;
+  }
+}
+
+export class LocalStack {
+  constructor() {
+    this.dataDir = mkdtempSync(path.join(tmpdir(), 'viewcount-browser-'));
+    this.process = undefined;
+    this.output = '';
+  }
+
+  get wsUrl() {
+    return `ws://127.0.0.1:${this.wsPort}`;
+  }
+
+  get origin() {
+    return `http://127.0.0.1:${this.httpPort}`;
+  }
+
+  url(pathname) {
+    return this.origin + pathname;
+  }
+
+  // Starts on the same ports and data dir as before when called again after stop().
+  async start(...extra) {
+    this.wsPort ??= await freePort(1);
+    this.httpPort ??= await freePort();
+    const python = path.join(ROOT, '.venv', 'bin', 'python');
+    if (!existsSync(python)) throw new Error(`${python} missing: run ./test.sh (or ./run_local.sh) once to create .venv`);
+    const child = spawn(
+      python,
+      ['-m', 'local_stack', '--ws-port', String(this.wsPort), '--http-port', String(this.httpPort),
+        '--data-dir', this.dataDir, ...extra],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          PYTHONPATH: [path.join(ROOT, 'lambdas'), path.join(ROOT, 'infra'), ROOT].join(':'),
+          PYTHONUNBUFFERED: '1',
+          LOCAL_SQS_BATCH_WINDOW_SECONDS: '1',
+          LOCAL_STREAM_BATCH_WINDOW_SECONDS: '0',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    this.process = child;
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => fail('did not become ready within 60 s'), 60000);
+      const fail = (why) => {
+        clearTimeout(timer);
+        child.kill('SIGKILL');
+        reject(new Error(`local stack ${why}:\n${this.output}`));
+      };
+      const onData = (chunk) => {
+        this.output += chunk;
+        if (this.output.includes('Ctrl-C stops it.')) {
+          clearTimeout(timer);
+          child.off('exit', onExit);
+          resolve();
+        }
+      };
+      const onExit = (code) => fail(`exited with ${code}`);
+      child.stdout.setEncoding('utf8').on('data', onData);
+      child.stderr.setEncoding('utf8').on('data', (chunk) => (this.output += chunk));
+      child.once('exit', onExit);
+    });
+  }
+
+  // SIGTERM, as a service manager would; SIGKILL if it hangs. Resolves once the process is gone.
+  async stop() {
+    const child = this.process;
+    this.process = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  async dispose() {
+    await this.stop();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+// Wait until the element's text is exactly `expected` (a generous wait, no sleeps).
+export async function waitForText(page, selector, expected, timeout = WAIT) {
+  try {
+    await page.waitForFunction(
+      ([sel, want]) => document.querySelector(sel)?.textContent.trim() === want,
+      [selector, String(expected)],
+      { timeout, polling: 100 },
+    );
+  } catch (error) {
+    const actual = await page.evaluate((sel) => document.querySelector(sel)?.textContent.trim(), selector).catch(() => '?');
+    throw new Error(`${selector} on ${page.url()}: expected "${expected}", still "${actual}" after ${timeout} ms`, { cause: error });
+  }
+}
+
+export const slot = (kind) => `[data-viewcount="${kind}"]`;
+
+// The page's total / unique / reading texts.
+export const counters = (page) =>
+  page.evaluate(() =>
+    Object.fromEntries(['total', 'unique', 'reading'].map((k) => [k, document.querySelector(`[data-viewcount="${k}"]`)?.textContent.trim()])),
+  );
+
+// Wait until every given counter shows its number, then return what the page shows.
+export async function waitForCounts(page, want, timeout = WAIT) {
+  for (const [kind, value] of Object.entries(want)) await waitForText(page, slot(kind), value, timeout);
+  return counters(page);
+}
+
+// Record every server message the client sees in window.__viewcountMessages (before the page's scripts run).
+export async function recordMessages(context) {
+  await context.addInitScript(() => {
+    window.__viewcountMessages = [];
+    const hook = () => window.viewcount?.on?.((m) => window.__viewcountMessages.push(m));
+    document.addEventListener('DOMContentLoaded', hook);
+  });
+}
+
+// Wait for a recorded `views` push matching `want` (a subset of its fields).
+export async function waitForPush(page, want, timeout = WAIT) {
+  try {
+    await page.waitForFunction(
+      (w) => (window.__viewcountMessages || []).some((m) => m.message === 'views' && Object.entries(w).every(([k, v]) => m[k] === v)),
+      want,
+      { timeout, polling: 100 },
+    );
+  } catch (error) {
+    const seen = await page.evaluate(() => JSON.stringify(window.__viewcountMessages)).catch(() => '?');
+    throw new Error(`no views push matching ${JSON.stringify(want)} within ${timeout} ms; seen: ${seen}`, { cause: error });
+  }
+}

@@ -1,0 +1,96 @@
+// SPA navigation and a restart of the stack under an open page.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { LocalStack, counters, launchBrowser, recordMessages, waitForCounts, waitForPush } from './helpers.mjs';
+
+describe('SPA navigation', () => {
+  const stack = new LocalStack();
+  let browser;
+
+  before(async () => {
+    browser = await launchBrowser();
+    await stack.start('--reset');
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stack.dispose();
+  });
+
+  test('history.pushState to another post counts a view of that post', async () => {
+    const context = await browser.newContext();
+    try {
+      await recordMessages(context);
+      const page = await context.newPage();
+      await page.goto(stack.url('/posts/hello-viewcount'));
+      await waitForCounts(page, { total: 1, unique: 1, reading: 1 });
+      await waitForPush(page, { articleId: 'hello-viewcount', totalViews: 1 });
+
+      await page.evaluate(() => history.pushState({}, '', '/posts/websockets-on-a-budget'));
+      // The page's own numbers now belong to the new post: its first view.
+      await waitForPush(page, { articleId: 'websockets-on-a-budget', totalViews: 1, uniqueViews: 1 });
+      assert.equal(new URL(page.url()).pathname, '/posts/websockets-on-a-budget');
+      assert.equal((await counters(page)).total, '1');
+
+      // A second tab on that post sees the SPA view too, and the SPA tab gets the live push.
+      const second = await context.newPage();
+      await second.goto(stack.url('/posts/websockets-on-a-budget'));
+      await waitForCounts(second, { total: 2, unique: 2 });
+      await waitForCounts(page, { total: 2, unique: 2 });
+
+      // A hash-only change is not a navigation.
+      await page.evaluate(() => history.pushState({}, '', '/posts/websockets-on-a-budget#comments'));
+      const reloaded = await context.newPage();
+      await reloaded.goto(stack.url('/posts/websockets-on-a-budget'));
+      await waitForCounts(reloaded, { total: 3 });
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('restarting the local stack', () => {
+  const stack = new LocalStack();
+  let browser;
+
+  before(async () => {
+    browser = await launchBrowser();
+    await stack.start('--reset');
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stack.dispose();
+  });
+
+  test('after SIGTERM and a restart on the same ports and data dir, the page reconnects and counting goes on', async () => {
+    const context = await browser.newContext();
+    try {
+      await recordMessages(context);
+      const page = await context.newPage();
+      await page.goto(stack.url('/posts/hello-viewcount'));
+      await waitForCounts(page, { total: 1, unique: 1, reading: 1 });
+
+      const ports = [stack.wsPort, stack.httpPort];
+      await stack.stop();
+      await stack.start(); // no --reset: counts come back from the data dir
+      assert.deepEqual([stack.wsPort, stack.httpPort], ports);
+
+      // The page keeps its numbers; live pushes resume with the next view.
+      assert.equal((await counters(page)).total, '1');
+      await page.evaluate(() => history.pushState({}, '', '/posts/exactly-once-is-a-design'));
+      await waitForPush(page, { articleId: 'exactly-once-is-a-design', totalViews: 1 }, 45000);
+      await page.evaluate(() => viewcount.track({ articleId: 'hello-viewcount' }));
+      // 1 view kept across the restart + this one.
+      await waitForPush(page, { articleId: 'hello-viewcount', totalViews: 2 });
+      await waitForCounts(page, { total: 2 });
+
+      // A fresh tab agrees.
+      const other = await context.newPage();
+      await other.goto(stack.url('/posts/hello-viewcount'));
+      await waitForCounts(other, { total: 3 });
+    } finally {
+      await context.close();
+    }
+  });
+});
