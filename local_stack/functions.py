@@ -61,6 +61,15 @@ class LocalFunction:
             return self.module.handler(event, context)
 
 
+def import_handler(code: str, module_name: str) -> ModuleType:
+    """Import `lambdas/<code>/handler.py` afresh under `module_name`, as a Lambda init does."""
+    loader = importlib.util.spec_from_file_location(module_name, ROOT / "lambdas" / code / "handler.py")
+    assert loader and loader.loader
+    module = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(module)
+    return module
+
+
 def load_functions(
     config: DeploymentConfig, table_names: Mapping[str, str], topic_arn: str, ws_endpoint: str
 ) -> dict[str, LocalFunction]:
@@ -68,10 +77,6 @@ def load_functions(
     functions = {}
     for spec in FUNCTIONS:
         os.environ.update(spec.environment(config, table_names, topic_arn, ws_endpoint))
-        module_name = f"viewcount_local_{spec.name}"
-        loader = importlib.util.spec_from_file_location(module_name, ROOT / "lambdas" / spec.code / "handler.py")
-        assert loader and loader.loader
-        module = importlib.util.module_from_spec(loader)
-        loader.loader.exec_module(module)
+        module = import_handler(spec.code, f"viewcount_local_{spec.name}")
         functions[spec.name] = LocalFunction(spec, module, f"{config.prefix}-{spec.name.replace('_', '-')}")
     return functions

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import sys
@@ -43,13 +42,10 @@ def load_event(name: str) -> dict[str, Any]:
 
 def load_handler(code: str, env: dict[str, str]) -> ModuleType:
     """Import `lambdas/<code>/handler.py` afresh, as a Lambda init would, with `env` set."""
+    from local_stack.functions import import_handler
+
     os.environ.update(env)
-    module_name = f"handler_{code}_{len(sys.modules)}"
-    spec = importlib.util.spec_from_file_location(module_name, ROOT / "lambdas" / code / "handler.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return import_handler(code, f"handler_{code}_{len(sys.modules)}")
 
 
 @pytest.fixture

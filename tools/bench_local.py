@@ -14,22 +14,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 from websockets.asyncio.client import connect
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from tests.e2e.conftest import free_port  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from local_stack.harness import LocalStackProcess
 
 
 async def client(
@@ -90,31 +85,11 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=50, help="views per second in total; 0 = unthrottled")
     parser.add_argument("--seconds", type=float, default=20)
     args = parser.parse_args()
-    ws_port, http_port = free_port(), free_port()
-    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'lambdas'}:{ROOT / 'infra'}:{ROOT}"}
-    with tempfile.TemporaryDirectory() as data_dir:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local_stack", "--ws-port", str(ws_port), "--http-port", str(http_port),
-             "--data-dir", data_dir, "--reset"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-        assert process.stdout
-        for line in process.stdout:
-            if "Ctrl-C stops it" in line:
-                break
-        # Keep reading its output, or a full pipe would block the stack.
-        threading.Thread(target=process.stdout.read, daemon=True).start()
-        try:
-            started = time.perf_counter()
-            sent, latencies = asyncio.run(
-                drive(
-                    f"ws://127.0.0.1:{ws_port}", f"http://127.0.0.1:{http_port}", args.clients, args.rate, args.seconds
-                )
-            )
-            elapsed = time.perf_counter() - started
-        finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=60)
+    with tempfile.TemporaryDirectory() as data_dir, LocalStackProcess(Path(data_dir)) as stack:
+        stack.start("--reset")
+        started = time.perf_counter()
+        sent, latencies = asyncio.run(drive(stack.ws_url, stack.origin, args.clients, args.rate, args.seconds))
+        elapsed = time.perf_counter() - started
     latencies.sort()
     p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
     print(f"clients {args.clients}, target rate {args.rate or 'unthrottled'} views/s, {args.seconds:.0f} s")

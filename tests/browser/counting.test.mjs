@@ -1,27 +1,16 @@
 // Page loads, reloads and a second tab, counted by the real local stack in headless Chromium.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { LocalStack, PLACEHOLDER, counters, launchBrowser, slot, waitForCounts, waitForText } from './helpers.mjs';
+import { describe, test } from 'node:test';
+import { counters, PLACEHOLDER, slot, waitForCounts, waitForText, withStackAndBrowser } from './helpers.mjs';
 
 describe('counting page views', () => {
-  const stack = new LocalStack();
-  let browser;
-
-  before(async () => {
-    browser = await launchBrowser();
-    await stack.start('--reset');
-  });
-
-  after(async () => {
-    await browser?.close();
-    await stack.dispose();
-  });
+  const env = withStackAndBrowser();
 
   test('the first load of a post shows total 1, unique 1, reading 1', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     try {
       const page = await context.newPage();
-      await page.goto(stack.url('/posts/hello-viewcount'));
+      await page.goto(env.stack.url('/posts/hello-viewcount'));
       // The placeholder is there until the first push, never a made-up 0.
       assert.ok(['', PLACEHOLDER, '1'].includes((await counters(page)).total));
       const shown = await waitForCounts(page, { total: 1, unique: 1, reading: 1 });
@@ -32,10 +21,10 @@ describe('counting page views', () => {
   });
 
   test('a reload raises total but not unique', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     try {
       const page = await context.newPage();
-      await page.goto(stack.url('/posts/cookieless-unique-visitors'));
+      await page.goto(env.stack.url('/posts/cookieless-unique-visitors'));
       await waitForCounts(page, { total: 1, unique: 1 });
       await page.reload();
       const shown = await waitForCounts(page, { total: 2 });
@@ -49,16 +38,16 @@ describe('counting page views', () => {
   });
 
   test("a second tab updates the first tab's numbers without a reload", async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     try {
       const first = await context.newPage();
-      await first.goto(stack.url('/posts/the-cost-of-a-million-views'));
+      await first.goto(env.stack.url('/posts/the-cost-of-a-million-views'));
       await waitForCounts(first, { total: 1, unique: 1, reading: 1 });
       const navigations = [];
       first.on('framenavigated', (frame) => frame === first.mainFrame() && navigations.push(frame.url()));
 
       const second = await context.newPage();
-      await second.goto(stack.url('/posts/the-cost-of-a-million-views'));
+      await second.goto(env.stack.url('/posts/the-cost-of-a-million-views'));
       assert.deepEqual(await waitForCounts(second, { total: 2, unique: 2, reading: 2 }), { total: '2', unique: '2', reading: '2' });
       // The first tab got a live push.
       assert.deepEqual(await waitForCounts(first, { total: 2, reading: 2 }), { total: '2', unique: '2', reading: '2' });
@@ -69,15 +58,15 @@ describe('counting page views', () => {
   });
 
   test('the home page shows the counts of posts viewed before', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     try {
       const post = await context.newPage();
-      await post.goto(stack.url('/posts/exactly-once-is-a-design'));
+      await post.goto(env.stack.url('/posts/exactly-once-is-a-design'));
       await waitForCounts(post, { total: 1 });
       await post.close();
 
       const home = await context.newPage();
-      await home.goto(stack.url('/'));
+      await home.goto(env.stack.url('/'));
       await waitForText(home, '[data-viewcount-article="exactly-once-is-a-design"]', '1');
       await waitForText(home, '[data-viewcount-article="the-cost-of-a-million-views"]', '2');
       // A post nobody has viewed in this stack never shows a made-up number.

@@ -5,6 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -82,8 +83,6 @@ export class LocalStack {
           ...process.env,
           PYTHONPATH: [path.join(ROOT, 'lambdas'), path.join(ROOT, 'infra'), ROOT].join(':'),
           PYTHONUNBUFFERED: '1',
-          LOCAL_SQS_BATCH_WINDOW_SECONDS: '1',
-          LOCAL_STREAM_BATCH_WINDOW_SECONDS: '0',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -178,4 +177,18 @@ export async function waitForPush(page, want, timeout = WAIT) {
     const seen = await page.evaluate(() => JSON.stringify(window.__viewcountMessages)).catch(() => '?');
     throw new Error(`no views push matching ${JSON.stringify(want)} within ${timeout} ms; seen: ${seen}`, { cause: error });
   }
+}
+
+// Registers before/after hooks in the calling describe(): a fresh local stack and a Chromium.
+export function withStackAndBrowser() {
+  const env = { stack: new LocalStack(), browser: undefined };
+  before(async () => {
+    env.browser = await launchBrowser();
+    await env.stack.start('--reset');
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.stack.dispose();
+  });
+  return env;
 }

@@ -1,28 +1,17 @@
 // SPA navigation and a restart of the stack under an open page.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { LocalStack, counters, launchBrowser, recordMessages, waitForCounts, waitForPush } from './helpers.mjs';
+import { describe, test } from 'node:test';
+import { counters, recordMessages, waitForCounts, waitForPush, withStackAndBrowser } from './helpers.mjs';
 
 describe('SPA navigation', () => {
-  const stack = new LocalStack();
-  let browser;
-
-  before(async () => {
-    browser = await launchBrowser();
-    await stack.start('--reset');
-  });
-
-  after(async () => {
-    await browser?.close();
-    await stack.dispose();
-  });
+  const env = withStackAndBrowser();
 
   test('history.pushState to another post counts a view of that post', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     try {
       await recordMessages(context);
       const page = await context.newPage();
-      await page.goto(stack.url('/posts/hello-viewcount'));
+      await page.goto(env.stack.url('/posts/hello-viewcount'));
       await waitForCounts(page, { total: 1, unique: 1, reading: 1 });
       await waitForPush(page, { articleId: 'hello-viewcount', totalViews: 1 });
 
@@ -34,14 +23,14 @@ describe('SPA navigation', () => {
 
       // A second tab on that post sees the SPA view too, and the SPA tab gets the live push.
       const second = await context.newPage();
-      await second.goto(stack.url('/posts/websockets-on-a-budget'));
+      await second.goto(env.stack.url('/posts/websockets-on-a-budget'));
       await waitForCounts(second, { total: 2, unique: 2 });
       await waitForCounts(page, { total: 2, unique: 2 });
 
       // A hash-only change is not a navigation.
       await page.evaluate(() => history.pushState({}, '', '/posts/websockets-on-a-budget#comments'));
       const reloaded = await context.newPage();
-      await reloaded.goto(stack.url('/posts/websockets-on-a-budget'));
+      await reloaded.goto(env.stack.url('/posts/websockets-on-a-budget'));
       await waitForCounts(reloaded, { total: 3 });
     } finally {
       await context.close();
@@ -50,31 +39,20 @@ describe('SPA navigation', () => {
 });
 
 describe('restarting the local stack', () => {
-  const stack = new LocalStack();
-  let browser;
-
-  before(async () => {
-    browser = await launchBrowser();
-    await stack.start('--reset');
-  });
-
-  after(async () => {
-    await browser?.close();
-    await stack.dispose();
-  });
+  const env = withStackAndBrowser();
 
   test('after SIGTERM and a restart on the same ports and data dir, the page reconnects and counting goes on', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     try {
       await recordMessages(context);
       const page = await context.newPage();
-      await page.goto(stack.url('/posts/hello-viewcount'));
+      await page.goto(env.stack.url('/posts/hello-viewcount'));
       await waitForCounts(page, { total: 1, unique: 1, reading: 1 });
 
-      const ports = [stack.wsPort, stack.httpPort];
-      await stack.stop();
-      await stack.start(); // no --reset: counts come back from the data dir
-      assert.deepEqual([stack.wsPort, stack.httpPort], ports);
+      const ports = [env.stack.wsPort, env.stack.httpPort];
+      await env.stack.stop();
+      await env.stack.start(); // no --reset: counts come back from the data dir
+      assert.deepEqual([env.stack.wsPort, env.stack.httpPort], ports);
 
       // The page keeps its numbers; live pushes resume with the next view.
       assert.equal((await counters(page)).total, '1');
@@ -87,7 +65,7 @@ describe('restarting the local stack', () => {
 
       // A fresh tab agrees.
       const other = await context.newPage();
-      await other.goto(stack.url('/posts/hello-viewcount'));
+      await other.goto(env.stack.url('/posts/hello-viewcount'));
       await waitForCounts(other, { total: 3 });
     } finally {
       await context.close();

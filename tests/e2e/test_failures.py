@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import free_port
+from local_stack.harness import free_port
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def in_process_stack(tmp_path, monkeypatch):
     monkeypatch.setenv("LOCAL_SQS_BATCH_WINDOW_SECONDS", "1")
 
     options = LocalOptions(
-        ws_port=free_port(), http_port=free_port(), data_dir=tmp_path / "data", visibility_timeout_seconds=3
+        ws_port=free_port(offset=1), http_port=free_port(), data_dir=tmp_path / "data", visibility_timeout_seconds=3
     )
     stack = LocalStack(options)
     loop = asyncio.new_event_loop()

@@ -11,11 +11,6 @@ from viewcount_infra.topology import FUNCTIONS, QUEUES
 NAMESPACES = ("prod", "stage", "local")
 
 
-def by_logical_prefix(resources: dict, prefix: str) -> dict:
-    [match] = [r for name, r in resources.items() if name.startswith(prefix)]
-    return match
-
-
 def function_for(synthesized, name: str) -> tuple[str, dict]:
     [(logical_id, function)] = [
         (logical_id, f)

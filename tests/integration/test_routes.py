@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -169,9 +170,7 @@ def test_views_rejects_bad_frames_with_a_stable_code(aws, context, body, code):
 
 def test_views_reports_a_failed_publish_and_does_not_claim_success(aws, context):
     handler = aws.handler(VIEWS)
-    handler.settings = handler.settings.__class__(
-        **{**handler.settings.__dict__, "views_topic_arn": "arn:aws:sns:us-east-1:123456789012:missing"}
-    )
+    handler.settings = replace(handler.settings, views_topic_arn="arn:aws:sns:us-east-1:123456789012:missing")
 
     response = handler.handler(load_event("ws_views.json"), context)
 

@@ -1,0 +1,89 @@
+"""Run the local stack as a child process on free ports: for the end-to-end tests and the benchmark."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port(offset: int = 0) -> int:
+    """A free port; with `offset`, the port that far above it is free too (the management API)."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if not offset:
+            return port
+        try:
+            with socket.socket() as above:
+                above.bind(("127.0.0.1", port + offset))
+            return port
+        except OSError:
+            continue
+
+
+class LocalStackProcess:
+    """`python -m local_stack` on free ports; `start()` again after `stop()` reuses ports and data."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.ws_port = free_port(offset=1)
+        self.http_port = free_port()
+        self.data_dir = data_dir
+        self.process: subprocess.Popen | None = None
+        self.output: list[str] = []
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.ws_port}"
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def start(self, *extra: str, timeout: float = 60) -> None:
+        env = {**os.environ, "PYTHONPATH": f"{ROOT / 'lambdas'}:{ROOT / 'infra'}:{ROOT}"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "local_stack", "--ws-port", str(self.ws_port), "--http-port", str(self.http_port),
+             "--data-dir", str(self.data_dir), *extra],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            self.output.append(line)
+            if "Ctrl-C stops it" in line:
+                # Keep reading: a full pipe would block the stack's prints.
+                threading.Thread(target=self._collect_output, args=(self.process,), daemon=True).start()
+                return
+            if not line and self.process.poll() is not None:
+                break
+        raise RuntimeError("local stack did not start:\n" + "".join(self.output))
+
+    def _collect_output(self, process: subprocess.Popen) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            self.output.append(line)
+
+    def stop(self) -> float:
+        """SIGTERM, as a service manager would; returns how long it took to exit."""
+        assert self.process is not None
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=15)
+        return time.monotonic() - started
+
+    def __enter__(self) -> LocalStackProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process and self.process.poll() is None:
+            self.stop()
