@@ -202,22 +202,21 @@ class Gateway:
         finally:
             self.connections.pop(connection.connection_id, None)
             self.stats.add(connection_seconds=time.monotonic() - opened)
-            close_code = websocket.close_code or 1006
-            event = {
-                "requestContext": self._request_context(
-                    "$disconnect",
-                    "DISCONNECT",
-                    connection,
-                    disconnectStatusCode=close_code,
-                    disconnectReason=websocket.close_reason or "",
-                ),
-                "isBase64Encoded": False,
-            }
-            _, function = self.routes["$disconnect"]
-            try:
-                await self._invoke(function, event)
-            except Exception as error:  # the connection is gone either way; say so
-                print(f"viewcount-local: $disconnect failed: {error!r}", flush=True)
+            if "$disconnect" in self.routes:  # as in API Gateway: no route, no invocation
+                await self._disconnected(connection, websocket.close_code or 1006, websocket.close_reason or "")
+
+    async def _disconnected(self, connection: OpenConnection, close_code: int, reason: str) -> None:
+        event = {
+            "requestContext": self._request_context(
+                "$disconnect", "DISCONNECT", connection, disconnectStatusCode=close_code, disconnectReason=reason
+            ),
+            "isBase64Encoded": False,
+        }
+        _, function = self.routes["$disconnect"]
+        try:
+            await self._invoke(function, event)
+        except Exception as error:  # the connection is gone either way; say so
+            print(f"viewcount-local: $disconnect failed: {error!r}", flush=True)
 
     async def _on_message(self, connection: OpenConnection, frame: str | bytes) -> None:
         route_key = self._select_route(frame)

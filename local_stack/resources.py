@@ -17,27 +17,17 @@ class LocalResources:
     topic_arn: str = ""
     queue_urls: dict[str, str] = field(default_factory=dict)
     dlq_urls: dict[str, str] = field(default_factory=dict)
-    push_failures_url: str = ""
+    count_failures_url: str = ""
 
 
 def create_table(dynamodb: Any, spec: TableSpec, config: DeploymentConfig) -> dict[str, Any]:
     keys = [(spec.partition_key, "HASH")] + ([(spec.sort_key, "RANGE")] if spec.sort_key else [])
-    attributes = {name for name, _ in keys} | {index.partition_key for index in spec.indexes}
     request: dict[str, Any] = {
         "TableName": spec.physical_name(config),
         "KeySchema": [{"AttributeName": name, "KeyType": kind} for name, kind in keys],
-        "AttributeDefinitions": [{"AttributeName": name, "AttributeType": "S"} for name in sorted(attributes)],
+        "AttributeDefinitions": [{"AttributeName": name, "AttributeType": "S"} for name, _ in keys],
         "BillingMode": "PAY_PER_REQUEST",
     }
-    if spec.indexes:
-        request["GlobalSecondaryIndexes"] = [
-            {
-                "IndexName": index.name,
-                "KeySchema": [{"AttributeName": index.partition_key, "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
-            }
-            for index in spec.indexes
-        ]
     if spec.stream:
         request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
     description = dynamodb.create_table(**request)["TableDescription"]
@@ -83,5 +73,5 @@ def create_resources(
         )
         resources.queue_urls[spec.key] = queue_url
         resources.dlq_urls[spec.key] = dlq_url
-    resources.push_failures_url = sqs.create_queue(QueueName=stream_dlq_name(config))["QueueUrl"]
+    resources.count_failures_url = sqs.create_queue(QueueName=stream_dlq_name(config))["QueueUrl"]
     return resources

@@ -101,7 +101,7 @@ class LocalStack:
                     self.resources.stream_arns[spec.key],
                     self.functions[STREAM_CONSUMER.name],
                     self.config,
-                    self.resources.push_failures_url,
+                    self.resources.count_failures_url,
                 )
             )
         self._saver_stop = threading.Event()

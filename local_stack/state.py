@@ -2,7 +2,9 @@
 
 Saved every few seconds and on shutdown, written to a temporary file and renamed, so a
 crash leaves the last complete snapshot. Open connections are not saved: they end with
-the process.
+the process, so the pages' reader entries are left out. So are the counters' stream
+positions, and the view log: they guard against redelivery from the queues and the
+stream, which do not outlive the process (moto's new stream numbers its records afresh).
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from local_stack.functions import AWS_LOCK
-from viewcount_infra.topology import CONNECTIONS, TABLES
+from viewcount.counting import POSITION_PREFIX, READER_PREFIX
+from viewcount_infra.topology import TABLES, VIEW_LOG
 
 SNAPSHOT = "tables.json"
 SAVE_INTERVAL_SECONDS = 5
-SAVED_TABLES = tuple(spec for spec in TABLES if spec is not CONNECTIONS)
+SAVED_TABLES = tuple(spec for spec in TABLES if spec is not VIEW_LOG)
+PROCESS_BOUND = (READER_PREFIX, POSITION_PREFIX)
 
 
 def save(dynamodb: Any, table_names: dict[str, str], data_dir: Path) -> None:
@@ -25,7 +29,11 @@ def save(dynamodb: Any, table_names: dict[str, str], data_dir: Path) -> None:
     with AWS_LOCK:
         for spec in SAVED_TABLES:
             pages = dynamodb.get_paginator("scan").paginate(TableName=table_names[spec.key])
-            snapshot[spec.key] = [item for page in pages for item in page["Items"]]
+            snapshot[spec.key] = [
+                {name: value for name, value in item.items() if not name.startswith(PROCESS_BOUND)}
+                for page in pages
+                for item in page["Items"]
+            ]
     data_dir.mkdir(parents=True, exist_ok=True)
     temporary = data_dir / f".{SNAPSHOT}.tmp"
     temporary.write_text(json.dumps(snapshot, sort_keys=True))

@@ -3,8 +3,11 @@
 They follow Lambda's documented behaviour: SQS batches up to the batch size or the
 batching window, `batchItemFailures` leave exactly those records on the queue (visible
 again after the visibility timeout, to the DLQ after `maxReceiveCount`); streams are read
-in order per shard, a failed batch is retried from its first failed record, bisected when
-the function raises, and after the retries parked in the on-failure queue.
+in order per shard, only records that pass the mapping's filter reach the function, a
+failed batch is retried from its first failed record, bisected when the function raises,
+and after the retries (if they are limited) parked in the on-failure queue. Stream events
+carry the tumbling-window fields (`shardId`, `window`, `state`), and an answer without a
+`state` counts as a failure, as in Lambda.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 from local_stack.functions import AWS_LOCK, LocalFunction
 from viewcount_infra.config import DeploymentConfig
+from viewcount_infra.topology import STREAM_FILTER, STREAM_TUMBLING_WINDOW_SECONDS
 
 REGION = "us-east-1"
 
@@ -165,7 +169,22 @@ class StreamTrigger(threading.Thread):
                 time.sleep(0.05)
         return records
 
-    def deliver(self, records: list[dict[str, Any]]) -> None:
+    def _event(self, shard_id: str, batch: list[dict[str, Any]]) -> dict[str, Any]:
+        start = int(time.time()) // STREAM_TUMBLING_WINDOW_SECONDS * STREAM_TUMBLING_WINDOW_SECONDS
+        return {
+            "Records": batch,
+            "shardId": shard_id,
+            "eventSourceARN": self.stream_arn,
+            "window": {
+                "start": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start)),
+                "end": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + STREAM_TUMBLING_WINDOW_SECONDS)),
+            },
+            "state": {},
+            "isFinalInvokeForWindow": False,
+            "isWindowTerminatedEarly": False,
+        }
+
+    def deliver(self, shard_id: str, records: list[dict[str, Any]]) -> None:
         """Invoke until the batch succeeds, retrying from the first failure and bisecting on errors."""
         pending = [records]
         while pending:
@@ -173,8 +192,10 @@ class StreamTrigger(threading.Thread):
             attempts = 0
             while batch:
                 try:
-                    response = self.function.invoke({"Records": batch})
-                    failed = [f["itemIdentifier"] for f in (response or {}).get("batchItemFailures", [])]
+                    response = self.function.invoke(self._event(shard_id, batch))
+                    if "state" not in (response or {}):
+                        raise RuntimeError("a tumbling-window answer must carry a state")
+                    failed = [f["itemIdentifier"] for f in response.get("batchItemFailures", [])]
                     raised = False
                 except Exception as error:
                     print(f"viewcount-local: {self.function.name} failed a stream batch: {error!r}", flush=True)
@@ -193,16 +214,16 @@ class StreamTrigger(threading.Thread):
                     else 0
                 )
                 batch = batch[first:]
-                if attempts > self.retry_attempts:
-                    self._park(batch)
+                if 0 <= self.retry_attempts < attempts:
+                    self._park(shard_id, batch)
                     break
 
-    def _park(self, batch: list[dict[str, Any]]) -> None:
+    def _park(self, shard_id: str, batch: list[dict[str, Any]]) -> None:
         """What Lambda sends to an on-failure destination: where the records are, not the records."""
         body = {
             "requestContext": {"condition": "RetryAttemptsExhausted", "functionArn": self.function.name},
             "DDBStreamBatchInfo": {
-                "shardId": "local",
+                "shardId": shard_id,
                 "startSequenceNumber": batch[0]["dynamodb"]["SequenceNumber"],
                 "endSequenceNumber": batch[-1]["dynamodb"]["SequenceNumber"],
                 "batchSize": len(batch),
@@ -218,9 +239,11 @@ class StreamTrigger(threading.Thread):
             for shard_id in list(self.iterators):
                 try:
                     records = self._collect(shard_id)
+                    handled += len(records)
+                    # Filtered-out records advance the shard without an invocation.
+                    records = [record for record in records if passes_filter(record)]
                     if records:
-                        handled += len(records)
-                        self.deliver(records)
+                        self.deliver(shard_id, records)
                 except Exception as error:
                     print(f"viewcount-local: reading {self.stream_arn}: {error!r}", flush=True)
             if handled:
@@ -228,3 +251,7 @@ class StreamTrigger(threading.Thread):
             else:
                 self.idle.set()
                 self.stopping.wait(0.05)
+
+
+def passes_filter(record: dict[str, Any]) -> bool:
+    return all(record.get(name) in values for name, values in STREAM_FILTER.items())

@@ -44,7 +44,9 @@ class DeploymentConfig:
     consumer_max_concurrency: int = 2
     stream_batch_size: int = 100
     stream_batch_window_seconds: int = 1
-    stream_retry_attempts: int = 5
+    # -1: retry until it succeeds. Counting is exact only if no view is ever skipped, and the
+    # records are the stack's own, so a batch that keeps failing is an outage to fix, not poison.
+    stream_retry_attempts: int = -1
     throttle_rate_limit: int = 100
     throttle_burst_limit: int = 200
     alarm_email: str = ""
@@ -113,7 +115,7 @@ class DeploymentConfig:
             consumer_max_concurrency=number("CONSUMER_MAX_CONCURRENCY", 2, 2, 1000),
             stream_batch_size=number("STREAM_BATCH_SIZE", 100, 1, 10_000),
             stream_batch_window_seconds=number("STREAM_BATCH_WINDOW_SECONDS", 0 if namespace == "local" else 1, 0, 300),
-            stream_retry_attempts=number("STREAM_RETRY_ATTEMPTS", 5, 0, 10_000),
+            stream_retry_attempts=number("STREAM_RETRY_ATTEMPTS", cls.stream_retry_attempts, -1, 10_000),
             throttle_rate_limit=number("THROTTLE_RATE_LIMIT", 100, 1, 10_000),
             throttle_burst_limit=number("THROTTLE_BURST_LIMIT", 200, 1, 5_000),
             alarm_email=setting("ALARM_EMAIL", ""),

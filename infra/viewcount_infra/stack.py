@@ -15,7 +15,7 @@ from viewcount_infra.constructs.functions import ViewcountFunctions
 from viewcount_infra.constructs.push import PushPath
 from viewcount_infra.constructs.websocket_api import ViewcountWebSocketApi
 from viewcount_infra.nag import acknowledge_findings
-from viewcount_infra.topology import PUSH_COUNTS
+from viewcount_infra.topology import COUNT_VIEWS
 
 
 class ViewcountStack(Stack):
@@ -24,7 +24,7 @@ class ViewcountStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, termination_protection=config.is_production, **kwargs)
 
-        # Storage: connections, writer tables with streams, reader and referrers.
+        # Storage: the view log (with its stream), the counts and the referrers.
         tables = CounterTables(self, "Counters", config)
         # Fan-out: every accepted view is published once and filtered to its queues.
         fanout = ViewFanout(self, "Fanout", config)
@@ -36,14 +36,14 @@ class ViewcountStack(Stack):
         )
         api.add_routes(functions)
         fanout.attach_consumers(functions)
-        # Push: writer streams -> reader table -> every reader of the page.
-        push = PushPath(self, "Push", config=config, tables=tables, push_counts=functions[PUSH_COUNTS])
+        # Counting and push: view log stream -> exact counts -> every reader of the page.
+        push = PushPath(self, "Push", config=config, tables=tables, count_views=functions[COUNT_VIEWS])
         # Operations: DLQ and error alarms.
         OperationsAlarms(
             self,
             "Alarms",
             config=config,
-            dead_letter_queues={**fanout.dead_letter_queues, "push-failures": push.failures},
+            dead_letter_queues={**fanout.dead_letter_queues, "count-failures": push.failures},
             functions=functions.functions,
         )
         acknowledge_findings(self)

@@ -17,33 +17,27 @@ from viewcount_infra.config import DeploymentConfig
 
 
 @dataclass(frozen=True)
-class IndexSpec:
-    name: str
-    partition_key: str
-
-
-@dataclass(frozen=True)
 class TableSpec:
     key: str  # how code refers to the table
     logical_name: str  # the original project's name, kept in the physical name
     partition_key: str
     sort_key: str | None = None
-    stream: bool = False  # NEW_IMAGE stream that feeds the push path
+    stream: bool = False  # NEW_IMAGE stream that feeds the counting function
     ttl_attribute: str | None = None
-    indexes: tuple[IndexSpec, ...] = ()
 
     def physical_name(self, config: DeploymentConfig) -> str:
         return f"{config.prefix}-{self.logical_name}"
 
 
-CONNECTIONS = TableSpec(
-    "connections", "Connections", "connectionId", ttl_attribute="expiresAt", indexes=(IndexSpec("byPage", "page"),)
-)
-POST_COUNTS = TableSpec("post_counts", "PostCountWriter", "articleId", stream=True)
-PAGE_COUNTS = TableSpec("page_counts", "HomeAndProfile", "pageName", stream=True)
-READER = TableSpec("reader", "PostCountReader", "pageKey")
+# One item per view, written by the queue consumers. A redelivered view rewrites its own
+# item, which changes nothing and so adds no stream record: the stream carries each view
+# once. Items outlive every redelivery (SQS keeps a message at most 4 days by default).
+VIEW_LOG = TableSpec("view_log", "ViewLog", "viewId", stream=True, ttl_attribute="expiresAt")
+# Counts per page (`post#<id>`, `page#<name>`) and for the whole site (`site`), each with
+# the connections reading it and the stream position it has counted up to.
+COUNTS = TableSpec("counts", "PageCounts", "pageKey")
 REFERRERS = TableSpec("referrers", "Referrer", "pageKey", sort_key="referrerHost")
-TABLES = (CONNECTIONS, POST_COUNTS, PAGE_COUNTS, READER, REFERRERS)
+TABLES = (VIEW_LOG, COUNTS, REFERRERS)
 
 # ---- functions -------------------------------------------------------------------
 
@@ -70,13 +64,7 @@ class FunctionSpec:
             "POWERTOOLS_SERVICE_NAME": f"viewcount-{self.name}",
             "POWERTOOLS_METRICS_NAMESPACE": f"Viewcount/{config.namespace}",
         }
-        env_names = {
-            "connections": "CONNECTIONS_TABLE",
-            "post_counts": "POST_COUNTS_TABLE",
-            "page_counts": "PAGE_COUNTS_TABLE",
-            "reader": "READER_TABLE",
-            "referrers": "REFERRER_TABLE",
-        }
+        env_names = {"view_log": "VIEW_LOG_TABLE", "counts": "COUNTS_TABLE", "referrers": "REFERRER_TABLE"}
         for table in self.table_actions:
             env[env_names[table]] = table_names[table]
         if self.publishes_views:
@@ -97,59 +85,45 @@ class FunctionSpec:
 
 # Route functions answer a person waiting on a page: small, short timeouts.
 CONNECT = FunctionSpec(
-    "connect", "connect", "Admits the blog's origins and registers connections", 256, 5,
-    table_actions={"connections": ("dynamodb:PutItem",)}, needs_origins=True,
-)  # fmt: skip
-DISCONNECT = FunctionSpec(
-    "disconnect", "disconnect", "Forgets closed connections", 256, 5,
-    table_actions={"connections": ("dynamodb:DeleteItem",)},
+    "connect", "connect", "Admits the blog's own origins", 256, 5, needs_origins=True,
 )  # fmt: skip
 VIEWS = FunctionSpec(
     "views", "views", "Validates views and publishes them to the fan-out", 256, 5,
-    table_actions={"connections": ("dynamodb:UpdateItem",)},
     publishes_views=True, posts_to_connections=True, needs_origins=True, needs_page_rules=True,
 )  # fmt: skip
-COUNTS = FunctionSpec(
+COUNTS_ROUTE = FunctionSpec(
     "counts", "counts", "Answers index pages with the counts of up to 100 articles", 256, 5,
-    table_actions={"reader": ("dynamodb:BatchGetItem",)},
+    table_actions={"counts": ("dynamodb:BatchGetItem",)},
 )  # fmt: skip
 DEFAULT = FunctionSpec("default", "default", "Answers unknown frames with an error frame", 128, 3)
-# Consumers work on batches of hundreds of views.
-POST_VIEWS = FunctionSpec(
-    "post_views", "post_views", "Counts post views, one update per article per batch", 256, 30,
-    table_actions={"post_counts": ("dynamodb:UpdateItem",)},
-)  # fmt: skip
-HOME_VIEWS = FunctionSpec(
-    "home_views", "page_views", "Counts home page views, one update per batch", 256, 30,
-    table_actions={"page_counts": ("dynamodb:UpdateItem",)},
-)  # fmt: skip
-PROFILE_VIEWS = FunctionSpec(
-    "profile_views", "page_views", "Counts about and contacts views, one update per page per batch", 256, 30,
-    table_actions={"page_counts": ("dynamodb:UpdateItem",)},
-)  # fmt: skip
-REFERRER_COUNTS = FunctionSpec(
-    "referrers", "referrers", "Counts views per page and referrer host", 256, 30,
-    table_actions={"referrers": ("dynamodb:UpdateItem",)},
-)  # fmt: skip
-PUSH_COUNTS = FunctionSpec(
-    "push_counts", "push_counts", "Copies counts to the reader table and pushes them to readers", 512, 60,
+# Consumers work on batches of hundreds of views. The three queue consumers share their code.
+_RECORD = {"view_log": ("dynamodb:BatchWriteItem",)}
+RECORD_POST_VIEWS = FunctionSpec(
+    "post_views", "record_views", "Logs post views, one item per view", 256, 30, table_actions=_RECORD
+)
+RECORD_HOME_VIEWS = FunctionSpec(
+    "home_views", "record_views", "Logs home page views, one item per view", 256, 30, table_actions=_RECORD
+)
+RECORD_PROFILE_VIEWS = FunctionSpec(
+    "profile_views", "record_views", "Logs about and contacts views, one item per view", 256, 30, table_actions=_RECORD
+)
+COUNT_VIEWS = FunctionSpec(
+    "count_views", "count_views", "Counts logged views exactly once and pushes the counts to readers", 512, 60,
     table_actions={
-        "reader": ("dynamodb:PutItem",),
-        "connections": ("dynamodb:Query", "dynamodb:DeleteItem"),
+        "counts": ("dynamodb:UpdateItem", "dynamodb:GetItem"),
+        "referrers": ("dynamodb:UpdateItem", "dynamodb:GetItem"),
     },
     posts_to_connections=True,
 )  # fmt: skip
 FUNCTIONS = (
     CONNECT,
-    DISCONNECT,
     VIEWS,
-    COUNTS,
+    COUNTS_ROUTE,
     DEFAULT,
-    POST_VIEWS,
-    HOME_VIEWS,
-    PROFILE_VIEWS,
-    REFERRER_COUNTS,
-    PUSH_COUNTS,
+    RECORD_POST_VIEWS,
+    RECORD_HOME_VIEWS,
+    RECORD_PROFILE_VIEWS,
+    COUNT_VIEWS,
 )
 
 # ---- WebSocket routes --------------------------------------------------------------
@@ -166,10 +140,11 @@ class RouteSpec:
 
 
 ROUTES = (
+    # No `$disconnect` route: forgetting a connection would cost a write per view. A reader
+    # who left is found by the next push to its page, and its entry expires with the 2 h limit.
     RouteSpec("$connect", CONNECT),
-    RouteSpec("$disconnect", DISCONNECT),
     RouteSpec("views", VIEWS),
-    RouteSpec("counts", COUNTS, return_response=True),
+    RouteSpec("counts", COUNTS_ROUTE, return_response=True),
     RouteSpec("$default", DEFAULT, return_response=True),
 )
 
@@ -198,11 +173,9 @@ class QueueSpec:
 
 
 QUEUES = (
-    QueueSpec("post-views", POST_VIEWS, {"event_type": ("post_view",)}),
-    QueueSpec("home-views", HOME_VIEWS, {"event_type": ("homepage_view",)}),
-    QueueSpec("profile-views", PROFILE_VIEWS, {"event_type": ("profile_view",)}),
-    # Any page type, but only views that came from another site.
-    QueueSpec("referrers", REFERRER_COUNTS, {"external_referrer": ("true",)}),
+    QueueSpec("post-views", RECORD_POST_VIEWS, {"event_type": ("post_view",)}),
+    QueueSpec("home-views", RECORD_HOME_VIEWS, {"event_type": ("homepage_view",)}),
+    QueueSpec("profile-views", RECORD_PROFILE_VIEWS, {"event_type": ("profile_view",)}),
 )
 
 
@@ -210,11 +183,17 @@ def topic_name(config: DeploymentConfig) -> str:
     return f"{config.prefix}-views"
 
 
-# ---- the push path: writer table streams ------------------------------------------
+# ---- counting and pushing: the view log's stream ------------------------------------
 
-STREAM_SOURCES = (POST_COUNTS, PAGE_COUNTS)
-STREAM_CONSUMER = PUSH_COUNTS
+STREAM_SOURCES = (VIEW_LOG,)
+STREAM_CONSUMER = COUNT_VIEWS
+# Only a new item is a new view. Rewrites of a redelivered view (moto reports them as
+# MODIFY; DynamoDB reports nothing) and TTL deletions never reach the function.
+STREAM_FILTER = {"eventName": ("INSERT",)}
+# A tumbling window is what puts `shardId` into the event; the counters keep a position
+# per shard. Its length only bounds the (unused) window state, so it is the maximum.
+STREAM_TUMBLING_WINDOW_SECONDS = 900
 
 
 def stream_dlq_name(config: DeploymentConfig) -> str:
-    return f"{config.prefix}-push-failures"
+    return f"{config.prefix}-count-failures"

@@ -1,19 +1,19 @@
-"""`$connect`: admit only the blog's own origins, and register the connection."""
+"""`$connect`: admit only the blog's own origins.
+
+Nothing is written: a connection becomes a reader of a page with its first view.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.data_classes import APIGatewayWebSocketEvent, event_source
 
-from viewcount.connections import record_connection
 from viewcount.observability import count, logger, metrics
 from viewcount.origins import origin_allowed
 from viewcount.settings import Settings
 
 settings = Settings.from_env()
-dynamodb = boto3.client("dynamodb")
 
 
 def header(headers: dict[str, str] | None, name: str) -> str | None:
@@ -30,6 +30,4 @@ def handler(event: APIGatewayWebSocketEvent, context: Any) -> dict[str, Any]:
     if not origin_allowed(header(event.headers, "origin"), settings.allowed_origins):
         count("ConnectionsRefused")
         return {"statusCode": 403}
-    context_ = event.request_context
-    record_connection(dynamodb, settings.connections_table, context_.connection_id, context_.connected_at // 1000)
     return {"statusCode": 200}

@@ -28,5 +28,5 @@ def handler(event: APIGatewayWebSocketEvent, context: Any) -> dict[str, Any]:
     except RejectedFrame as rejected:
         logger.info("counts rejected", extra={"code": rejected.code})
         return {"statusCode": 400, "body": encode_frame(error_frame(rejected.code, rejected.detail)).decode()}
-    counts = read_article_counts(dynamodb, settings.reader_table, article_ids) if article_ids else {}
+    counts = read_article_counts(dynamodb, settings.counts_table, article_ids) if article_ids else {}
     return {"statusCode": 200, "body": encode_frame({"message": "counts", "counts": counts}).decode()}

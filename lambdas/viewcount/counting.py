@@ -1,102 +1,198 @@
-"""Aggregating a batch of views, one write per page per batch."""
+"""Counting logged views exactly once, one conditional update per counter per stream batch.
+
+Lambda reads a stream shard in order and retries a batch (whole, from its first failed
+record, or bisected) before it moves on. So the views of one counter that a shard has
+delivered and that were counted are always a prefix of that shard's views of the counter.
+Each counter item stores, per shard, the sequence number it has counted up to
+(`position:<shard>`); an update adds only views past it:
+
+- the update is conditional on the stored position being before the batch's first view;
+- when the condition fails (a retry of views already counted, wholly or in part), the
+  item is read and only the views past its position are added.
+
+One write per counter per batch, however often a batch is delivered.
+"""
 
 from __future__ import annotations
 
-import json
+import time
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from viewcount.observability import logger
+from botocore.exceptions import ClientError
+
+from viewcount.settings import CONNECTION_LIFETIME_SECONDS
+
+POSITION_PREFIX = "position:"
+READER_PREFIX = "reader:"
+# Stream records live 24 h; a position of a shard older than that can never be compared
+# again, so it is dropped to keep items (and their write cost) small.
+POSITION_RETENTION_SECONDS = 25 * 3600
+# Sequence numbers are decimal strings of varying length; fixed width makes them compare
+# as strings, which is all a DynamoDB condition can do with them.
+_SEQUENCE_WIDTH = 48
 
 Key = TypeVar("Key", bound=Hashable)
 
 
-@dataclass
-class Tally:
-    """The views of one key within one batch, and the records they came from."""
+@dataclass(frozen=True)
+class LoggedView:
+    """A view as the view log's stream delivers it."""
 
-    total: int = 0
-    unique: int = 0
-    title: str | None = None
-    record_ids: list[str] = field(default_factory=list)
-
-
-def parse_view_body(body: str) -> dict[str, Any]:
-    view = json.loads(body)
-    if not isinstance(view, dict) or not isinstance(view.get("pageKey"), str):
-        raise ValueError("not a view message")
-    return view
+    sequence_number: str  # as the stream gives it: the record's id in batch responses
+    sequence: str  # padded to a fixed width, for comparisons
+    page_key: str
+    unique: bool
+    article_title: str | None = None
+    referrer_host: str | None = None
+    connection_id: str | None = None
+    connected_at: int | None = None
 
 
-def tally(
-    records: Iterable[tuple[str, str]], key_of: Callable[[dict[str, Any]], Key]
-) -> tuple[dict[Key, Tally], set[str]]:
-    """Group `(record_id, body)` pairs by key; bodies that do not parse are returned apart."""
-    tallies: dict[Key, Tally] = {}
-    malformed: set[str] = set()
-    for record_id, body in records:
-        try:
-            view = parse_view_body(body)
-            key = key_of(view)
-        except (ValueError, KeyError, TypeError):
-            malformed.add(record_id)
-            continue
-        entry = tallies.setdefault(key, Tally())
-        entry.total += 1
-        entry.unique += 1 if view.get("unique") else 0
-        if entry.title is None and isinstance(view.get("articleTitle"), str):
-            entry.title = view["articleTitle"]
-        entry.record_ids.append(record_id)
-    return tallies, malformed
+def padded(sequence_number: str) -> str:
+    return sequence_number.zfill(_SEQUENCE_WIDTH)
 
 
-def write_each(tallies: dict[Key, Tally], write: Callable[[Key, Tally], None]) -> set[str]:
-    """Write every key; the records of a key whose write failed are returned as failures.
+def logged_view(sequence_number: str, image: dict[str, Any]) -> LoggedView:
+    """From a deserialised NEW_IMAGE; KeyError or ValueError when it is not a logged view."""
+    if not isinstance(image["pageKey"], str):
+        raise ValueError("pageKey is not a string")
+    connected_at = image.get("connectedAt")
+    return LoggedView(
+        sequence_number=sequence_number,
+        sequence=padded(sequence_number),
+        page_key=image["pageKey"],
+        unique=bool(image.get("unique")),
+        article_title=image.get("articleTitle"),
+        referrer_host=image.get("referrerHost"),
+        connection_id=image.get("connectionId"),
+        connected_at=int(connected_at) if connected_at is not None else None,
+    )
 
-    A failed key never fails its neighbours: their writes succeeded and must not be
-    retried, or they would count twice.
+
+def group_by(views: Iterable[LoggedView], key_of: Callable[[LoggedView], Key | None]) -> dict[Key, list[LoggedView]]:
+    """Views by key, each list in stream order; views whose key is None are left out."""
+    groups: dict[Key, list[LoggedView]] = {}
+    for view in views:
+        key = key_of(view)
+        if key is not None:
+            groups.setdefault(key, []).append(view)
+    return groups
+
+
+@dataclass(frozen=True)
+class CounterUpdate:
+    """What a counter item gains from some views: the expression and values of one UpdateItem."""
+
+    expression: str
+    names: dict[str, str]
+    values: dict[str, dict[str, Any]]
+
+    @classmethod
+    def of(
+        cls, views: list[LoggedView], shard: str, *, now: int, titles: bool = False, readers: bool = False
+    ) -> CounterUpdate:
+        names = {"#position": POSITION_PREFIX + shard}
+        values: dict[str, dict[str, Any]] = {
+            ":total": {"N": str(len(views))},
+            ":unique": {"N": str(sum(view.unique for view in views))},
+            # The time after the fixed-width sequence keeps string order and dates the entry.
+            ":position": {"S": f"{views[-1].sequence}|{now}"},
+        }
+        sets = ["#position = :position"]
+        title = next((view.article_title for view in views if view.article_title), None) if titles else None
+        if title is not None:
+            # The first counted view names the article; later views cannot rename it.
+            sets.append("articleTitle = if_not_exists(articleTitle, :title)")
+            values[":title"] = {"S": title}
+        if readers:
+            expiries = {
+                view.connection_id: view.connected_at + CONNECTION_LIFETIME_SECONDS
+                for view in views
+                if view.connection_id and view.connected_at is not None
+            }
+            for index, (connection_id, expires_at) in enumerate(sorted(expiries.items())):
+                names[f"#r{index}"] = READER_PREFIX + connection_id
+                values[f":r{index}"] = {"N": str(expires_at)}
+                sets.append(f"#r{index} = :r{index}")
+        return cls(f"ADD totalViews :total, uniqueViews :unique SET {', '.join(sets)}", names, values)
+
+
+def add_exactly_once(
+    dynamodb: Any,
+    table: str,
+    key: dict[str, str],
+    views: list[LoggedView],
+    shard: str,
+    *,
+    now: int | None = None,
+    titles: bool = False,
+    readers: bool = False,
+) -> dict[str, Any]:
+    """Add `views` (one shard's, in stream order) to the counter at `key`, each exactly once.
+
+    Returns the item as it is afterwards, in DynamoDB's typed form.
     """
-    failed: set[str] = set()
-    for key, entry in tallies.items():
+    now = int(time.time()) if now is None else now
+    item_key = {name: {"S": value} for name, value in key.items()}
+    while views:
+        update = CounterUpdate.of(views, shard, now=now, titles=titles, readers=readers)
         try:
-            write(key, entry)
-        except Exception:
-            logger.exception("count write failed", extra={"key": str(key), "records": len(entry.record_ids)})
-            failed.update(entry.record_ids)
-    return failed
+            response = dynamodb.update_item(
+                TableName=table,
+                Key=item_key,
+                UpdateExpression=update.expression,
+                ConditionExpression="attribute_not_exists(#position) OR #position < :first",
+                ExpressionAttributeNames=update.names,
+                ExpressionAttributeValues={**update.values, ":first": {"S": views[0].sequence}},
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+        else:
+            item = response["Attributes"]
+            _drop_old_positions(dynamodb, table, item_key, item, now)
+            return item
+        # Some of these views were counted before: keep those past the stored position.
+        item = dynamodb.get_item(TableName=table, Key=item_key, ConsistentRead=True).get("Item", {})
+        counted_to = item.get(POSITION_PREFIX + shard, {}).get("S", "").split("|")[0]
+        views = [view for view in views if view.sequence > counted_to]
+        if not views:
+            return item
+    raise ValueError("no views to add")
 
 
-def add_post_counts(dynamodb: Any, table: str, article_id: str, entry: Tally) -> None:
-    values = {":total": {"N": str(entry.total)}, ":unique": {"N": str(entry.unique)}}
-    expression = "ADD totalViews :total, uniqueViews :unique"
-    if entry.title is not None:
-        # The first counted view names the article; later views cannot rename it.
-        expression += " SET articleTitle = if_not_exists(articleTitle, :title)"
-        values[":title"] = {"S": entry.title}
+def _drop_old_positions(dynamodb: Any, table: str, item_key: dict[str, Any], item: dict[str, Any], now: int) -> None:
+    old = [
+        name
+        for name, value in item.items()
+        if name.startswith(POSITION_PREFIX) and now - int(value["S"].split("|")[1]) > POSITION_RETENTION_SECONDS
+    ]
+    if old:
+        remove_attributes(dynamodb, table, item_key, old)
+
+
+def remove_attributes(dynamodb: Any, table: str, item_key: dict[str, Any], names: list[str]) -> None:
+    placeholders = {f"#a{index}": name for index, name in enumerate(names)}
     dynamodb.update_item(
         TableName=table,
-        Key={"articleId": {"S": article_id}},
-        UpdateExpression=expression,
-        ExpressionAttributeValues=values,
+        Key=item_key,
+        UpdateExpression="REMOVE " + ", ".join(placeholders),
+        ExpressionAttributeNames=placeholders,
     )
 
 
-def add_page_counts(dynamodb: Any, table: str, page_name: str, entry: Tally) -> None:
-    dynamodb.update_item(
-        TableName=table,
-        Key={"pageName": {"S": page_name}},
-        UpdateExpression="ADD totalViews :total, uniqueViews :unique",
-        ExpressionAttributeValues={":total": {"N": str(entry.total)}, ":unique": {"N": str(entry.unique)}},
-    )
+def readers_of(item: dict[str, Any], now: int) -> dict[str, int]:
+    """The item's reader connections that may still be open, with the time each must have closed by."""
+    readers = {}
+    for name, value in item.items():
+        if name.startswith(READER_PREFIX) and int(value["N"]) > now:
+            readers[name.removeprefix(READER_PREFIX)] = int(value["N"])
+    return readers
 
 
-def add_referrer_counts(dynamodb: Any, table: str, key: tuple[str, str], entry: Tally) -> None:
-    page_key, host = key
-    dynamodb.update_item(
-        TableName=table,
-        Key={"pageKey": {"S": page_key}, "referrerHost": {"S": host}},
-        UpdateExpression="ADD #views :views",
-        ExpressionAttributeNames={"#views": "views"},
-        ExpressionAttributeValues={":views": {"N": str(entry.total)}},
-    )
+def stale_readers(item: dict[str, Any], now: int) -> list[str]:
+    """Reader attributes of connections that API Gateway has closed by now."""
+    return [name for name, value in item.items() if name.startswith(READER_PREFIX) and int(value["N"]) <= now]

@@ -17,6 +17,8 @@ class EventType(StrEnum):
 HOME_PAGE = "Home_Page"
 ABOUT_PAGE = "About_Page"
 CONTACT_PAGE = "Contact_Page"
+# The counter of the whole site, next to the pages' counters.
+SITE_KEY = "site"
 
 
 @dataclass(frozen=True)

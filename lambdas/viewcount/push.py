@@ -9,9 +9,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from viewcount.pages import EventType, Page, page_from_key
+from viewcount.pages import Page, page_from_key
 
 Poster = Callable[[str, bytes], None]
+Prober = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,16 @@ class PageCounts:
     article_title: str | None = None
 
 
+@dataclass(frozen=True)
+class SiteCounts:
+    total_views: int
+    unique_views: int
+
+    @classmethod
+    def of(cls, item: dict[str, Any]) -> SiteCounts:
+        return cls(int(item.get("totalViews", {}).get("N", "0")), int(item.get("uniqueViews", {}).get("N", "0")))
+
+
 @dataclass
 class PushOutcome:
     delivered: int = 0
@@ -29,52 +40,19 @@ class PushOutcome:
     failed: list[str] = field(default_factory=list)
 
 
-def counts_from_image(image: dict[str, Any] | None) -> PageCounts | None:
-    """Counts from a writer table's deserialised stream image.
-
-    None for what carries no counts: a REMOVE, a key-only image, a partial item.
-    """
-    if not image or "totalViews" not in image:
-        return None
-    if "articleId" in image:
-        page = Page(EventType.POST_VIEW, article_id=str(image["articleId"]))
-    elif "pageName" in image:
-        page = page_from_key(f"page#{image['pageName']}")
-    else:
-        return None
-    title = image.get("articleTitle")
-    return PageCounts(page, int(image["totalViews"]), int(image.get("uniqueViews", 0)), title)
-
-
-def write_reader_counts(dynamodb: Any, table: str, counts: PageCounts) -> bool:
-    """Store absolute counts for readers; False when a newer count is already there.
-
-    Counts only grow, so the condition keeps a late or replayed record from moving a
-    page's count backwards.
-    """
-    item = {
-        "pageKey": {"S": counts.page.key},
-        "totalViews": {"N": str(counts.total_views)},
-        "uniqueViews": {"N": str(counts.unique_views)},
-    }
-    if counts.article_title is not None:
-        item["articleTitle"] = {"S": counts.article_title}
-    try:
-        dynamodb.put_item(
-            TableName=table,
-            Item=item,
-            ConditionExpression="attribute_not_exists(totalViews) OR totalViews <= :total",
-            ExpressionAttributeValues={":total": {"N": str(counts.total_views)}},
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+def counts_of(item: dict[str, Any]) -> PageCounts:
+    """Counts from a counter item in DynamoDB's typed form (`pageKey` is `post#...` or `page#...`)."""
+    title = item.get("articleTitle", {}).get("S")
+    return PageCounts(
+        page_from_key(item["pageKey"]["S"]),
+        int(item.get("totalViews", {}).get("N", "0")),
+        int(item.get("uniqueViews", {}).get("N", "0")),
+        title,
+    )
 
 
 def read_article_counts(dynamodb: Any, table: str, article_ids: list[str]) -> dict[str, dict[str, int]]:
-    """Counts for up to 100 articles; an article never viewed has zero views."""
+    """Counts for up to 100 articles from the counts table; an article never viewed has zero views."""
     counts = {article_id: {"totalViews": 0, "uniqueViews": 0} for article_id in article_ids}
     keys = [{"pageKey": {"S": f"post#{article_id}"}} for article_id in article_ids]
     while keys:
@@ -91,14 +69,16 @@ def read_article_counts(dynamodb: Any, table: str, article_ids: list[str]) -> di
     return counts
 
 
-def views_frame(counts: PageCounts, reading_now: int) -> bytes:
-    frame = {
+def views_frame(counts: PageCounts, reading_now: int, site: SiteCounts | None = None) -> bytes:
+    frame: dict[str, Any] = {
         "message": "views",
         **counts.page.wire_fields(),
         "totalViews": counts.total_views,
         "uniqueViews": counts.unique_views,
         "readingNow": reading_now,
     }
+    if site is not None:
+        frame["site"] = {"totalViews": site.total_views, "uniqueViews": site.unique_views}
     return json.dumps(frame, separators=(",", ":")).encode()
 
 
@@ -121,8 +101,34 @@ def push_to_connections(post: Poster, connection_ids: Iterable[str], frame: byte
     return outcome
 
 
+def still_open(probe: Prober, connection_ids: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Split connections into open and gone by asking API Gateway about each.
+
+    A GET on a connection is not a billed message, and it keeps a reader who left from
+    being counted in "reading now".
+    """
+    open_, gone = [], []
+    for connection_id in connection_ids:
+        try:
+            probe(connection_id)
+        except ClientError as error:
+            if not is_gone(error):
+                raise
+            gone.append(connection_id)
+        else:
+            open_.append(connection_id)
+    return open_, gone
+
+
 def management_poster(client: Any) -> Poster:
     def post(connection_id: str, data: bytes) -> None:
         client.post_to_connection(ConnectionId=connection_id, Data=data)
 
     return post
+
+
+def management_prober(client: Any) -> Prober:
+    def probe(connection_id: str) -> None:
+        client.get_connection(ConnectionId=connection_id)
+
+    return probe

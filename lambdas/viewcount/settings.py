@@ -13,17 +13,14 @@ from dataclasses import dataclass, field
 from viewcount.origins import hosts_of, parse_allow_list
 from viewcount.pages import PageRules
 
-# API Gateway closes a connection after 2 h; the record outlives it a little so that a
-# missed $disconnect is cleaned by TTL, never before the connection really ended.
-CONNECTION_TTL_SECONDS = 2 * 3600 + 5 * 60
+# API Gateway closes every connection after 2 h: a reader entry older than that is stale.
+CONNECTION_LIFETIME_SECONDS = 2 * 3600
 
 
 @dataclass(frozen=True)
 class Settings:
-    connections_table: str = ""
-    post_counts_table: str = ""
-    page_counts_table: str = ""
-    reader_table: str = ""
+    view_log_table: str = ""
+    counts_table: str = ""
     referrer_table: str = ""
     views_topic_arn: str = ""
     ws_endpoint: str | None = None
@@ -38,10 +35,8 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
         defaults = PageRules()
         return cls(
-            connections_table=env.get("CONNECTIONS_TABLE", ""),
-            post_counts_table=env.get("POST_COUNTS_TABLE", ""),
-            page_counts_table=env.get("PAGE_COUNTS_TABLE", ""),
-            reader_table=env.get("READER_TABLE", ""),
+            view_log_table=env.get("VIEW_LOG_TABLE", ""),
+            counts_table=env.get("COUNTS_TABLE", ""),
             referrer_table=env.get("REFERRER_TABLE", ""),
             views_topic_arn=env.get("VIEWS_TOPIC_ARN", ""),
             ws_endpoint=env.get("WS_ENDPOINT") or None,

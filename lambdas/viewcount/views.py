@@ -14,7 +14,11 @@ from viewcount.wire import ViewMessage, parse_view, referrer_host
 
 @dataclass(frozen=True)
 class AcceptedView:
-    """A counted-to-be view. It carries no connection id, IP, User-Agent or full URL."""
+    """A counted-to-be view. It carries no IP, User-Agent or full URL.
+
+    The connection id is API Gateway's opaque, short-lived handle: the counting function
+    needs it to push the page's counts to this reader.
+    """
 
     view_id: str
     page: Page
@@ -22,6 +26,8 @@ class AcceptedView:
     unique: bool
     referrer_host: str | None
     viewed_at: int
+    connection_id: str
+    connected_at: int
 
     def sns_message(self) -> str:
         body: dict[str, Any] = {
@@ -29,6 +35,8 @@ class AcceptedView:
             "pageKey": self.page.key,
             "unique": self.unique,
             "viewedAt": self.viewed_at,
+            "connectionId": self.connection_id,
+            "connectedAt": self.connected_at,
             **self.page.wire_fields(),
         }
         if self.article_title is not None:
@@ -38,18 +46,19 @@ class AcceptedView:
         return json.dumps(body, separators=(",", ":"))
 
     def sns_attributes(self) -> dict[str, dict[str, str]]:
-        """`event_type` routes the view to its queue; `external_referrer` to the referrer queue."""
-        return {
-            "event_type": {"DataType": "String", "StringValue": self.page.event_type.value},
-            "external_referrer": {
-                "DataType": "String",
-                "StringValue": "true" if self.referrer_host else "false",
-            },
-        }
+        """`event_type` routes the view to the queue of its page type."""
+        return {"event_type": {"DataType": "String", "StringValue": self.page.event_type.value}}
 
 
 def accept_view(
-    fields: dict[str, Any], *, view_id: str, viewed_at: int, rules: PageRules, own_hosts: frozenset[str]
+    fields: dict[str, Any],
+    *,
+    view_id: str,
+    viewed_at: int,
+    connection_id: str,
+    connected_at: int,
+    rules: PageRules,
+    own_hosts: frozenset[str],
 ) -> AcceptedView:
     """The view a validated frame describes, or RejectedFrame with its code."""
     message: ViewMessage = parse_view(fields)
@@ -69,4 +78,6 @@ def accept_view(
         unique=not message.refreshed,
         referrer_host=host if host and host not in own_hosts else None,
         viewed_at=viewed_at,
+        connection_id=connection_id,
+        connected_at=connected_at,
     )

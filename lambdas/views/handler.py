@@ -1,4 +1,4 @@
-"""`views`: validate a view, remember the reader's page, publish the view to the fan-out."""
+"""`views`: validate a view and publish it to the fan-out."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayWebSocketEven
 from botocore.exceptions import BotoCoreError, ClientError
 
 from viewcount import errors
-from viewcount.connections import remember_page
 from viewcount.errors import RejectedFrame, encode_frame, error_frame
 from viewcount.observability import count, logger, metrics
 from viewcount.push import is_gone
@@ -22,7 +21,6 @@ from viewcount.wire import parse_frame
 
 settings = Settings.from_env()
 sns = boto3.client("sns")
-dynamodb = boto3.client("dynamodb")
 
 
 @cache
@@ -55,6 +53,8 @@ def handler(event: APIGatewayWebSocketEvent, context: Any) -> dict[str, Any]:
             # API Gateway's message id is unique per frame, so a replayed invocation keeps its id.
             view_id=request.message_id or uuid.uuid4().hex,
             viewed_at=request.request_time_epoch // 1000,
+            connection_id=request.connection_id,
+            connected_at=request.connected_at // 1000,
             rules=settings.page_rules,
             own_hosts=settings.own_hosts,
         )
@@ -64,7 +64,6 @@ def handler(event: APIGatewayWebSocketEvent, context: Any) -> dict[str, Any]:
         reply(request.connection_id, error_frame(rejected.code, rejected.detail))
         return {"statusCode": 400}
     try:
-        remember_page(dynamodb, settings.connections_table, request.connection_id, view.page.key, view.viewed_at)
         sns.publish(
             TopicArn=settings.views_topic_arn,
             Message=view.sns_message(),

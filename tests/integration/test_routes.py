@@ -10,19 +10,15 @@ import pytest
 
 from tests.conftest import load_event
 from viewcount import errors
-from viewcount_infra.topology import CONNECT, COUNTS, DEFAULT, DISCONNECT, VIEWS
+from viewcount_infra.topology import CONNECT, COUNTS_ROUTE, DEFAULT, VIEWS
 
 
-def test_connect_registers_an_allowed_origin(aws, context):
-    handler = aws.handler(CONNECT)
-
-    response = handler.handler(load_event("ws_connect.json"), context)
+def test_connect_admits_an_allowed_origin_and_writes_nothing(aws, context):
+    response = aws.handler(CONNECT).handler(load_event("ws_connect.json"), context)
 
     assert response["statusCode"] == 200
-    item = aws.item("connections", {"connectionId": "conn-1="})
-    assert item["connectedAt"]["N"] == "1795939200"
-    # A little over API Gateway's 2 h limit, so TTL never removes a live connection.
-    assert 7200 < int(item["expiresAt"]["N"]) - 1795939200 <= 7800
+    # A connection costs no write: it becomes a reader with its first view.
+    assert all(aws.scan(table) == [] for table in aws.resources.table_names)
 
 
 @pytest.mark.parametrize(
@@ -59,18 +55,9 @@ def test_connect_refuses_other_origins(aws, context, origin):
         event["headers"]["origin"] = origin
 
     assert aws.handler(CONNECT).handler(event, context)["statusCode"] == 403
-    assert aws.scan("connections") == []
 
 
-def test_disconnect_removes_the_connection(aws, context):
-    aws.handler(CONNECT).handler(load_event("ws_connect.json"), context)
-
-    aws.handler(DISCONNECT).handler(load_event("ws_disconnect.json"), context)
-
-    assert aws.scan("connections") == []
-
-
-def test_views_publishes_a_post_view_and_remembers_the_page(aws, context):
+def test_views_publishes_a_post_view_with_its_reader(aws, context):
     response = aws.handler(VIEWS).handler(load_event("ws_views.json"), context)
 
     assert response["statusCode"] == 200
@@ -83,14 +70,13 @@ def test_views_publishes_a_post_view_and_remembers_the_page(aws, context):
         "articleTitle": "Hello, world",
         "unique": True,
         "viewedAt": 1795939201,
+        "connectionId": "conn-1=",
+        "connectedAt": 1795939200,
+        # The host only: no path, no query.
         "referrerHost": "news.ycombinator.com",
     }
     assert message["MessageAttributes"]["event_type"]["StringValue"] == "post_view"
-    # The external referrer also reaches the referrer queue, with the host only.
-    [referral] = aws.drain("referrers")
-    assert json.loads(referral["Body"])["referrerHost"] == "news.ycombinator.com"
     assert aws.drain("home-views") == [] and aws.drain("profile-views") == []
-    assert aws.item("connections", {"connectionId": "conn-1="})["page"]["S"] == "post#hello-world"
 
 
 @pytest.mark.parametrize(
@@ -110,10 +96,10 @@ def test_views_on_home_and_profile_pages_need_no_article(aws, context, page, que
     assert aws.handler(VIEWS).handler(event, context)["statusCode"] == 200
 
     [message] = aws.drain(queue)
-    assert json.loads(message["Body"])["pageName"] == page_name
+    view = json.loads(message["Body"])
+    assert view["pageName"] == page_name
     # A referral from the blog itself is not external.
-    assert message["MessageAttributes"]["external_referrer"]["StringValue"] == "false"
-    assert aws.drain("referrers") == []
+    assert "referrerHost" not in view
 
 
 def test_a_refreshed_view_is_not_unique(aws, context):
@@ -164,7 +150,7 @@ def test_views_rejects_bad_frames_with_a_stable_code(aws, context, body, code):
     assert response["statusCode"] == 400
     [frame] = aws.sent_frames("conn-1=")
     assert frame["message"] == "error" and frame["error"]["code"] == code and frame["error"]["detail"]
-    for queue in ("post-views", "home-views", "profile-views", "referrers"):
+    for queue in aws.resources.queue_urls:
         assert aws.drain(queue) == []
 
 
@@ -178,13 +164,13 @@ def test_views_reports_a_failed_publish_and_does_not_claim_success(aws, context)
     assert aws.sent_frames("conn-1=")[0]["error"]["code"] == errors.UNAVAILABLE
 
 
-def test_counts_answers_from_the_reader_table_without_counting(aws, context):
+def test_counts_answers_from_the_counts_table_without_counting(aws, context):
     aws.dynamodb.put_item(
-        TableName=aws.resources.table_names["reader"],
+        TableName=aws.resources.table_names["counts"],
         Item={"pageKey": {"S": "post#hello-world"}, "totalViews": {"N": "12"}, "uniqueViews": {"N": "9"}},
     )
 
-    response = aws.handler(COUNTS).handler(load_event("ws_counts.json"), context)
+    response = aws.handler(COUNTS_ROUTE).handler(load_event("ws_counts.json"), context)
 
     assert json.loads(response["body"]) == {
         "message": "counts",
@@ -209,7 +195,7 @@ def test_counts_rejects_bad_requests(aws, context, body, code):
     event = load_event("ws_counts.json")
     event["body"] = json.dumps(body)
 
-    response = aws.handler(COUNTS).handler(event, context)
+    response = aws.handler(COUNTS_ROUTE).handler(event, context)
 
     assert json.loads(response["body"])["error"]["code"] == code
 
@@ -218,7 +204,7 @@ def test_counts_accepts_the_maximum_of_100_ids(aws, context):
     event = copy.deepcopy(load_event("ws_counts.json"))
     event["body"] = json.dumps({"message": "counts", "articleIds": [f"a{i}" for i in range(100)]})
 
-    assert len(json.loads(aws.handler(COUNTS).handler(event, context)["body"])["counts"]) == 100
+    assert len(json.loads(aws.handler(COUNTS_ROUTE).handler(event, context)["body"])["counts"]) == 100
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The tables: connections, the writer tables (with streams), the reader and referrers."""
+"""The tables: the view log (with its stream), the counts and the referrers."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ class CounterTables(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, config: DeploymentConfig) -> None:
         super().__init__(scope, construct_id)
-        self.specs: dict[str, TableSpec] = {spec.key: spec for spec in TABLES}
         self.tables: dict[str, dynamodb.Table] = {spec.key: self._table(spec, config) for spec in TABLES}
 
     def __getitem__(self, key: str) -> dynamodb.Table:
@@ -34,17 +33,10 @@ class CounterTables(Construct):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
-            # The push path needs only the new counts, not the old ones.
+            # The counting function needs only the logged view, not an old image.
             stream=dynamodb.StreamViewType.NEW_IMAGE if spec.stream else None,
             time_to_live_attribute=spec.ttl_attribute,
             deletion_protection=config.is_production,
             removal_policy=RemovalPolicy.RETAIN if config.is_production else RemovalPolicy.DESTROY,
         )
-        for index in spec.indexes:
-            table.add_global_secondary_index(
-                index_name=index.name,
-                partition_key=dynamodb.Attribute(name=index.partition_key, type=dynamodb.AttributeType.STRING),
-                # The push path needs only connection ids, so the index stays as small as it can.
-                projection_type=dynamodb.ProjectionType.KEYS_ONLY,
-            )
         return table

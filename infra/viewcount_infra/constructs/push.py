@@ -1,4 +1,4 @@
-"""The push path: the writer tables' streams feed the function that pushes counts."""
+"""The push path: the view log's stream feeds the function that counts views and pushes counts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from constructs import Construct
 
 from viewcount_infra.config import DeploymentConfig
 from viewcount_infra.constructs.counters import CounterTables
-from viewcount_infra.topology import STREAM_SOURCES, stream_dlq_name
+from viewcount_infra.topology import STREAM_FILTER, STREAM_SOURCES, STREAM_TUMBLING_WINDOW_SECONDS, stream_dlq_name
 
 
 class PushPath(Construct):
@@ -21,10 +21,10 @@ class PushPath(Construct):
         *,
         config: DeploymentConfig,
         tables: CounterTables,
-        push_counts: lambda_.Function,
+        count_views: lambda_.Function,
     ) -> None:
         super().__init__(scope, construct_id)
-        # Where a stream batch goes after its retries: a pointer to the records, for replay.
+        # Where a stream batch goes if its retries are ever limited: a pointer to the records.
         self.failures = sqs.Queue(
             self,
             "Failures",
@@ -34,12 +34,18 @@ class PushPath(Construct):
             retention_period=Duration.days(14),
         )
         for spec in STREAM_SOURCES:
-            push_counts.add_event_source(
+            count_views.add_event_source(
                 event_sources.DynamoEventSource(
                     tables[spec.key],
                     starting_position=lambda_.StartingPosition.LATEST,
                     batch_size=config.stream_batch_size,
                     max_batching_window=Duration.seconds(config.stream_batch_window_seconds),
+                    filters=[
+                        lambda_.FilterCriteria.filter(
+                            {name: lambda_.FilterRule.or_(*values) for name, values in STREAM_FILTER.items()}
+                        )
+                    ],
+                    tumbling_window=Duration.seconds(STREAM_TUMBLING_WINDOW_SECONDS),
                     bisect_batch_on_error=True,
                     retry_attempts=config.stream_retry_attempts,
                     report_batch_item_failures=True,

@@ -1,0 +1,168 @@
+"""View log stream consumer: count each view exactly once, then push the counts to readers.
+
+Per batch: one update per page (counts, title, the page's readers), one per page and
+referrer host, one for the site's totals; then one push to every reader of each page
+that gained views, with the counts that include them. Records whose writes failed are
+reported, and the stream delivers them again; the counters' positions make that safe.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
+
+from viewcount.batches import EventType, partial_response
+from viewcount.counting import (
+    LoggedView,
+    add_exactly_once,
+    group_by,
+    logged_view,
+    readers_of,
+    remove_attributes,
+    stale_readers,
+)
+from viewcount.observability import count, logger, metrics
+from viewcount.pages import SITE_KEY
+from viewcount.push import (
+    PushOutcome,
+    SiteCounts,
+    counts_of,
+    management_poster,
+    management_prober,
+    push_to_connections,
+    still_open,
+    views_frame,
+)
+from viewcount.settings import Settings
+
+settings = Settings.from_env()
+dynamodb = boto3.client("dynamodb")
+management_api = boto3.client("apigatewaymanagementapi", endpoint_url=settings.ws_endpoint)
+post = management_poster(management_api)
+probe = management_prober(management_api)
+
+
+def read_views(event: DynamoDBStreamEvent) -> tuple[list[LoggedView], set[str]]:
+    """The logged views of a batch, and the sequence numbers of records that are none."""
+    views, unreadable = [], set()
+    for record in event.records:
+        sequence_number = record.dynamodb.sequence_number
+        try:
+            views.append(logged_view(sequence_number, record.dynamodb.new_image))
+        except (KeyError, ValueError, TypeError):
+            unreadable.add(sequence_number)
+    return views, unreadable
+
+
+def ids(views: list[LoggedView]) -> set[str]:
+    return {view.sequence_number for view in views}
+
+
+def count_pages(views: list[LoggedView], shard: str, now: int) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """Each page's counter item after this batch, and the records whose page was not written."""
+    items, failed = {}, set()
+    for page_key, page_views in group_by(views, lambda view: view.page_key).items():
+        try:
+            items[page_key] = add_exactly_once(
+                dynamodb,
+                settings.counts_table,
+                {"pageKey": page_key},
+                page_views,
+                shard,
+                now=now,
+                titles=page_key.startswith("post#"),
+                readers=True,
+            )
+        except Exception:
+            logger.exception("page counts not written", extra={"page": page_key})
+            failed |= ids(page_views)
+    return items, failed
+
+
+def count_referrers(views: list[LoggedView], shard: str, now: int) -> set[str]:
+    failed = set()
+    referred = group_by(views, lambda view: (view.page_key, view.referrer_host) if view.referrer_host else None)
+    for (page_key, host), page_views in referred.items():
+        key = {"pageKey": page_key, "referrerHost": host}
+        try:
+            add_exactly_once(dynamodb, settings.referrer_table, key, page_views, shard, now=now)
+        except Exception:
+            logger.exception("referrer counts not written", extra={"page": page_key})
+            failed |= ids(page_views)
+    return failed
+
+
+def count_site(views: list[LoggedView], shard: str, now: int) -> SiteCounts:
+    item = add_exactly_once(dynamodb, settings.counts_table, {"pageKey": SITE_KEY}, views, shard, now=now)
+    return SiteCounts.of(item)
+
+
+def push_page(item: dict[str, Any], site: SiteCounts | None, arrived: set[str], now: int) -> PushOutcome:
+    """Push a counter item's counts to its readers; forget the readers that have left.
+
+    The connections whose views are in this batch have just spoken; the others are asked
+    whether they are still open before "reading now" is counted.
+    """
+    readers = readers_of(item, now)
+    fresh = [connection_id for connection_id in readers if connection_id in arrived]
+    open_, left = still_open(probe, [connection_id for connection_id in readers if connection_id not in arrived])
+    live = fresh + open_
+    outcome = push_to_connections(post, live, views_frame(counts_of(item), len(live), site))
+    forget = [f"reader:{connection_id}" for connection_id in left + outcome.gone] + stale_readers(item, now)
+    if forget:
+        remove_attributes(dynamodb, settings.counts_table, {"pageKey": item["pageKey"]}, forget)
+    outcome.gone += left
+    return outcome
+
+
+def push_pages(
+    items: dict[str, dict[str, Any]], views: list[LoggedView], site: SiteCounts | None, now: int
+) -> set[str]:
+    failed = set()
+    for page_key, page_views in group_by(views, lambda view: view.page_key).items():
+        if page_key not in items:
+            continue
+        try:
+            outcome = push_page(items[page_key], site, {view.connection_id for view in page_views}, now)
+        except Exception:
+            logger.exception("counts not pushed", extra={"page": page_key})
+            failed |= ids(page_views)
+            continue
+        count("Pushes", outcome.delivered)
+        count("GoneConnections", len(outcome.gone))
+        if outcome.failed:
+            # Counting is done: a retry of these records only pushes the same counts again.
+            count("PushesFailed", len(outcome.failed))
+            logger.error("readers not reached", extra={"page": page_key, "readers": len(outcome.failed)})
+            failed |= ids(page_views)
+    return failed
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # Lambda names the shard only in tumbling-window events, which is why the window is on.
+    shard = event.get("shardId") or "unknown"
+    now = int(time.time())
+    views, unreadable = read_views(DynamoDBStreamEvent(event))
+    if unreadable:
+        # Not retried: the stack wrote these items itself, so another delivery cannot mend them.
+        logger.error("view log records without a view", extra={"sequence_numbers": sorted(unreadable)})
+        count("ViewsUnreadable", len(unreadable))
+    items, failed = count_pages(views, shard, now)
+    failed |= count_referrers(views, shard, now)
+    site = None
+    if views:
+        try:
+            site = count_site(views, shard, now)
+        except Exception:
+            logger.exception("site counts not written")
+            failed |= ids(views)
+    count("ViewsCounted", len(views) - len(failed))
+    failed |= push_pages(items, views, site, now)
+    response = partial_response(event, failed, EventType.DynamoDBStreams, context)
+    # A tumbling-window invocation must hand back a state; the counters keep theirs.
+    return {**response, "state": {}}

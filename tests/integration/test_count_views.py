@@ -1,0 +1,204 @@
+"""The counting function: exact counts under redelivery, one push per page per batch."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import ANY, Stubber
+
+from tests.conftest import load_event
+from viewcount_infra.topology import COUNT_VIEWS
+
+
+@pytest.fixture
+def counter(aws):
+    return aws.handler(COUNT_VIEWS)
+
+
+def counts(aws, page_key):
+    item = aws.item("counts", {"pageKey": page_key})
+    return (int(item["totalViews"]["N"]), int(item["uniqueViews"]["N"])) if item else None
+
+
+def referrals(aws):
+    return {(i["pageKey"]["S"], i["referrerHost"]["S"]): int(i["totalViews"]["N"]) for i in aws.scan("referrers")}
+
+
+def batch(*sequence_numbers):
+    """The sample batch, cut down to the records with these sequence numbers."""
+    event = load_event("ddb_stream_view_log.json")
+    event["Records"] = [r for r in event["Records"] if int(r["dynamodb"]["SequenceNumber"]) in sequence_numbers]
+    return event
+
+
+EXPECTED = {"post#hello-world": (3, 2), "page#Home_Page": (1, 1), "post#second-post": (1, 1), "site": (5, 4)}
+
+
+def assert_exact(aws):
+    assert {key: counts(aws, key) for key in EXPECTED} == EXPECTED
+    assert referrals(aws) == {("post#hello-world", "news.ycombinator.com"): 2, ("page#Home_Page", "reddit.com"): 1}
+
+
+def test_a_batch_is_counted_with_one_update_per_counter(aws, counter, context):
+    updates = []
+    counter.dynamodb.meta.events.register(
+        "before-parameter-build.dynamodb.UpdateItem", lambda params, **_: updates.append(params["Key"])
+    )
+
+    response = counter.handler(load_event("ddb_stream_view_log.json"), context)
+
+    assert response == {"batchItemFailures": [], "state": {}}
+    assert_exact(aws)
+    # 3 pages, 2 page-referrer pairs, the site.
+    assert len(updates) == 6
+    assert aws.item("counts", {"pageKey": "post#hello-world"})["articleTitle"]["S"] == "Hello, world"
+
+
+def test_every_reader_of_a_page_gets_one_push_with_page_and_site_counts(aws, counter, context):
+    counter.handler(load_event("ddb_stream_view_log.json"), context)
+
+    expected = {
+        "message": "views",
+        "articleId": "hello-world",
+        "totalViews": 3,
+        "uniqueViews": 2,
+        "readingNow": 2,
+        "site": {"totalViews": 5, "uniqueViews": 4},
+    }
+    assert aws.sent_frames("reader-a=") == [expected]
+    assert aws.sent_frames("reader-b=") == [expected]
+    assert aws.sent_frames("home-reader=")[0]["pageName"] == "Home_Page"
+    assert aws.sent_frames("reader-c=")[0]["readingNow"] == 1
+
+
+@pytest.mark.parametrize(
+    "deliveries",
+    [
+        pytest.param([(100, 101, 102, 103, 104)] * 2, id="the whole batch again"),
+        pytest.param([(100, 101), (100, 101, 102, 103, 104)], id="a retry from the start after a partial success"),
+        pytest.param([(100, 101, 102, 103, 104), (102, 103, 104)], id="a retry from the first failed record"),
+        pytest.param([(100, 101, 102), (100, 101), (102,), (103, 104)], id="a bisected retry"),
+    ],
+)
+def test_redelivered_records_are_counted_once(aws, counter, context, deliveries):
+    for sequence_numbers in deliveries:
+        assert counter.handler(batch(*sequence_numbers), context)["batchItemFailures"] == []
+
+    assert_exact(aws)
+
+
+def test_a_failed_write_reports_its_records_and_their_retry_counts_them_once(aws, counter, context):
+    calls = []
+
+    def throttle_home(params, **_):
+        if params["Key"]["pageKey"]["S"] == "page#Home_Page" and not calls:
+            calls.append(params)
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "UpdateItem")
+
+    counter.dynamodb.meta.events.register("before-parameter-build.dynamodb.UpdateItem", throttle_home)
+
+    response = counter.handler(load_event("ddb_stream_view_log.json"), context)
+
+    assert response["batchItemFailures"] == [{"itemIdentifier": "101"}]
+    assert counts(aws, "page#Home_Page") is None
+    # Lambda delivers again from the first failed record; the later ones were counted already.
+    counter.handler(batch(101, 102, 103, 104), context)
+    assert_exact(aws)
+
+
+def test_a_crash_between_writes_is_mended_by_the_retry(aws, counter, context):
+    writes = []
+
+    def crash_after_two_writes(**_):
+        writes.append(1)
+        if len(writes) == 3:
+            raise RuntimeError("the function died")
+
+    counter.dynamodb.meta.events.register("before-call.dynamodb.UpdateItem", crash_after_two_writes)
+    counter.handler(load_event("ddb_stream_view_log.json"), context)
+    counter.dynamodb.meta.events.unregister("before-call.dynamodb.UpdateItem", crash_after_two_writes)
+
+    counter.handler(load_event("ddb_stream_view_log.json"), context)
+
+    assert_exact(aws)
+
+
+def test_a_later_view_cannot_rename_an_article(aws, counter, context):
+    counter.handler(batch(100), context)
+    renamed = batch(102)
+    renamed["Records"][0]["dynamodb"]["NewImage"]["articleTitle"] = {"S": "Buy cheap pills"}
+
+    counter.handler(renamed, context)
+
+    assert aws.item("counts", {"pageKey": "post#hello-world"})["articleTitle"]["S"] == "Hello, world"
+
+
+def test_a_reader_who_left_is_not_counted_as_reading_and_is_forgotten(aws, counter, context):
+    counter.handler(batch(100), context)  # reader-a reads hello-world
+    frames = {}
+    with Stubber(counter.management_api) as stub:
+        stub.add_client_error("get_connection", "GoneException", http_status_code=410)
+        stub.add_response("post_to_connection", {}, {"ConnectionId": "reader-b=", "Data": ANY})
+        counter.management_api.meta.events.register(
+            "before-parameter-build.apigatewaymanagementapi.PostToConnection",
+            lambda params, **_: frames.setdefault(params["ConnectionId"], params["Data"]),
+        )
+        response = counter.handler(batch(102), context)  # reader-b arrives; reader-a has gone
+
+    assert response["batchItemFailures"] == []
+    assert b'"readingNow":1' in frames["reader-b="]
+    item = aws.item("counts", {"pageKey": "post#hello-world"})
+    assert "reader:reader-a=" not in item and "reader:reader-b=" in item
+
+
+def test_a_push_that_fails_otherwise_is_retried_without_counting_again(aws, counter, context):
+    with Stubber(counter.management_api) as stub:
+        stub.add_client_error("post_to_connection", "InternalServerError", http_status_code=500)
+        response = counter.handler(batch(103), context)
+
+    assert response["batchItemFailures"] == [{"itemIdentifier": "103"}]
+    assert counter.handler(batch(103), context)["batchItemFailures"] == []
+    assert counts(aws, "post#second-post") == (1, 1)
+    assert aws.sent_frames("reader-c=")[0]["totalViews"] == 1
+
+
+def test_positions_of_shards_older_than_the_stream_are_dropped(aws, counter, context):
+    old = batch(100)
+    old["shardId"] = "shardId-old"
+    counter.handler(old, context)
+    item = aws.item("counts", {"pageKey": "post#hello-world"})
+    sequence, _ = item["position:shardId-old"]["S"].split("|")
+    aws.dynamodb.update_item(
+        TableName=aws.resources.table_names["counts"],
+        Key={"pageKey": {"S": "post#hello-world"}},
+        UpdateExpression="SET #p = :p",
+        ExpressionAttributeNames={"#p": "position:shardId-old"},
+        ExpressionAttributeValues={":p": {"S": f"{sequence}|1000"}},
+    )
+
+    counter.handler(batch(102), context)
+
+    item = aws.item("counts", {"pageKey": "post#hello-world"})
+    assert "position:shardId-old" not in item
+    assert int(item["totalViews"]["N"]) == 2
+
+
+def test_a_record_that_is_no_view_is_reported_and_skipped(aws, counter, context, caplog):
+    event = batch(100, 103)
+    del event["Records"][0]["dynamodb"]["NewImage"]["pageKey"]
+
+    response = counter.handler(event, context)
+
+    assert response["batchItemFailures"] == []
+    assert counts(aws, "post#second-post") == (1, 1)
+    assert counts(aws, "post#hello-world") is None
+    assert "view log records without a view" in caplog.text
+
+
+def test_an_empty_final_window_invocation_answers_with_a_state(aws, counter, context):
+    event = copy.deepcopy(load_event("ddb_stream_view_log.json"))
+    event.update(Records=[], isFinalInvokeForWindow=True)
+
+    assert counter.handler(event, context) == {"batchItemFailures": [], "state": {}}
