@@ -10,6 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
+from local_stack.faults import FaultSpecError
 from local_stack.site import DEMO_BLOG, start_site
 from local_stack.stack import LocalOptions, LocalStack
 
@@ -41,7 +42,11 @@ async def main_async(args: argparse.Namespace) -> int:
         reset=args.reset,
         extra_origins=tuple(args.origin),
     )
-    stack = LocalStack(options)
+    try:
+        stack = LocalStack(options)
+    except FaultSpecError as error:
+        print(f"viewcount-local: {error}", file=sys.stderr)
+        return 2
     ws_url = f"ws://{options.host}:{options.ws_port}"
     server = start_site(site, options.host, options.http_port, ws_url)
     stop = asyncio.Event()
@@ -61,6 +66,8 @@ async def main_async(args: argparse.Namespace) -> int:
         print(f"Viewcount local stack ({stack.restored} items restored from {options.data_dir}/)", flush=True)
         print(f"  WebSocket API: {ws_url}", flush=True)
         print(f"  Blog:          http://{options.host}:{options.http_port}", flush=True)
+        if stack.faults.rates:
+            print(f"  Faults:        {stack.faults.describe()} (seed {stack.faults.seed})", flush=True)
         print("Ctrl-C stops it.", flush=True)
 
     try:
@@ -75,6 +82,7 @@ async def main_async(args: argparse.Namespace) -> int:
 def force_exit(stack: LocalStack) -> None:
     try:
         stack.save()
+        stack.write_meter()
     finally:
         print("viewcount-local: stopped before the queues were drained; counts saved", flush=True)
         os._exit(0)

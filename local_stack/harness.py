@@ -48,8 +48,8 @@ class LocalStackProcess:
     def origin(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
 
-    def start(self, *extra: str, timeout: float = 60) -> None:
-        env = {**os.environ, "PYTHONPATH": f"{ROOT / 'lambdas'}:{ROOT / 'infra'}:{ROOT}"}
+    def start(self, *extra: str, timeout: float = 60, env: dict[str, str] | None = None) -> None:
+        env = {**os.environ, **(env or {}), "PYTHONPATH": f"{ROOT / 'lambdas'}:{ROOT / 'infra'}:{ROOT}"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "local_stack", "--ws-port", str(self.ws_port), "--http-port", str(self.http_port),
              "--data-dir", str(self.data_dir), *extra],

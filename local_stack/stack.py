@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from local_stack.faults import FaultPlan
 from local_stack.gateway import Gateway, GatewayLimits
+from local_stack.metering import Meter
 from local_stack.resources import LocalResources, create_resources
 from local_stack.triggers import SqsTrigger, StreamTrigger
 from viewcount_infra.config import DeploymentConfig
@@ -61,6 +63,14 @@ class LocalStack:
 
         self.options = options
         self.config = DeploymentConfig.load("local", {**os.environ, "LOCAL_CLIENT_URL": options.origins()})
+        self.faults = FaultPlan.parse(os.environ.get("VIEWCOUNT_FAULTS", ""), os.environ.get("VIEWCOUNT_FAULT_SEED"))
+        meter_path = os.environ.get("VIEWCOUNT_METER")
+        self.meter_path = Path(meter_path) if meter_path else None
+        self.meter = Meter() if meter_path else None
+        if self.meter:
+            # Log and emit metrics as the functions do in AWS, so their log bytes are real.
+            os.environ.update(POWERTOOLS_METRICS_DISABLED="false", POWERTOOLS_LOG_LEVEL="INFO")
+            self.meter.capture_logs()
         # The handlers reach the gateway's management API over HTTP, as in AWS.
         self._mock = mock_aws(config={"core": {"passthrough": {"services": ["apigatewaymanagementapi"]}}})
         self._mock.start()
@@ -104,6 +114,10 @@ class LocalStack:
                     self.resources.count_failures_url,
                 )
             )
+        if self.faults.rates:
+            self.faults.install(self.functions, self.triggers, self.sqs)
+        if self.meter:
+            self.meter.install(self.functions, self.sqs)
         self._saver_stop = threading.Event()
 
     def save(self) -> None:
@@ -144,4 +158,9 @@ class LocalStack:
             trigger.join(timeout=1)
         self._saver_stop.set()
         self.save()
+        self.write_meter()
         self._mock.stop()
+
+    def write_meter(self) -> None:
+        if self.meter and self.meter_path:
+            self.meter.write(self.meter_path, self.gateway.stats, faults_injected=self.faults.injected)

@@ -1,0 +1,159 @@
+"""`./bench.sh`: replay the reference trace through the local stack three times and price it.
+
+    ./bench.sh [--json] [--views 20000] [--seed 1] [--concurrency 50] [--runs 1,2,3]
+
+1. no faults, no other readers: the comparison with the original;
+2. faults `post:0.2,stream:0.1,ddb:0.05,dup:0.1`: exactness under failure;
+3. no faults, 1-3 other readers per page: the price of live updates.
+
+Each run starts `python -m local_stack` on a fresh data directory with metering on
+(`VIEWCOUNT_METER`), replays the trace, stops the stack and reads its tables and meter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from benchmark import pricing
+from benchmark.replay import ReplayResult, lost_and_duplicated, run
+from benchmark.trace import TraceSettings, generate, mix
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    faults: str
+    readers: tuple[int, int]
+
+
+RUNS = (
+    RunSpec("", (0, 0)),
+    RunSpec("post:0.2,stream:0.1,ddb:0.05,dup:0.1", (0, 0)),
+    RunSpec("", (1, 3)),
+)
+
+
+def report(spec: RunSpec, settings: TraceSettings, result: ReplayResult) -> dict[str, Any]:
+    trace_mix = mix(generate(settings))
+    meter = result.meter
+    usage = pricing.Usage(
+        ws_messages_in=meter["ws_messages_in"],
+        ws_messages_out=meter["ws_messages_out"],
+        connection_minutes=trace_mix.connection_minutes,
+        lambda_invocations=meter["lambda_invocations"],
+        lambda_gb_seconds=meter["lambda_gb_seconds"],
+        sns_publishes=meter["sns_publishes"],
+        sqs_requests=meter["sqs_requests"],
+        dynamodb_wru=meter["dynamodb_wru"],
+        dynamodb_rru=meter["dynamodb_rru"],
+        log_bytes=meter["log_bytes"],
+    )
+    views = result.views_sent
+    breakdown = pricing.cost_breakdown(usage)
+    original = pricing.original_usage(trace_mix)
+    original_breakdown = pricing.cost_breakdown(original)
+    p50, p99 = result.p50, result.percentile(0.99)
+    return {
+        "faults": spec.faults,
+        "readers": list(spec.readers),
+        "views_sent": views,
+        **lost_and_duplicated(generate(settings), result.counted),
+        "pushes_received": result.pushes_received,
+        "operations": meter["operations"],
+        "lambda_invocations": meter["lambda_invocations"],
+        "lambda_invocations_by_function": meter["lambda_invocations_by_function"],
+        "lambda_gb_seconds": meter["lambda_gb_seconds"],
+        "ws_messages_in": meter["ws_messages_in"],
+        "ws_messages_out": meter["ws_messages_out"],
+        "connection_minutes": round(trace_mix.connection_minutes, 1),
+        "dynamodb_wru": meter["dynamodb_wru"],
+        "dynamodb_rru": meter["dynamodb_rru"],
+        "dynamodb_wru_per_view": round(meter["dynamodb_wru"] / views, 3),
+        "log_bytes": meter["log_bytes"],
+        "cost_usd_per_million_views": round(pricing.per_million(pricing.total(breakdown), views), 3),
+        "cost_by_component_usd_per_million_views": {
+            name: round(pricing.per_million(cost, views), 3) for name, cost in breakdown.items()
+        },
+        "original_cost_usd_per_million_views": round(pricing.per_million(pricing.total(original_breakdown), views), 3),
+        "original_cost_by_component_usd_per_million_views": {
+            name: round(pricing.per_million(cost, views), 3) for name, cost in original_breakdown.items()
+        },
+        "original_dynamodb_wru_per_view": round(original.dynamodb_wru / views, 3),
+        "max_writes_per_second_one_key": meter["max_writes_per_second_one_key"],
+        "push_latency_ms_p50": round(p50, 1) if p50 is not None else None,
+        "push_latency_ms_p99": round(p99, 1) if p99 is not None else None,
+        "faults_injected": meter.get("faults_injected", {}),
+        "replay_seconds": round(result.seconds, 1),
+        "views_per_second": round(views / result.seconds, 1),
+    }
+
+
+def print_table(runs: list[dict[str, Any]]) -> None:
+    titles = [
+        f"{i}. {r['faults'] or 'no faults'}, readers {r['readers'][0]}-{r['readers'][1]}" for i, r in enumerate(runs, 1)
+    ]
+    rows = [
+        ("views sent", "views_sent"),
+        ("lost / duplicated", lambda r: f"{r['lost']} / {r['duplicated']}"),
+        ("unique lost / duplicated", lambda r: f"{r['unique_lost']} / {r['unique_duplicated']}"),
+        ("faults injected", lambda r: ", ".join(f"{k} {v}" for k, v in r["faults_injected"].items()) or "-"),
+        ("DynamoDB WRU per view", "dynamodb_wru_per_view"),
+        ("  original design", "original_dynamodb_wru_per_view"),
+        ("RRU", "dynamodb_rru"),
+        ("Lambda invocations", "lambda_invocations"),
+        ("Lambda GB-s", "lambda_gb_seconds"),
+        ("WebSocket messages in / out", lambda r: f"{r['ws_messages_in']} / {r['ws_messages_out']}"),
+        ("log bytes", "log_bytes"),
+        ("max writes/s on one key", "max_writes_per_second_one_key"),
+        ("push latency p50 / p99 ms", lambda r: f"{r['push_latency_ms_p50']} / {r['push_latency_ms_p99']}"),
+        ("replay views/s", "views_per_second"),
+    ]
+    for name in runs[0]["cost_by_component_usd_per_million_views"]:
+        rows.append((f"USD/M views: {name}", lambda r, n=name: r["cost_by_component_usd_per_million_views"][n]))
+    rows += [
+        ("USD per million views", "cost_usd_per_million_views"),
+        ("  original design, same trace", "original_cost_usd_per_million_views"),
+    ]
+    width = max(len(name) for name, _ in rows) + 2
+    column = max(24, *(len(t) + 2 for t in titles))
+    print(" " * width + "".join(t.ljust(column) for t in titles))
+    for name, value in rows:
+        cells = [value(r) if callable(value) else r[value] for r in runs]
+        print(name.ljust(width) + "".join(str(c).ljust(column) for c in cells))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.sh", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", action="store_true", help='print one JSON object {"runs": [...]}')
+    parser.add_argument("--views", type=int, default=TraceSettings.views, help="views in the trace (default 20000)")
+    parser.add_argument("--seed", type=int, default=1, help="trace and fault seed (default 1)")
+    parser.add_argument("--concurrency", type=int, default=50, help="views awaiting their push at once (default 50)")
+    parser.add_argument("--runs", default="1,2,3", help="which runs, e.g. 1,3 (default all three)")
+    args = parser.parse_args(argv)
+    try:
+        chosen = [RUNS[int(number) - 1] for number in args.runs.split(",")]
+        if args.views < 10 or args.concurrency < 1:
+            raise ValueError
+    except (ValueError, IndexError):
+        print("bench.sh: --runs takes numbers 1-3, --views at least 10, --concurrency at least 1", file=sys.stderr)
+        return 2
+    reports = []
+    for spec in chosen:
+        # The burst keeps its share of the reference trace (2,000 of 20,000) at any size.
+        settings = TraceSettings(views=args.views, burst_views=args.views // 10, readers=spec.readers, seed=args.seed)
+        print(f"bench: run {len(reports) + 1}: {args.views} views, faults {spec.faults or 'none'}, "
+              f"readers {spec.readers[0]}-{spec.readers[1]}", file=sys.stderr, flush=True)  # fmt: skip
+        result = run(generate(settings), faults=spec.faults, seed=args.seed, concurrency=args.concurrency)
+        reports.append(report(spec, settings, result))
+    if args.json:
+        print(json.dumps({"runs": reports}, indent=2))
+    else:
+        print_table(reports)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

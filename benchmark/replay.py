@@ -1,0 +1,155 @@
+"""Replay a trace through a local stack over real WebSockets, and collect what it cost.
+
+Each view opens its own connection (a multi-page blog), sends the client's message and
+waits for its push: the first `views` frame on a new connection is the push of its own
+view, because a connection becomes a reader of a page by the update that counts its view.
+With `readers`, that many earlier viewers of the page stay connected (and receive every
+push) when a view arrives; older viewers leave.
+
+The replay is compressed: views are sent as fast as the stack takes them, at most
+`concurrency` awaiting their push at once. Connection minutes are therefore priced from
+the trace's dwell times, not from the replay's wall clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+
+from benchmark.trace import TraceView, expected_counts, page_key, wire_message
+from local_stack.harness import LocalStackProcess
+
+PUSH_TIMEOUT_SECONDS = 60.0
+
+
+@dataclass
+class ReplayResult:
+    views_sent: int
+    pushes_received: int
+    latencies_ms: list[float]
+    counted: dict[str, dict[str, int]]
+    meter: dict[str, Any]
+    seconds: float
+    stack_output: list[str] = field(default_factory=list)
+
+    def percentile(self, fraction: float) -> float | None:
+        if not self.latencies_ms:
+            return None
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+    @property
+    def p50(self) -> float | None:
+        return statistics.median(self.latencies_ms) if self.latencies_ms else None
+
+
+class Reader:
+    """One connection: sends its view and keeps reading what is pushed to it."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.first_push: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self.task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            async for frame in self.ws:
+                message = json.loads(frame)
+                if message.get("message") == "views" and not self.first_push.done():
+                    self.first_push.set_result(time.perf_counter())
+        except Exception:  # a closed connection ends the reader; the push timeout reports it
+            pass
+
+    async def close(self) -> None:
+        await self.ws.close()
+        self.task.cancel()
+
+
+async def replay_views(trace: list[TraceView], ws_url: str, origin: str, concurrency: int) -> tuple[int, list[float]]:
+    """Send every view; returns how many got their push, and the push latencies in ms."""
+    slots = asyncio.Semaphore(concurrency)
+    still_reading: dict[str, deque[Reader]] = {}
+    latencies: list[float] = []
+
+    async def one(view: TraceView) -> None:
+        async with slots:
+            reader = Reader(await connect(ws_url, origin=origin, max_queue=None))
+            sent = time.perf_counter()
+            await reader.ws.send(json.dumps(wire_message(view)))
+            try:
+                pushed = await asyncio.wait_for(asyncio.shield(reader.first_push), PUSH_TIMEOUT_SECONDS)
+                latencies.append((pushed - sent) * 1000)
+            except TimeoutError:
+                pass
+        readers = still_reading.setdefault(page_key(view), deque())
+        readers.append(reader)
+        while len(readers) > view.readers:
+            await readers.popleft().close()
+
+    await asyncio.gather(*(one(view) for view in trace))
+    for readers in still_reading.values():
+        for reader in readers:
+            await reader.close()
+    return len(latencies), latencies
+
+
+def counted_from_snapshot(data_dir: Path) -> dict[str, dict[str, int]]:
+    snapshot = json.loads((data_dir / "tables.json").read_text())
+    return {
+        item["pageKey"]["S"]: {
+            "totalViews": int(item.get("totalViews", {}).get("N", "0")),
+            "uniqueViews": int(item.get("uniqueViews", {}).get("N", "0")),
+        }
+        for item in snapshot.get("counts", [])
+    }
+
+
+def run(trace: list[TraceView], *, faults: str, seed: int, concurrency: int) -> ReplayResult:
+    """One run on a fresh data directory; the stack is stopped (and saved) before counting."""
+    with tempfile.TemporaryDirectory(prefix="viewcount-bench-") as directory:
+        data_dir = Path(directory) / "data"
+        meter_path = Path(directory) / "meter.json"
+        env = {"VIEWCOUNT_METER": str(meter_path), "VIEWCOUNT_FAULTS": faults, "VIEWCOUNT_FAULT_SEED": str(seed)}
+        stack = LocalStackProcess(data_dir)
+        stack.start(env=env)
+        started = time.perf_counter()
+        try:
+            pushed, latencies = asyncio.run(replay_views(trace, stack.ws_url, stack.origin, concurrency))
+        finally:
+            seconds = time.perf_counter() - started
+            stack.stop()
+        return ReplayResult(
+            views_sent=len(trace),
+            pushes_received=pushed,
+            latencies_ms=latencies,
+            counted=counted_from_snapshot(data_dir),
+            meter=json.loads(meter_path.read_text()),
+            seconds=seconds,
+            stack_output=stack.output,
+        )
+
+
+def lost_and_duplicated(trace: list[TraceView], counted: dict[str, dict[str, int]]) -> dict[str, int]:
+    """Per page, views missing from the counted totals and views counted more than once.
+
+    Unique views are compared the same way, apart: a reload must not count as unique.
+    """
+    truth = expected_counts(trace)
+    pages = set(truth) | {key for key in counted if key.startswith(("post#", "page#"))}
+    differences = {"lost": 0, "duplicated": 0, "unique_lost": 0, "unique_duplicated": 0}
+    for key in pages:
+        for field_name, prefix in (("totalViews", ""), ("uniqueViews", "unique_")):
+            expected = truth.get(key, {}).get(field_name, 0)
+            got = counted.get(key, {}).get(field_name, 0)
+            differences[f"{prefix}lost"] += max(0, expected - got)
+            differences[f"{prefix}duplicated"] += max(0, got - expected)
+    return differences
