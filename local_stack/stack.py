@@ -64,6 +64,9 @@ class LocalStack:
         # The handlers reach the gateway's management API over HTTP, as in AWS.
         self._mock = mock_aws(config={"core": {"passthrough": {"services": ["apigatewaymanagementapi"]}}})
         self._mock.start()
+        from local_stack import moto_speedups
+
+        moto_speedups.apply()
         self.dynamodb = boto3.client("dynamodb")
         self.sqs = boto3.client("sqs")
         self.sns = boto3.client("sns")
