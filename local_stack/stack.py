@@ -142,7 +142,7 @@ class LocalStack:
             deadline.wait(0.05)
         timer.cancel()
         for trigger in self.triggers:
-            trigger.stopping.set()
+            trigger.stop()
         for trigger in self.triggers:
             trigger.join(timeout=1)
         self._saver_stop.set()
