@@ -252,6 +252,10 @@ class Gateway:
         prefix = f"/{self.stage}/@connections/"
 
         class ManagementApi(BaseHTTPRequestHandler):
+            # Keep-alive, as API Gateway's endpoint has: every push used to open a TCP
+            # connection and start a server thread, under the AWS lock.
+            protocol_version = "HTTP/1.1"
+
             def log_message(self, *args: Any) -> None:  # quiet: the gateway is not a web server log
                 return
 

@@ -74,6 +74,9 @@ class LocalStack:
         # The handlers reach the gateway's management API over HTTP, as in AWS.
         self._mock = mock_aws(config={"core": {"passthrough": {"services": ["apigatewaymanagementapi"]}}})
         self._mock.start()
+        from local_stack import moto_speedups
+
+        moto_speedups.apply()
         self.dynamodb = boto3.client("dynamodb")
         self.sqs = boto3.client("sqs")
         self.sns = boto3.client("sns")
@@ -153,7 +156,7 @@ class LocalStack:
             deadline.wait(0.05)
         timer.cancel()
         for trigger in self.triggers:
-            trigger.stopping.set()
+            trigger.stop()
         for trigger in self.triggers:
             trigger.join(timeout=1)
         self._saver_stop.set()

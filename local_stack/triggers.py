@@ -8,6 +8,10 @@ failed batch is retried from its first failed record, bisected when the function
 and after the retries (if they are limited) parked in the on-failure queue. Stream events
 carry the tumbling-window fields (`shardId`, `window`, `state`), and an answer without a
 `state` counts as a failure, as in Lambda.
+
+Pollers do not spin: moto rings a trigger's doorbell when a message lands in its queue or
+a record in its stream (as Lambda's long polls return when something arrives), and they
+look again only then, or after a short fallback for messages whose visibility ran out.
 """
 
 from __future__ import annotations
@@ -22,6 +26,79 @@ from viewcount_infra.config import DeploymentConfig
 from viewcount_infra.topology import STREAM_FILTER, STREAM_TUMBLING_WINDOW_SECONDS
 
 REGION = "us-east-1"
+# Nothing rings when a received message becomes visible again; look this often for it.
+SQS_FALLBACK_SECONDS = 0.5
+STREAM_FALLBACK_SECONDS = 1.0
+# A receive returns at most 10 messages: within a window, wait until one is worth making.
+RECEIVE_MAX = 10
+
+
+class Doorbell:
+    """Counts arrivals since the last `reset`, so a poller can sleep until there is work."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._rings = 0
+        self._closed = False
+
+    def ring(self) -> None:
+        with self._condition:
+            self._rings += 1
+            self._condition.notify_all()
+
+    def reset(self) -> None:
+        """Forget earlier arrivals; call before looking, so none after the look is missed."""
+        with self._condition:
+            self._rings = 0
+
+    def wait(self, rings: int, timeout: float) -> None:
+        """Until `rings` arrivals since the reset, `close`, or the timeout."""
+        with self._condition:
+            self._condition.wait_for(lambda: self._rings >= rings or self._closed, timeout)
+
+    def close(self) -> None:
+        with self._condition:
+            self._closed = True
+            self._condition.notify_all()
+
+
+_queue_bells: dict[str, Doorbell] = {}  # queue ARN
+_stream_bells: dict[str, Doorbell] = {}  # table name
+_hooks_lock = threading.Lock()
+_hooks_installed = False
+
+
+def _install_arrival_hooks() -> None:
+    """Ring the doorbells where moto stores messages and stream records.
+
+    Hooked in moto rather than on the clients, so every way in counts: SNS fan-out with
+    its filter policies, direct sends, any client's table writes.
+    """
+    global _hooks_installed
+    with _hooks_lock:
+        if _hooks_installed:
+            return
+        _hooks_installed = True
+    from moto.dynamodb.models.table import StreamShard
+    from moto.sqs.models import Queue
+
+    add_message = Queue.add_message
+    add_record = StreamShard.add
+
+    def add_message_and_ring(queue: Any, message: Any) -> None:
+        add_message(queue, message)
+        bell = _queue_bells.get(queue.queue_arn)
+        if bell:
+            bell.ring()
+
+    def add_record_and_ring(shard: Any, old: Any, new: Any) -> None:
+        add_record(shard, old, new)
+        bell = _stream_bells.get(shard.table.name)
+        if bell:
+            bell.ring()
+
+    Queue.add_message = add_message_and_ring
+    StreamShard.add = add_record_and_ring
 
 
 class SqsTrigger(threading.Thread):
@@ -37,6 +114,13 @@ class SqsTrigger(threading.Thread):
         self.window = config.sqs_batch_window_seconds
         self.stopping = threading.Event()
         self.idle = threading.Event()
+        self.bell = Doorbell()
+        _install_arrival_hooks()
+        _queue_bells[queue_arn] = self.bell
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.bell.close()
 
     def _receive(self, limit: int) -> list[dict[str, Any]]:
         with AWS_LOCK:
@@ -49,16 +133,23 @@ class SqsTrigger(threading.Thread):
 
     def _collect(self) -> list[dict[str, Any]]:
         """Messages until the batch is full or the window closes after the first one."""
+        self.bell.reset()
         batch = self._receive(self.batch_size)
         if not batch:
             return []
         deadline = time.monotonic() + self.window
-        while len(batch) < self.batch_size and time.monotonic() < deadline and not self.stopping.is_set():
-            more = self._receive(self.batch_size - len(batch))
-            if more:
-                batch += more
-            else:
-                time.sleep(0.05)
+        while len(batch) < self.batch_size and not self.stopping.is_set():
+            wanted = self.batch_size - len(batch)
+            remaining = deadline - time.monotonic()
+            if remaining > 0:
+                # Receive early only when enough has arrived to fill a receive or the batch.
+                self.bell.wait(min(RECEIVE_MAX, wanted), remaining)
+            closed = time.monotonic() >= deadline
+            self.bell.reset()
+            more = self._receive(wanted)
+            batch += more
+            if closed and len(more) < min(RECEIVE_MAX, wanted):
+                break  # the window has closed and the queue is drained
         # A message received again within the window (its visibility ran out) is one
         # record, with the newest receipt handle: the older one no longer deletes it.
         return list({message["MessageId"]: message for message in batch}.values())
@@ -117,7 +208,7 @@ class SqsTrigger(threading.Thread):
                 self.idle.clear()
             else:
                 self.idle.set()
-                self.stopping.wait(0.05)
+                self.bell.wait(1, SQS_FALLBACK_SECONDS)
 
 
 class StreamTrigger(threading.Thread):
@@ -141,6 +232,9 @@ class StreamTrigger(threading.Thread):
         self.failure_queue_url = failure_queue_url
         self.stopping = threading.Event()
         self.idle = threading.Event()
+        self.bell = Doorbell()
+        _install_arrival_hooks()
+        _stream_bells[stream_arn.split("/")[1]] = self.bell
         with AWS_LOCK:
             shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
             # Start at the end: what is in the stream now was written before this run.
@@ -150,6 +244,10 @@ class StreamTrigger(threading.Thread):
                 )["ShardIterator"]
                 for shard in shards
             }
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.bell.close()
 
     def _read(self, shard_id: str, limit: int) -> list[dict[str, Any]]:
         with AWS_LOCK:
@@ -162,11 +260,13 @@ class StreamTrigger(threading.Thread):
         if not records:
             return []
         deadline = time.monotonic() + self.window
-        while len(records) < self.batch_size and time.monotonic() < deadline and not self.stopping.is_set():
-            more = self._read(shard_id, self.batch_size - len(records))
-            records += more
-            if not more:
-                time.sleep(0.05)
+        while len(records) < self.batch_size and not self.stopping.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            self.bell.wait(self.batch_size - len(records), remaining)
+            self.bell.reset()
+            records += self._read(shard_id, self.batch_size - len(records))
         return records
 
     def _event(self, shard_id: str, batch: list[dict[str, Any]]) -> dict[str, Any]:
@@ -236,6 +336,7 @@ class StreamTrigger(threading.Thread):
     def run(self) -> None:
         while not self.stopping.is_set():
             handled = 0
+            self.bell.reset()
             for shard_id in list(self.iterators):
                 try:
                     records = self._collect(shard_id)
@@ -250,7 +351,7 @@ class StreamTrigger(threading.Thread):
                 self.idle.clear()
             else:
                 self.idle.set()
-                self.stopping.wait(0.05)
+                self.bell.wait(1, STREAM_FALLBACK_SECONDS)
 
 
 def passes_filter(record: dict[str, Any]) -> bool:

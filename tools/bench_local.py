@@ -28,8 +28,14 @@ from local_stack.harness import LocalStackProcess
 
 
 async def client(
-    url: str, origin: str, article: str, sends: asyncio.Queue, latencies: list[float], stop: asyncio.Event
-):
+    url: str,
+    origin: str,
+    article: str,
+    sends: asyncio.Queue,
+    latencies: list[float],
+    pushed_at: list[float],
+    stop: asyncio.Event,
+) -> None:
     async with connect(url, origin=origin) as ws:
         sent_at: list[float] = []  # send time of this connection's n-th view
         matched = 0
@@ -43,6 +49,7 @@ async def client(
                     now = time.perf_counter()
                     while matched < min(push["totalViews"], len(sent_at)):
                         latencies.append(now - sent_at[matched])
+                        pushed_at.append(now)
                         matched += 1
 
         task = asyncio.create_task(reader())
@@ -60,11 +67,16 @@ async def client(
         task.cancel()
 
 
-async def drive(url: str, origin: str, clients: int, rate: float, seconds: float) -> tuple[int, list[float]]:
+async def drive(url: str, origin: str, clients: int, rate: float, seconds: float) -> tuple[int, list[float], float]:
+    """Views sent, their latencies, and views pushed per second (first send to last push)."""
     latencies: list[float] = []
+    pushed_at: list[float] = []
     stop = asyncio.Event()
     queues = [asyncio.Queue() for _ in range(clients)]
-    tasks = [asyncio.create_task(client(url, origin, f"post-{i}", queues[i], latencies, stop)) for i in range(clients)]
+    tasks = [
+        asyncio.create_task(client(url, origin, f"post-{i}", queues[i], latencies, pushed_at, stop))
+        for i in range(clients)
+    ]
     await asyncio.sleep(1)
     sent, started = 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
@@ -76,7 +88,8 @@ async def drive(url: str, origin: str, clients: int, rate: float, seconds: float
             await asyncio.sleep(0)
     stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)
-    return sent, latencies
+    sustained = len(pushed_at) / (max(pushed_at) - started) if pushed_at else 0.0
+    return sent, latencies, sustained
 
 
 def main() -> int:
@@ -88,12 +101,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as data_dir, LocalStackProcess(Path(data_dir)) as stack:
         stack.start("--reset")
         started = time.perf_counter()
-        sent, latencies = asyncio.run(drive(stack.ws_url, stack.origin, args.clients, args.rate, args.seconds))
+        run = drive(stack.ws_url, stack.origin, args.clients, args.rate, args.seconds)
+        sent, latencies, sustained = asyncio.run(run)
         elapsed = time.perf_counter() - started
     latencies.sort()
     p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
     print(f"clients {args.clients}, target rate {args.rate or 'unthrottled'} views/s, {args.seconds:.0f} s")
     print(f"views sent {sent} ({sent / args.seconds:.0f}/s), pushes matched {len(latencies)}, wall {elapsed:.0f} s")
+    print(f"sustained {sustained:.1f} views/s pushed")
     if latencies:
         print(f"send-to-push latency: p50 {statistics.median(latencies) * 1000:.0f} ms, p99 {p(0.99):.0f} ms")
     return 0
