@@ -53,6 +53,17 @@ def report(spec: RunSpec, settings: TraceSettings, result: ReplayResult) -> dict
     )
     views = result.views_sent
     breakdown = pricing.cost_breakdown(usage)
+    # A page load opens one connection: $connect and connection minutes are its part.
+    connect = next(name for name in meter["lambda_invocations_by_function"] if name.endswith("-connect"))
+    per_connection = pricing.cost_breakdown(
+        pricing.Usage(
+            connection_minutes=trace_mix.connection_minutes,
+            lambda_invocations=meter["lambda_invocations_by_function"][connect],
+            lambda_gb_seconds=meter["lambda_gb_seconds_by_function"][connect],
+        )
+    )
+    trace = generate(settings)
+    connected_readers = sum(1 + view.readers for view in trace) / views
     original = pricing.original_usage(trace_mix)
     original_breakdown = pricing.cost_breakdown(original)
     p50, p99 = result.p50, result.percentile(0.99)
@@ -60,7 +71,7 @@ def report(spec: RunSpec, settings: TraceSettings, result: ReplayResult) -> dict
         "faults": spec.faults,
         "readers": list(spec.readers),
         "views_sent": views,
-        **lost_and_duplicated(generate(settings), result.counted),
+        **lost_and_duplicated(trace, result.counted),
         "pushes_received": result.pushes_received,
         "operations": meter["operations"],
         "lambda_invocations": meter["lambda_invocations"],
@@ -77,12 +88,21 @@ def report(spec: RunSpec, settings: TraceSettings, result: ReplayResult) -> dict
         "cost_by_component_usd_per_million_views": {
             name: round(pricing.per_million(cost, views), 3) for name, cost in breakdown.items()
         },
+        "cost_per_connection_part_usd_per_million_views": round(
+            pricing.per_million(pricing.total(per_connection), views), 3
+        ),
+        "cost_per_view_part_usd_per_million_views": round(
+            pricing.per_million(pricing.total(breakdown) - pricing.total(per_connection), views), 3
+        ),
         "original_cost_usd_per_million_views": round(pricing.per_million(pricing.total(original_breakdown), views), 3),
         "original_cost_by_component_usd_per_million_views": {
             name: round(pricing.per_million(cost, views), 3) for name, cost in original_breakdown.items()
         },
         "original_dynamodb_wru_per_view": round(original.dynamodb_wru / views, 3),
         "max_writes_per_second_one_key": meter["max_writes_per_second_one_key"],
+        "pushes_per_view": round(meter["ws_messages_out"] / views, 3),
+        "connected_readers_per_view": round(connected_readers, 3),
+        "pushes_per_connected_reader": round(meter["ws_messages_out"] / views / connected_readers, 3),
         "push_latency_ms_p50": round(p50, 1) if p50 is not None else None,
         "push_latency_ms_p99": round(p99, 1) if p99 is not None else None,
         "faults_injected": meter.get("faults_injected", {}),
@@ -106,7 +126,8 @@ def print_table(runs: list[dict[str, Any]]) -> None:
         ("Lambda invocations", "lambda_invocations"),
         ("Lambda GB-s", "lambda_gb_seconds"),
         ("WebSocket messages in / out", lambda r: f"{r['ws_messages_in']} / {r['ws_messages_out']}"),
-        ("log bytes", "log_bytes"),
+        ("log bytes per view", lambda r: round(r["log_bytes"] / r["views_sent"])),
+        ("pushes per view / readers", lambda r: f"{r['pushes_per_view']} / {r['connected_readers_per_view']}"),
         ("max writes/s on one key", "max_writes_per_second_one_key"),
         ("push latency p50 / p99 ms", lambda r: f"{r['push_latency_ms_p50']} / {r['push_latency_ms_p99']}"),
         ("replay views/s", "views_per_second"),
@@ -114,8 +135,11 @@ def print_table(runs: list[dict[str, Any]]) -> None:
     for name in runs[0]["cost_by_component_usd_per_million_views"]:
         rows.append((f"USD/M views: {name}", lambda r, n=name: r["cost_by_component_usd_per_million_views"][n]))
     rows += [
+        ("USD/M views: per-view part", "cost_per_view_part_usd_per_million_views"),
+        ("USD/M views: per-connection part", "cost_per_connection_part_usd_per_million_views"),
         ("USD per million views", "cost_usd_per_million_views"),
         ("  original design, same trace", "original_cost_usd_per_million_views"),
+        ("  ratio", lambda r: round(r["cost_usd_per_million_views"] / r["original_cost_usd_per_million_views"], 2)),
     ]
     width = max(len(name) for name, _ in rows) + 2
     column = max(24, *(len(t) + 2 for t in titles))

@@ -153,18 +153,22 @@ class FaultPlan:
             )
 
     def _duplicate(self, trigger: Any, sqs: Any) -> None:
+        """Deliver some messages a second time: once each, on their first receive, as SNS does."""
         collect: Callable[[], list[dict[str, Any]]] = trigger._collect
+        copies: set[str] = set()
 
         def collect_with_duplicates() -> list[dict[str, Any]]:
             messages = collect()
             for message in messages:
-                if self.roll("dup"):
+                first_receive = message.get("Attributes", {}).get("ApproximateReceiveCount") == "1"
+                if first_receive and message["MessageId"] not in copies and self.roll("dup"):
                     with AWS_LOCK:
-                        sqs.send_message(
+                        sent = sqs.send_message(
                             QueueUrl=trigger.queue_url,
                             MessageBody=message["Body"],
                             MessageAttributes=message.get("MessageAttributes", {}),
                         )
+                    copies.add(sent["MessageId"])
             return messages
 
         trigger._collect = collect_with_duplicates

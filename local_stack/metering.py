@@ -24,32 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from local_stack.faults import clients_of
+from viewcount.counting import item_size
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 WRITES = {"PutItem", "UpdateItem", "DeleteItem"}
-
-
-def attribute_size(value: dict[str, Any]) -> int:
-    """A typed attribute value's size as DynamoDB bills it (close enough for small items)."""
-    ((kind, inner),) = value.items()
-    if kind == "S":
-        return len(inner.encode())
-    if kind == "N":
-        return len(inner.strip("-").replace(".", "")) // 2 + 1
-    if kind == "B":
-        return len(inner)
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "M":
-        return 3 + sum(len(name.encode()) + attribute_size(v) for name, v in inner.items())
-    if kind == "L":
-        return 3 + sum(attribute_size(v) for v in inner)
-    return sum(len(str(v)) for v in inner)  # sets
-
-
-def item_size(item: dict[str, Any]) -> int:
-    return sum(len(name.encode()) + attribute_size(value) for name, value in item.items())
 
 
 def write_units(size: int) -> int:
@@ -86,7 +65,7 @@ class Meter:
     def __init__(self) -> None:
         self.operations: Counter[str] = Counter()
         self.invocations: Counter[str] = Counter()
-        self.gb_seconds = 0.0
+        self.gb_seconds: Counter[str] = Counter()
         self.wru = 0.0
         self.rru = 0.0
         self._writes_per_second: Counter[tuple[str, str, int]] = Counter()
@@ -106,6 +85,22 @@ class Meter:
                 client.meta.events.register("before-parameter-build", self._remember_params)
                 client.meta.events.register("after-call", self._after_call)
         sqs_pollers.meta.events.register("after-call.sqs", self._after_poll)
+        self._count_deliveries()
+
+    def _count_deliveries(self) -> None:
+        """Each message SNS delivers into a queue is an SQS request, billed like a send."""
+        from moto.sqs.models import Queue
+
+        add_message = Queue.add_message
+        meter = self
+
+        def add_message_and_count(queue: Any, message: Any) -> None:
+            add_message(queue, message)
+            if not queue.name.endswith(("-dlq", "-failures")):
+                with meter._lock:
+                    meter.operations["sqs:SendMessage (delivery)"] += 1
+
+        Queue.add_message = add_message_and_count
 
     def _time(self, function: Any) -> None:
         handler = function.module.handler
@@ -122,7 +117,7 @@ class Meter:
                 seconds = math.ceil((time.perf_counter() - started) * 1000) / 1000
                 with self._lock:
                     self.invocations[function.name] += 1
-                    self.gb_seconds += seconds * gigabytes
+                    self.gb_seconds[function.name] += seconds * gigabytes
 
         function.module.handler = timed
 
@@ -191,7 +186,8 @@ class Meter:
                 "operations": operations,
                 "lambda_invocations": sum(self.invocations.values()),
                 "lambda_invocations_by_function": dict(sorted(self.invocations.items())),
-                "lambda_gb_seconds": round(self.gb_seconds, 3),
+                "lambda_gb_seconds": round(sum(self.gb_seconds.values()), 3),
+                "lambda_gb_seconds_by_function": {name: round(v, 3) for name, v in sorted(self.gb_seconds.items())},
                 "dynamodb_wru": self.wru,
                 "dynamodb_rru": self.rru,
                 "sns_publishes": operations.get("sns:Publish", 0),

@@ -57,7 +57,11 @@ def create_resources(
         queue_url = sqs.create_queue(
             QueueName=spec.physical_name(config),
             Attributes={
-                "VisibilityTimeout": str(visibility_timeout_seconds or spec.visibility_timeout_seconds()),
+                "VisibilityTimeout": str(
+                    spec.visibility_timeout_seconds()
+                    if visibility_timeout_seconds is None
+                    else visibility_timeout_seconds
+                ),
                 "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT}),
             },
         )["QueueUrl"]

@@ -45,6 +45,7 @@ class ViewcountStack(Stack):
             config=config,
             dead_letter_queues={**fanout.dead_letter_queues, "count-failures": push.failures},
             functions=functions.functions,
+            stream_consumer=functions[COUNT_VIEWS],
         )
         acknowledge_findings(self)
         CfnOutput(self, "WebSocketUrl", value=api.url, description="data-endpoint for the blog's script tag")

@@ -33,11 +33,11 @@ class TableSpec:
 # item, which changes nothing and so adds no stream record: the stream carries each view
 # once. Items outlive every redelivery (SQS keeps a message at most 4 days by default).
 VIEW_LOG = TableSpec("view_log", "ViewLog", "viewId", stream=True, ttl_attribute="expiresAt")
-# Counts per page (`post#<id>`, `page#<name>`) and for the whole site (`site`), each with
-# the connections reading it and the stream position it has counted up to.
+# Counts per page (`post#<id>`, `page#<name>`) and for the whole site (`site`). A page's
+# item also holds its views per referrer host, the connections reading it and, per stream
+# shard, the position it has counted up to.
 COUNTS = TableSpec("counts", "PageCounts", "pageKey")
-REFERRERS = TableSpec("referrers", "Referrer", "pageKey", sort_key="referrerHost")
-TABLES = (VIEW_LOG, COUNTS, REFERRERS)
+TABLES = (VIEW_LOG, COUNTS)
 
 # ---- functions -------------------------------------------------------------------
 
@@ -64,7 +64,7 @@ class FunctionSpec:
             "POWERTOOLS_SERVICE_NAME": f"viewcount-{self.name}",
             "POWERTOOLS_METRICS_NAMESPACE": f"Viewcount/{config.namespace}",
         }
-        env_names = {"view_log": "VIEW_LOG_TABLE", "counts": "COUNTS_TABLE", "referrers": "REFERRER_TABLE"}
+        env_names = {"view_log": "VIEW_LOG_TABLE", "counts": "COUNTS_TABLE"}
         for table in self.table_actions:
             env[env_names[table]] = table_names[table]
         if self.publishes_views:
@@ -109,10 +109,7 @@ RECORD_PROFILE_VIEWS = FunctionSpec(
 )
 COUNT_VIEWS = FunctionSpec(
     "count_views", "count_views", "Counts logged views exactly once and pushes the counts to readers", 512, 60,
-    table_actions={
-        "counts": ("dynamodb:UpdateItem", "dynamodb:GetItem"),
-        "referrers": ("dynamodb:UpdateItem", "dynamodb:GetItem"),
-    },
+    table_actions={"counts": ("dynamodb:UpdateItem", "dynamodb:GetItem")},
     posts_to_connections=True,
 )  # fmt: skip
 FUNCTIONS = (

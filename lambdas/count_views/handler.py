@@ -1,8 +1,8 @@
 """View log stream consumer: count each view exactly once, then push the counts to readers.
 
-Per batch: one update per page (counts, title, the page's readers), one per page and
-referrer host, one for the site's totals; then one push to every reader of each page
-that gained views, with the counts that include them. Records whose writes failed are
+Per batch: one update per page (counts, title, referrer hosts, the page's readers) and one
+for the site's totals; then one push to every reader of each page that gained views, with
+the counts that include them. Records whose writes failed are
 reported, and the stream delivers them again; the counters' positions make that safe.
 """
 
@@ -19,6 +19,7 @@ from viewcount.counting import (
     LoggedView,
     add_exactly_once,
     group_by,
+    item_size,
     logged_view,
     readers_of,
     remove_attributes,
@@ -37,6 +38,10 @@ from viewcount.push import (
     views_frame,
 )
 from viewcount.settings import Settings
+
+# Readers who left are forgotten only when the item nears the 1 KB one write unit covers:
+# a write just to forget them would cost as much as the counting itself.
+FORGET_READERS_ABOVE_BYTES = 800
 
 settings = Settings.from_env()
 dynamodb = boto3.client("dynamodb")
@@ -73,26 +78,12 @@ def count_pages(views: list[LoggedView], shard: str, now: int) -> tuple[dict[str
                 page_views,
                 shard,
                 now=now,
-                titles=page_key.startswith("post#"),
-                readers=True,
+                page=True,
             )
         except Exception:
             logger.exception("page counts not written", extra={"page": page_key})
             failed |= ids(page_views)
     return items, failed
-
-
-def count_referrers(views: list[LoggedView], shard: str, now: int) -> set[str]:
-    failed = set()
-    referred = group_by(views, lambda view: (view.page_key, view.referrer_host) if view.referrer_host else None)
-    for (page_key, host), page_views in referred.items():
-        key = {"pageKey": page_key, "referrerHost": host}
-        try:
-            add_exactly_once(dynamodb, settings.referrer_table, key, page_views, shard, now=now)
-        except Exception:
-            logger.exception("referrer counts not written", extra={"page": page_key})
-            failed |= ids(page_views)
-    return failed
 
 
 def count_site(views: list[LoggedView], shard: str, now: int) -> SiteCounts:
@@ -101,7 +92,7 @@ def count_site(views: list[LoggedView], shard: str, now: int) -> SiteCounts:
 
 
 def push_page(item: dict[str, Any], site: SiteCounts | None, arrived: set[str], now: int) -> PushOutcome:
-    """Push a counter item's counts to its readers; forget the readers that have left.
+    """Push a counter item's counts to its readers, and forget those who left once they weigh.
 
     The connections whose views are in this batch have just spoken; the others are asked
     whether they are still open before "reading now" is counted.
@@ -112,7 +103,7 @@ def push_page(item: dict[str, Any], site: SiteCounts | None, arrived: set[str], 
     live = fresh + open_
     outcome = push_to_connections(post, live, views_frame(counts_of(item), len(live), site))
     forget = [f"reader:{connection_id}" for connection_id in left + outcome.gone] + stale_readers(item, now)
-    if forget:
+    if forget and item_size(item) > FORGET_READERS_ABOVE_BYTES:
         remove_attributes(dynamodb, settings.counts_table, {"pageKey": item["pageKey"]}, forget)
     outcome.gone += left
     return outcome
@@ -153,7 +144,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.error("view log records without a view", extra={"sequence_numbers": sorted(unreadable)})
         count("ViewsUnreadable", len(unreadable))
     items, failed = count_pages(views, shard, now)
-    failed |= count_referrers(views, shard, now)
     site = None
     if views:
         try:

@@ -16,6 +16,7 @@ One write per counter per batch, however often a batch is delivered.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -26,6 +27,7 @@ from viewcount.settings import CONNECTION_LIFETIME_SECONDS
 
 POSITION_PREFIX = "position:"
 READER_PREFIX = "reader:"
+REFERRER_PREFIX = "referrer:"
 # Stream records live 24 h; a position of a shard older than that can never be compared
 # again, so it is dropped to keep items (and their write cost) small.
 POSITION_RETENTION_SECONDS = 25 * 3600
@@ -90,9 +92,8 @@ class CounterUpdate:
     values: dict[str, dict[str, Any]]
 
     @classmethod
-    def of(
-        cls, views: list[LoggedView], shard: str, *, now: int, titles: bool = False, readers: bool = False
-    ) -> CounterUpdate:
+    def of(cls, views: list[LoggedView], shard: str, *, now: int, page: bool = False) -> CounterUpdate:
+        """A page counter also names its article, counts referrer hosts and keeps its readers."""
         names = {"#position": POSITION_PREFIX + shard}
         values: dict[str, dict[str, Any]] = {
             ":total": {"N": str(len(views))},
@@ -100,13 +101,21 @@ class CounterUpdate:
             # The time after the fixed-width sequence keeps string order and dates the entry.
             ":position": {"S": f"{views[-1].sequence}|{now}"},
         }
+        adds = ["totalViews :total", "uniqueViews :unique"]
         sets = ["#position = :position"]
-        title = next((view.article_title for view in views if view.article_title), None) if titles else None
+        title = next((view.article_title for view in views if view.article_title), None) if page else None
         if title is not None:
             # The first counted view names the article; later views cannot rename it.
             sets.append("articleTitle = if_not_exists(articleTitle, :title)")
             values[":title"] = {"S": title}
-        if readers:
+        if page:
+            # On the page's own item: the counting write is paid anyway, and a handful of
+            # hosts keeps it under the 1 KB that one write unit covers.
+            hosts = Counter(view.referrer_host for view in views if view.referrer_host)
+            for index, (host, views_from_host) in enumerate(sorted(hosts.items())):
+                names[f"#h{index}"] = REFERRER_PREFIX + host
+                values[f":h{index}"] = {"N": str(views_from_host)}
+                adds.append(f"#h{index} :h{index}")
             expiries = {
                 view.connection_id: view.connected_at + CONNECTION_LIFETIME_SECONDS
                 for view in views
@@ -116,7 +125,7 @@ class CounterUpdate:
                 names[f"#r{index}"] = READER_PREFIX + connection_id
                 values[f":r{index}"] = {"N": str(expires_at)}
                 sets.append(f"#r{index} = :r{index}")
-        return cls(f"ADD totalViews :total, uniqueViews :unique SET {', '.join(sets)}", names, values)
+        return cls(f"ADD {', '.join(adds)} SET {', '.join(sets)}", names, values)
 
 
 def add_exactly_once(
@@ -127,8 +136,7 @@ def add_exactly_once(
     shard: str,
     *,
     now: int | None = None,
-    titles: bool = False,
-    readers: bool = False,
+    page: bool = False,
 ) -> dict[str, Any]:
     """Add `views` (one shard's, in stream order) to the counter at `key`, each exactly once.
 
@@ -137,7 +145,7 @@ def add_exactly_once(
     now = int(time.time()) if now is None else now
     item_key = {name: {"S": value} for name, value in key.items()}
     while views:
-        update = CounterUpdate.of(views, shard, now=now, titles=titles, readers=readers)
+        update = CounterUpdate.of(views, shard, now=now, page=page)
         try:
             response = dynamodb.update_item(
                 TableName=table,
@@ -196,3 +204,34 @@ def readers_of(item: dict[str, Any], now: int) -> dict[str, int]:
 def stale_readers(item: dict[str, Any], now: int) -> list[str]:
     """Reader attributes of connections that API Gateway has closed by now."""
     return [name for name, value in item.items() if name.startswith(READER_PREFIX) and int(value["N"]) <= now]
+
+
+def referrers_of(item: dict[str, Any]) -> dict[str, int]:
+    return {
+        name.removeprefix(REFERRER_PREFIX): int(value["N"])
+        for name, value in item.items()
+        if name.startswith(REFERRER_PREFIX)
+    }
+
+
+def attribute_size(value: dict[str, Any]) -> int:
+    """A typed attribute value's size by DynamoDB's rules (numbers: about one byte per two digits)."""
+    ((kind, inner),) = value.items()
+    if kind == "S":
+        return len(inner.encode())
+    if kind == "N":
+        return len(inner.strip("-").replace(".", "")) // 2 + 1
+    if kind == "B":
+        return len(inner)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "M":
+        return 3 + sum(len(name.encode()) + attribute_size(v) for name, v in inner.items())
+    if kind == "L":
+        return 3 + sum(attribute_size(v) for v in inner)
+    return sum(len(str(v)) for v in inner)  # sets
+
+
+def item_size(item: dict[str, Any]) -> int:
+    """What DynamoDB bills an item by: one write unit per started KB."""
+    return sum(len(name.encode()) + attribute_size(value) for name, value in item.items())

@@ -21,7 +21,6 @@ CONNECTION_LIFETIME_SECONDS = 2 * 3600
 class Settings:
     view_log_table: str = ""
     counts_table: str = ""
-    referrer_table: str = ""
     views_topic_arn: str = ""
     ws_endpoint: str | None = None
     allowed_origins: frozenset[str] = frozenset()
@@ -37,7 +36,6 @@ class Settings:
         return cls(
             view_log_table=env.get("VIEW_LOG_TABLE", ""),
             counts_table=env.get("COUNTS_TABLE", ""),
-            referrer_table=env.get("REFERRER_TABLE", ""),
             views_topic_arn=env.get("VIEWS_TOPIC_ARN", ""),
             ws_endpoint=env.get("WS_ENDPOINT") or None,
             allowed_origins=parse_allow_list(env.get("ALLOWED_ORIGINS", "")),

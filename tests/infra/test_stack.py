@@ -189,5 +189,8 @@ def test_alarms_watch_every_dlq_and_every_function(synth):
     alarms = [a["Properties"] for a in t.resources("AWS::CloudWatch::Alarm").values()]
     assert sum(a["MetricName"] == "ApproximateNumberOfMessagesVisible" for a in alarms) == len(QUEUES) + 1
     assert sum(a["MetricName"] == "Errors" for a in alarms) == len(FUNCTIONS)
+    # Stream failures are retried, not raised: a growing backlog is what shows them.
+    [backlog] = [a for a in alarms if a["MetricName"] == "IteratorAge"]
+    assert backlog["Threshold"] == 300_000
     [email] = [s for s in t.resources("AWS::SNS::Subscription").values() if s["Properties"]["Protocol"] == "email"]
     assert email["Properties"]["Endpoint"] == "owner@example.com"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -23,13 +24,21 @@ def counts(aws, page_key):
 
 
 def referrals(aws):
-    return {(i["pageKey"]["S"], i["referrerHost"]["S"]): int(i["totalViews"]["N"]) for i in aws.scan("referrers")}
+    return {
+        (item["pageKey"]["S"], name.removeprefix("referrer:")): int(value["N"])
+        for item in aws.scan("counts")
+        for name, value in item.items()
+        if name.startswith("referrer:")
+    }
 
 
 def batch(*sequence_numbers):
-    """The sample batch, cut down to the records with these sequence numbers."""
+    """The sample batch (or the records with these sequence numbers), its readers connected just now."""
     event = load_event("ddb_stream_view_log.json")
-    event["Records"] = [r for r in event["Records"] if int(r["dynamodb"]["SequenceNumber"]) in sequence_numbers]
+    if sequence_numbers:
+        event["Records"] = [r for r in event["Records"] if int(r["dynamodb"]["SequenceNumber"]) in sequence_numbers]
+    for record in event["Records"]:
+        record["dynamodb"]["NewImage"]["connectedAt"] = {"N": str(int(time.time()) - 60)}
     return event
 
 
@@ -47,17 +56,17 @@ def test_a_batch_is_counted_with_one_update_per_counter(aws, counter, context):
         "before-parameter-build.dynamodb.UpdateItem", lambda params, **_: updates.append(params["Key"])
     )
 
-    response = counter.handler(load_event("ddb_stream_view_log.json"), context)
+    response = counter.handler(batch(), context)
 
     assert response == {"batchItemFailures": [], "state": {}}
     assert_exact(aws)
-    # 3 pages, 2 page-referrer pairs, the site.
-    assert len(updates) == 6
+    # 3 pages (with their referrer hosts), the site.
+    assert len(updates) == 4
     assert aws.item("counts", {"pageKey": "post#hello-world"})["articleTitle"]["S"] == "Hello, world"
 
 
 def test_every_reader_of_a_page_gets_one_push_with_page_and_site_counts(aws, counter, context):
-    counter.handler(load_event("ddb_stream_view_log.json"), context)
+    counter.handler(batch(), context)
 
     expected = {
         "message": "views",
@@ -99,7 +108,7 @@ def test_a_failed_write_reports_its_records_and_their_retry_counts_them_once(aws
 
     counter.dynamodb.meta.events.register("before-parameter-build.dynamodb.UpdateItem", throttle_home)
 
-    response = counter.handler(load_event("ddb_stream_view_log.json"), context)
+    response = counter.handler(batch(), context)
 
     assert response["batchItemFailures"] == [{"itemIdentifier": "101"}]
     assert counts(aws, "page#Home_Page") is None
@@ -117,10 +126,10 @@ def test_a_crash_between_writes_is_mended_by_the_retry(aws, counter, context):
             raise RuntimeError("the function died")
 
     counter.dynamodb.meta.events.register("before-call.dynamodb.UpdateItem", crash_after_two_writes)
-    counter.handler(load_event("ddb_stream_view_log.json"), context)
+    counter.handler(batch(), context)
     counter.dynamodb.meta.events.unregister("before-call.dynamodb.UpdateItem", crash_after_two_writes)
 
-    counter.handler(load_event("ddb_stream_view_log.json"), context)
+    counter.handler(batch(), context)
 
     assert_exact(aws)
 
@@ -135,8 +144,8 @@ def test_a_later_view_cannot_rename_an_article(aws, counter, context):
     assert aws.item("counts", {"pageKey": "post#hello-world"})["articleTitle"]["S"] == "Hello, world"
 
 
-def test_a_reader_who_left_is_not_counted_as_reading_and_is_forgotten(aws, counter, context):
-    counter.handler(batch(100), context)  # reader-a reads hello-world
+def push_with_reader_a_gone(counter, context):
+    """Count view 102 (reader-b) while reader-a, who viewed earlier, has closed its connection."""
     frames = {}
     with Stubber(counter.management_api) as stub:
         stub.add_client_error("get_connection", "GoneException", http_status_code=410)
@@ -145,12 +154,36 @@ def test_a_reader_who_left_is_not_counted_as_reading_and_is_forgotten(aws, count
             "before-parameter-build.apigatewaymanagementapi.PostToConnection",
             lambda params, **_: frames.setdefault(params["ConnectionId"], params["Data"]),
         )
-        response = counter.handler(batch(102), context)  # reader-b arrives; reader-a has gone
-
+        response = counter.handler(batch(102), context)
     assert response["batchItemFailures"] == []
+    return frames
+
+
+def test_a_reader_who_left_is_neither_pushed_to_nor_counted_as_reading(aws, counter, context):
+    counter.handler(batch(100), context)  # reader-a reads hello-world
+
+    frames = push_with_reader_a_gone(counter, context)
+
+    assert list(frames) == ["reader-b="]
     assert b'"readingNow":1' in frames["reader-b="]
+    # Forgetting reader-a would cost a write of its own: it waits until the item weighs.
+    assert "reader:reader-a=" in aws.item("counts", {"pageKey": "post#hello-world"})
+
+
+def test_readers_who_left_are_forgotten_before_the_item_outgrows_one_write_unit(aws, counter, context):
+    counter.handler(batch(100), context)
+    aws.dynamodb.update_item(
+        TableName=aws.resources.table_names["counts"],
+        Key={"pageKey": {"S": "post#hello-world"}},
+        UpdateExpression="SET #expired = :then",
+        ExpressionAttributeNames={"#expired": "reader:" + "x" * 900},
+        ExpressionAttributeValues={":then": {"N": "1000"}},  # closed long ago
+    )
+
+    push_with_reader_a_gone(counter, context)
+
     item = aws.item("counts", {"pageKey": "post#hello-world"})
-    assert "reader:reader-a=" not in item and "reader:reader-b=" in item
+    assert [name for name in item if name.startswith("reader:")] == ["reader:reader-b="]
 
 
 def test_a_push_that_fails_otherwise_is_retried_without_counting_again(aws, counter, context):
@@ -198,7 +231,7 @@ def test_a_record_that_is_no_view_is_reported_and_skipped(aws, counter, context,
 
 
 def test_an_empty_final_window_invocation_answers_with_a_state(aws, counter, context):
-    event = copy.deepcopy(load_event("ddb_stream_view_log.json"))
+    event = copy.deepcopy(batch())
     event.update(Records=[], isFinalInvokeForWindow=True)
 
     assert counter.handler(event, context) == {"batchItemFailures": [], "state": {}}

@@ -1,4 +1,4 @@
-"""Alarms: any message in a dead-letter queue, and any function error."""
+"""Alarms: any message in a dead-letter queue, any function error, and a counting backlog."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ class OperationsAlarms(Construct):
         config: DeploymentConfig,
         dead_letter_queues: dict[str, sqs.IQueue],
         functions: dict[str, lambda_.Function],
+        stream_consumer: lambda_.Function,
     ) -> None:
         super().__init__(scope, construct_id)
         self.topic = sns.Topic(
@@ -61,3 +62,14 @@ class OperationsAlarms(Construct):
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
             alarm.add_alarm_action(notify)
+        # Failed stream records are reported, not raised, and retried until they succeed: a
+        # batch that keeps failing shows as views waiting ever longer to be counted.
+        stream_consumer.metric("IteratorAge", period=Duration.minutes(5), statistic="Maximum").create_alarm(
+            self,
+            "counting-backlog",
+            alarm_description="Views have waited more than 5 minutes to be counted",
+            threshold=5 * 60 * 1000,
+            evaluation_periods=2,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        ).add_alarm_action(notify)
