@@ -1,6 +1,6 @@
 """`./bench.sh`: replay the reference trace through the local stack three times and price it.
 
-    ./bench.sh [--json] [--views 20000] [--seed 1] [--concurrency 50] [--runs 1,2,3]
+    ./bench.sh [--json] [--views 20000] [--seed 1] [--concurrency 300] [--runs 1,2,3]
 
 1. no faults, no other readers: the comparison with the original;
 2. faults `post:0.2,stream:0.1,ddb:0.05,dup:0.1`: exactness under failure;
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help='print one JSON object {"runs": [...]}')
     parser.add_argument("--views", type=int, default=TraceSettings.views, help="views in the trace (default 20000)")
     parser.add_argument("--seed", type=int, default=1, help="trace and fault seed (default 1)")
-    parser.add_argument("--concurrency", type=int, default=50, help="views awaiting their push at once (default 50)")
+    parser.add_argument("--concurrency", type=int, default=300, help="views awaiting their push at once (default 300)")
     parser.add_argument("--runs", default="1,2,3", help="which runs, e.g. 1,3 (default all three)")
     args = parser.parse_args(argv)
     try:

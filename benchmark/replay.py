@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
+import sys
 import tempfile
 import time
 from collections import deque
@@ -142,6 +143,9 @@ def run(trace: list[TraceView], *, faults: str, seed: int, concurrency: int) -> 
         started = time.perf_counter()
         try:
             pushed, latencies = asyncio.run(replay_views(trace, stack.ws_url, stack.origin, concurrency))
+        except Exception:
+            print("".join(stack.output[-40:]), file=sys.stderr)
+            raise
         finally:
             seconds = time.perf_counter() - started
             stack.stop()

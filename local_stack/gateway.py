@@ -337,6 +337,9 @@ class Gateway:
                 max_size=MAX_FRAME_BYTES,
                 # API Gateway does not ping clients; its idle timeout is enforced above.
                 ping_interval=None,
+                # $connect waits its turn at moto like every invocation; under load that can
+                # take longer than websockets' default 10 s, which API Gateway does not impose.
+                open_timeout=60,
                 server_header="viewcount-local",
             ):
                 if ready:

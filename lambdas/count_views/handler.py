@@ -18,12 +18,10 @@ from viewcount.batches import EventType, partial_response
 from viewcount.counting import (
     LoggedView,
     add_exactly_once,
+    expired_readers,
     group_by,
-    item_size,
     logged_view,
     readers_of,
-    remove_attributes,
-    stale_readers,
 )
 from viewcount.observability import count, logger, metrics
 from viewcount.pages import SITE_KEY
@@ -39,15 +37,15 @@ from viewcount.push import (
 )
 from viewcount.settings import Settings
 
-# Readers who left are forgotten only when the item nears the 1 KB one write unit covers:
-# a write just to forget them would cost as much as the counting itself.
-FORGET_READERS_ABOVE_BYTES = 800
-
 settings = Settings.from_env()
 dynamodb = boto3.client("dynamodb")
 management_api = boto3.client("apigatewaymanagementapi", endpoint_url=settings.ws_endpoint)
 post = management_poster(management_api)
 probe = management_prober(management_api)
+# Readers found gone, per page, forgotten by that page's next counting write: a write of
+# their own would cost as much as the counting. Kept in the warm instance only; a new one
+# finds them again by asking. A gone connection id never comes back, so it is safe to drop.
+departed: dict[str, set[str]] = {}
 
 
 def read_views(event: DynamoDBStreamEvent) -> tuple[list[LoggedView], set[str]]:
@@ -70,17 +68,14 @@ def count_pages(views: list[LoggedView], shard: str, now: int) -> tuple[dict[str
     """Each page's counter item after this batch, and the records whose page was not written."""
     items, failed = {}, set()
     for page_key, page_views in group_by(views, lambda view: view.page_key).items():
+        gone = departed.pop(page_key, set())
         try:
             items[page_key] = add_exactly_once(
-                dynamodb,
-                settings.counts_table,
-                {"pageKey": page_key},
-                page_views,
-                shard,
-                now=now,
-                page=True,
-            )
+                dynamodb, settings.counts_table, {"pageKey": page_key}, page_views, shard,
+                now=now, page=True, forget=gone,
+            )  # fmt: skip
         except Exception:
+            departed.setdefault(page_key, set()).update(gone)
             logger.exception("page counts not written", extra={"page": page_key})
             failed |= ids(page_views)
     return items, failed
@@ -92,20 +87,21 @@ def count_site(views: list[LoggedView], shard: str, now: int) -> SiteCounts:
 
 
 def push_page(item: dict[str, Any], site: SiteCounts | None, arrived: set[str], now: int) -> PushOutcome:
-    """Push a counter item's counts to its readers, and forget those who left once they weigh.
+    """Push a counter item's counts to its readers; remember those who left, to forget them.
 
     The connections whose views are in this batch have just spoken; the others are asked
     whether they are still open before "reading now" is counted.
     """
-    readers = readers_of(item, now)
+    page_key = item["pageKey"]["S"]
+    known_gone = departed.get(page_key, set())
+    readers = [connection_id for connection_id in readers_of(item, now) if connection_id not in known_gone]
     fresh = [connection_id for connection_id in readers if connection_id in arrived]
     open_, left = still_open(probe, [connection_id for connection_id in readers if connection_id not in arrived])
     live = fresh + open_
     outcome = push_to_connections(post, live, views_frame(counts_of(item), len(live), site))
-    forget = [f"reader:{connection_id}" for connection_id in left + outcome.gone] + stale_readers(item, now)
-    if forget and item_size(item) > FORGET_READERS_ABOVE_BYTES:
-        remove_attributes(dynamodb, settings.counts_table, {"pageKey": item["pageKey"]}, forget)
     outcome.gone += left
+    if gone := set(outcome.gone) | expired_readers(item, now):
+        departed.setdefault(page_key, set()).update(gone)
     return outcome
 
 

@@ -92,8 +92,11 @@ class CounterUpdate:
     values: dict[str, dict[str, Any]]
 
     @classmethod
-    def of(cls, views: list[LoggedView], shard: str, *, now: int, page: bool = False) -> CounterUpdate:
-        """A page counter also names its article, counts referrer hosts and keeps its readers."""
+    def of(
+        cls, views: list[LoggedView], shard: str, *, now: int, page: bool = False, forget: Iterable[str] = ()
+    ) -> CounterUpdate:
+        """A page counter also names its article, counts referrer hosts and keeps its readers;
+        `forget` names readers known to have left, removed in the same write."""
         names = {"#position": POSITION_PREFIX + shard}
         values: dict[str, dict[str, Any]] = {
             ":total": {"N": str(len(views))},
@@ -125,7 +128,12 @@ class CounterUpdate:
                 names[f"#r{index}"] = READER_PREFIX + connection_id
                 values[f":r{index}"] = {"N": str(expires_at)}
                 sets.append(f"#r{index} = :r{index}")
-        return cls(f"ADD {', '.join(adds)} SET {', '.join(sets)}", names, values)
+        removes = []
+        for index, connection_id in enumerate(sorted(set(forget) - {view.connection_id for view in views})):
+            names[f"#f{index}"] = READER_PREFIX + connection_id
+            removes.append(f"#f{index}")
+        expression = f"ADD {', '.join(adds)} SET {', '.join(sets)}"
+        return cls(expression + (f" REMOVE {', '.join(removes)}" if removes else ""), names, values)
 
 
 def add_exactly_once(
@@ -137,6 +145,7 @@ def add_exactly_once(
     *,
     now: int | None = None,
     page: bool = False,
+    forget: Iterable[str] = (),
 ) -> dict[str, Any]:
     """Add `views` (one shard's, in stream order) to the counter at `key`, each exactly once.
 
@@ -145,7 +154,7 @@ def add_exactly_once(
     now = int(time.time()) if now is None else now
     item_key = {name: {"S": value} for name, value in key.items()}
     while views:
-        update = CounterUpdate.of(views, shard, now=now, page=page)
+        update = CounterUpdate.of(views, shard, now=now, page=page, forget=forget)
         try:
             response = dynamodb.update_item(
                 TableName=table,
@@ -201,9 +210,13 @@ def readers_of(item: dict[str, Any], now: int) -> dict[str, int]:
     return readers
 
 
-def stale_readers(item: dict[str, Any], now: int) -> list[str]:
-    """Reader attributes of connections that API Gateway has closed by now."""
-    return [name for name, value in item.items() if name.startswith(READER_PREFIX) and int(value["N"]) <= now]
+def expired_readers(item: dict[str, Any], now: int) -> set[str]:
+    """Reader connections that API Gateway has closed by now (its 2 h limit)."""
+    return {
+        name.removeprefix(READER_PREFIX)
+        for name, value in item.items()
+        if name.startswith(READER_PREFIX) and int(value["N"]) <= now
+    }
 
 
 def referrers_of(item: dict[str, Any]) -> dict[str, int]:

@@ -166,24 +166,44 @@ def test_a_reader_who_left_is_neither_pushed_to_nor_counted_as_reading(aws, coun
 
     assert list(frames) == ["reader-b="]
     assert b'"readingNow":1' in frames["reader-b="]
-    # Forgetting reader-a would cost a write of its own: it waits until the item weighs.
+    # Forgetting reader-a would cost a write of its own: the page's next counting write does it.
     assert "reader:reader-a=" in aws.item("counts", {"pageKey": "post#hello-world"})
 
 
-def test_readers_who_left_are_forgotten_before_the_item_outgrows_one_write_unit(aws, counter, context):
+def test_a_departed_reader_who_views_again_stays_a_reader(aws, counter, context):
     counter.handler(batch(100), context)
-    aws.dynamodb.update_item(
-        TableName=aws.resources.table_names["counts"],
-        Key={"pageKey": {"S": "post#hello-world"}},
-        UpdateExpression="SET #expired = :then",
-        ExpressionAttributeNames={"#expired": "reader:" + "x" * 900},
-        ExpressionAttributeValues={":then": {"N": "1000"}},  # closed long ago
+    push_with_reader_a_gone(counter, context)
+    updates = []
+    counter.dynamodb.meta.events.register(
+        "before-parameter-build.dynamodb.UpdateItem", lambda params, **_: updates.append(params["Key"])
     )
 
-    push_with_reader_a_gone(counter, context)
+    counter.handler(batch(104), context)  # the page's next view
 
     item = aws.item("counts", {"pageKey": "post#hello-world"})
-    assert [name for name in item if name.startswith("reader:")] == ["reader:reader-b="]
+    assert "reader:reader-b=" in item
+    # reader-a viewed again in this batch (104), so it is a reader again, not forgotten.
+    assert "reader:reader-a=" in item
+    assert updates.count({"pageKey": {"S": "post#hello-world"}}) == 1
+
+
+def test_a_departed_reader_is_removed_in_the_same_write_that_counts(aws, counter, context):
+    counter.handler(batch(100), context)
+    push_with_reader_a_gone(counter, context)
+    updates = []
+    counter.dynamodb.meta.events.register(
+        "before-parameter-build.dynamodb.UpdateItem", lambda params, **_: updates.append(params["Key"])
+    )
+    later = batch(102)
+    later["Records"][0]["dynamodb"]["SequenceNumber"] = "105"
+    later["Records"][0]["dynamodb"]["NewImage"]["viewId"] = {"S": "v5"}
+
+    counter.handler(later, context)
+
+    item = aws.item("counts", {"pageKey": "post#hello-world"})
+    assert "reader:reader-a=" not in item and "reader:reader-b=" in item
+    assert updates.count({"pageKey": {"S": "post#hello-world"}}) == 1
+    assert int(item["totalViews"]["N"]) == 3
 
 
 def test_a_push_that_fails_otherwise_is_retried_without_counting_again(aws, counter, context):
