@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidHandshake
 
 from benchmark.trace import TraceView, expected_counts, page_key, wire_message
 from local_stack.harness import LocalStackProcess
@@ -38,6 +39,7 @@ from viewcount_infra.config import DeploymentConfig
 PUSH_TIMEOUT_SECONDS = 300.0
 # A loaded 2-core machine can take a while to accept; a blog's client would wait too.
 OPEN_TIMEOUT_SECONDS = 120.0
+CONNECT_ATTEMPTS = 5
 # How long a view holds one of the `concurrency` slots while it waits for its push.
 SLOT_SECONDS = 10.0
 
@@ -91,9 +93,20 @@ async def replay_views(trace: list[TraceView], ws_url: str, origin: str, concurr
     still_reading: dict[str, deque[Reader]] = {}
     latencies: list[float] = []
 
+    async def open_connection() -> ClientConnection:
+        # A busy 2-core stack can drop a handshake; the blog's client reconnects, and so do we.
+        for attempt in range(CONNECT_ATTEMPTS):
+            try:
+                return await connect(ws_url, origin=origin, max_queue=None, open_timeout=OPEN_TIMEOUT_SECONDS)
+            except (OSError, InvalidHandshake, TimeoutError):
+                if attempt == CONNECT_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(2**attempt)
+        raise AssertionError("unreachable")
+
     async def one(view: TraceView) -> None:
         async with slots:
-            reader = Reader(await connect(ws_url, origin=origin, max_queue=None, open_timeout=OPEN_TIMEOUT_SECONDS))
+            reader = Reader(await open_connection())
             sent = time.perf_counter()
             await reader.ws.send(json.dumps(wire_message(view)))
             await asyncio.wait([reader.first_push], timeout=SLOT_SECONDS)
