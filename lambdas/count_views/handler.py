@@ -2,8 +2,8 @@
 
 Per batch: one update per page (counts, title, referrer hosts, the page's readers) and one
 for the site's totals; then one push to every reader of each page that gained views, with
-the counts that include them. Records whose writes failed are
-reported, and the stream delivers them again; the counters' positions make that safe.
+the counts that include them. Records whose writes failed are reported, and the stream
+delivers them again; the counters' positions make that safe.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from viewcount.batches import EventType, partial_response
 from viewcount.counting import (
     LoggedView,
     add_exactly_once,
-    expired_readers,
     group_by,
     logged_view,
     readers_of,
@@ -64,10 +63,10 @@ def ids(views: list[LoggedView]) -> set[str]:
     return {view.sequence_number for view in views}
 
 
-def count_pages(views: list[LoggedView], shard: str, now: int) -> tuple[dict[str, dict[str, Any]], set[str]]:
+def count_pages(pages: dict[str, list[LoggedView]], shard: str, now: int) -> tuple[dict[str, dict[str, Any]], set[str]]:
     """Each page's counter item after this batch, and the records whose page was not written."""
     items, failed = {}, set()
-    for page_key, page_views in group_by(views, lambda view: view.page_key).items():
+    for page_key, page_views in pages.items():
         gone = departed.pop(page_key, set())
         try:
             items[page_key] = add_exactly_once(
@@ -94,26 +93,26 @@ def push_page(item: dict[str, Any], site: SiteCounts | None, arrived: set[str], 
     """
     page_key = item["pageKey"]["S"]
     known_gone = departed.get(page_key, set())
-    readers = [connection_id for connection_id in readers_of(item, now) if connection_id not in known_gone]
+    open_readers, closed = readers_of(item, now)
+    readers = [connection_id for connection_id in open_readers if connection_id not in known_gone]
     fresh = [connection_id for connection_id in readers if connection_id in arrived]
     open_, left = still_open(probe, [connection_id for connection_id in readers if connection_id not in arrived])
     live = fresh + open_
     outcome = push_to_connections(post, live, views_frame(counts_of(item), len(live), site))
     outcome.gone += left
-    if gone := set(outcome.gone) | expired_readers(item, now):
+    if gone := set(outcome.gone) | set(closed):
         departed.setdefault(page_key, set()).update(gone)
     return outcome
 
 
 def push_pages(
-    items: dict[str, dict[str, Any]], views: list[LoggedView], site: SiteCounts | None, now: int
+    items: dict[str, dict[str, Any]], pages: dict[str, list[LoggedView]], site: SiteCounts | None, now: int
 ) -> set[str]:
     failed = set()
-    for page_key, page_views in group_by(views, lambda view: view.page_key).items():
-        if page_key not in items:
-            continue
+    for page_key, item in items.items():
+        page_views = pages[page_key]
         try:
-            outcome = push_page(items[page_key], site, {view.connection_id for view in page_views}, now)
+            outcome = push_page(item, site, {view.connection_id for view in page_views}, now)
         except Exception:
             logger.exception("counts not pushed", extra={"page": page_key})
             failed |= ids(page_views)
@@ -132,14 +131,17 @@ def push_pages(
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     # Lambda names the shard only in tumbling-window events, which is why the window is on.
-    shard = event.get("shardId") or "unknown"
+    # Without it positions could not be kept apart: fail loudly rather than count wrong.
+    shard = event["shardId"]
     now = int(time.time())
     views, unreadable = read_views(DynamoDBStreamEvent(event))
     if unreadable:
         # Not retried: the stack wrote these items itself, so another delivery cannot mend them.
         logger.error("view log records without a view", extra={"sequence_numbers": sorted(unreadable)})
         count("ViewsUnreadable", len(unreadable))
-    items, failed = count_pages(views, shard, now)
+    pages = group_by(views, lambda view: view.page_key)
+    items, failed = count_pages(pages, shard, now)
+    count("ViewsCounted", len(views) - len(failed))
     site = None
     if views:
         try:
@@ -147,8 +149,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         except Exception:
             logger.exception("site counts not written")
             failed |= ids(views)
-    count("ViewsCounted", len(views) - len(failed))
-    failed |= push_pages(items, views, site, now)
+    failed |= push_pages(items, pages, site, now)
     response = partial_response(event, failed, EventType.DynamoDBStreams, context)
     # A tumbling-window invocation must hand back a state; the counters keep theirs.
     return {**response, "state": {}}

@@ -43,7 +43,6 @@ class LoggedView:
     """A view as the view log's stream delivers it."""
 
     sequence_number: str  # as the stream gives it: the record's id in batch responses
-    sequence: str  # padded to a fixed width, for comparisons
     page_key: str
     unique: bool
     article_title: str | None = None
@@ -51,9 +50,10 @@ class LoggedView:
     connection_id: str | None = None
     connected_at: int | None = None
 
-
-def padded(sequence_number: str) -> str:
-    return sequence_number.zfill(_SEQUENCE_WIDTH)
+    @property
+    def sequence(self) -> str:
+        """The sequence number at a fixed width, so that it compares as a string."""
+        return self.sequence_number.zfill(_SEQUENCE_WIDTH)
 
 
 def logged_view(sequence_number: str, image: dict[str, Any]) -> LoggedView:
@@ -63,7 +63,6 @@ def logged_view(sequence_number: str, image: dict[str, Any]) -> LoggedView:
     connected_at = image.get("connectedAt")
     return LoggedView(
         sequence_number=sequence_number,
-        sequence=padded(sequence_number),
         page_key=image["pageKey"],
         unique=bool(image.get("unique")),
         article_title=image.get("articleTitle"),
@@ -201,50 +200,11 @@ def remove_attributes(dynamodb: Any, table: str, item_key: dict[str, Any], names
     )
 
 
-def readers_of(item: dict[str, Any], now: int) -> dict[str, int]:
-    """The item's reader connections that may still be open, with the time each must have closed by."""
-    readers = {}
+def readers_of(item: dict[str, Any], now: int) -> tuple[list[str], list[str]]:
+    """The item's reader connections that may still be open, and those API Gateway has
+    closed by now (its 2 h limit)."""
+    open_, closed = [], []
     for name, value in item.items():
-        if name.startswith(READER_PREFIX) and int(value["N"]) > now:
-            readers[name.removeprefix(READER_PREFIX)] = int(value["N"])
-    return readers
-
-
-def expired_readers(item: dict[str, Any], now: int) -> set[str]:
-    """Reader connections that API Gateway has closed by now (its 2 h limit)."""
-    return {
-        name.removeprefix(READER_PREFIX)
-        for name, value in item.items()
-        if name.startswith(READER_PREFIX) and int(value["N"]) <= now
-    }
-
-
-def referrers_of(item: dict[str, Any]) -> dict[str, int]:
-    return {
-        name.removeprefix(REFERRER_PREFIX): int(value["N"])
-        for name, value in item.items()
-        if name.startswith(REFERRER_PREFIX)
-    }
-
-
-def attribute_size(value: dict[str, Any]) -> int:
-    """A typed attribute value's size by DynamoDB's rules (numbers: about one byte per two digits)."""
-    ((kind, inner),) = value.items()
-    if kind == "S":
-        return len(inner.encode())
-    if kind == "N":
-        return len(inner.strip("-").replace(".", "")) // 2 + 1
-    if kind == "B":
-        return len(inner)
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "M":
-        return 3 + sum(len(name.encode()) + attribute_size(v) for name, v in inner.items())
-    if kind == "L":
-        return 3 + sum(attribute_size(v) for v in inner)
-    return sum(len(str(v)) for v in inner)  # sets
-
-
-def item_size(item: dict[str, Any]) -> int:
-    """What DynamoDB bills an item by: one write unit per started KB."""
-    return sum(len(name.encode()) + attribute_size(value) for name, value in item.items())
+        if name.startswith(READER_PREFIX):
+            (open_ if int(value["N"]) > now else closed).append(name.removeprefix(READER_PREFIX))
+    return open_, closed

@@ -20,7 +20,6 @@ class PageCounts:
     page: Page
     total_views: int
     unique_views: int
-    article_title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,12 @@ class SiteCounts:
 
     @classmethod
     def of(cls, item: dict[str, Any]) -> SiteCounts:
-        return cls(int(item.get("totalViews", {}).get("N", "0")), int(item.get("uniqueViews", {}).get("N", "0")))
+        return cls(number(item, "totalViews"), number(item, "uniqueViews"))
+
+
+def number(item: dict[str, Any], name: str) -> int:
+    """A number attribute of a typed item; 0 when the item has none."""
+    return int(item.get(name, {}).get("N", "0"))
 
 
 @dataclass
@@ -42,13 +46,7 @@ class PushOutcome:
 
 def counts_of(item: dict[str, Any]) -> PageCounts:
     """Counts from a counter item in DynamoDB's typed form (`pageKey` is `post#...` or `page#...`)."""
-    title = item.get("articleTitle", {}).get("S")
-    return PageCounts(
-        page_from_key(item["pageKey"]["S"]),
-        int(item.get("totalViews", {}).get("N", "0")),
-        int(item.get("uniqueViews", {}).get("N", "0")),
-        title,
-    )
+    return PageCounts(page_from_key(item["pageKey"]["S"]), number(item, "totalViews"), number(item, "uniqueViews"))
 
 
 def read_article_counts(dynamodb: Any, table: str, article_ids: list[str]) -> dict[str, dict[str, int]]:
@@ -61,10 +59,7 @@ def read_article_counts(dynamodb: Any, table: str, article_ids: list[str]) -> di
         )
         for item in response["Responses"].get(table, []):
             article_id = item["pageKey"]["S"].removeprefix("post#")
-            counts[article_id] = {
-                "totalViews": int(item["totalViews"]["N"]),
-                "uniqueViews": int(item.get("uniqueViews", {}).get("N", "0")),
-            }
+            counts[article_id] = {"totalViews": number(item, "totalViews"), "uniqueViews": number(item, "uniqueViews")}
         keys = response.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
     return counts
 

@@ -255,3 +255,12 @@ def test_an_empty_final_window_invocation_answers_with_a_state(aws, counter, con
     event.update(Records=[], isFinalInvokeForWindow=True)
 
     assert counter.handler(event, context) == {"batchItemFailures": [], "state": {}}
+
+
+def test_an_event_without_a_shard_id_fails_instead_of_counting(aws, counter, context):
+    event = batch()
+    del event["shardId"]  # a mapping without its tumbling window
+
+    with pytest.raises(KeyError):
+        counter.handler(event, context)
+    assert counts(aws, "site") is None
