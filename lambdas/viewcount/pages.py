@@ -19,6 +19,13 @@ ABOUT_PAGE = "About_Page"
 CONTACT_PAGE = "Contact_Page"
 # The counter of the whole site, next to the pages' counters.
 SITE_KEY = "site"
+# Views judged to be bots, per UTC day (`bots#2026-11-29`): one number per reason.
+BOTS_KEY_PREFIX = "bots#"
+
+
+def bots_key(day: str) -> str:
+    """The counter item of one UTC day's bot views; `day` is `YYYY-MM-DD`."""
+    return BOTS_KEY_PREFIX + day
 
 
 @dataclass(frozen=True)
