@@ -3,7 +3,10 @@
 # minified browser client into client/dist/ when its build script is present.
 set -euo pipefail
 cd "$(dirname "$0")"
-python3 tools/package_lambdas.py dist
+# The venv's Python: the packages bundled into the zips (crawler-user-agents) live there.
+source tools/bootstrap.sh
+bootstrap_python
+.venv/bin/python tools/package_lambdas.py dist
 if [ -f client/build.mjs ]; then
   [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null
   node client/build.mjs

@@ -17,6 +17,15 @@ esac
 source tools/bootstrap.sh
 bootstrap_python
 bootstrap_node
+# The current referrer-spam list goes into the packages; without it, spam referrers count.
+if ! .venv/bin/python tools/fetch_referrer_spam.py build/referrer-spam.txt; then
+  if [ -s build/referrer-spam.txt ]; then
+    echo "viewcount: could not refresh the referrer-spam list; using the one fetched before" >&2
+  elif ! $dry_run; then
+    echo "viewcount: no referrer-spam list (run tools/fetch_referrer_spam.py with network access)" >&2
+    exit 1
+  fi
+fi
 ./build_packages.sh
 npx cdk synth -c namespace="$namespace" --quiet
 if $dry_run; then

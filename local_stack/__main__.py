@@ -15,6 +15,9 @@ from local_stack.site import DEMO_BLOG, start_site
 from local_stack.stack import LocalOptions, LocalStack
 
 STOP_DEADLINE_SECONDS = 4.0
+# Holds the running stack's pid, so that `./admin.sh rename-title` does not edit the saved
+# tables while this process would overwrite them with its next save.
+PID_FILE = "stack.pid"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -47,6 +50,8 @@ async def main_async(args: argparse.Namespace) -> int:
     except FaultSpecError as error:
         print(f"viewcount-local: {error}", file=sys.stderr)
         return 2
+    if options.reset:
+        write_pid_file(options.data_dir)  # --reset removed the folder, and the pid file with it
     ws_url = f"ws://{options.host}:{options.ws_port}"
     server = start_site(site, options.host, options.http_port, ws_url)
     stop = asyncio.Event()
@@ -84,16 +89,37 @@ def force_exit(stack: LocalStack) -> None:
         stack.save()
         stack.write_meter()
     finally:
+        remove_pid_file(stack.options.data_dir)
         print("viewcount-local: stopped before the queues were drained; counts saved", flush=True)
         os._exit(0)
 
 
-def main(argv: list[str] | None = None) -> int:
+def write_pid_file(data_dir: Path) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / PID_FILE).write_text(f"{os.getpid()}\n")
+
+
+def remove_pid_file(data_dir: Path) -> None:
+    """Removes the pid file only if it is still this process's own."""
+    path = data_dir / PID_FILE
     try:
-        return asyncio.run(main_async(parse_args(sys.argv[1:] if argv is None else argv)))
+        if path.read_text().strip() == str(os.getpid()):
+            path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        # Written before the stack restores the saved tables, so no edit can slip in between.
+        write_pid_file(args.data_dir)
+        return asyncio.run(main_async(args))
     except OSError as error:
         print(f"viewcount-local: {error}", file=sys.stderr)
         return 1
+    finally:
+        remove_pid_file(args.data_dir)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """An emulated API Gateway WebSocket API: routing, events, limits and the @connections API.
 
 It behaves as API Gateway does where the handlers can tell: route selection on
-`$request.body.message`, events shaped like API Gateway's, a non-2xx `$connect` answer
-refuses the handshake with that status, route responses for routes that have them,
+`$request.body.message`, events shaped like API Gateway's, a `$connect` Lambda authorizer
+(401 without its identity header, 403 on Deny, its context on every later event), a
+non-2xx `$connect` answer refuses the handshake with that status, a mock integration that
+admits, route responses for routes that have them,
 128 KB frames (1009 above), the 10-minute idle timeout and the 2-hour limit, and a
 management API that answers 410 for a closed or unknown connection.
 """
@@ -28,10 +30,11 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from local_stack.functions import LocalFunction
-from viewcount_infra.topology import ROUTE_SELECTION_EXPRESSION, ROUTES
+from viewcount_infra.topology import AUTHORIZER_IDENTITY_HEADER, ROUTE_SELECTION_EXPRESSION, ROUTES
 
 MAX_FRAME_BYTES = 128 * 1024
 API_ID = "local"
+ACCOUNT_ID = "123456789012"
 assert ROUTE_SELECTION_EXPRESSION == "$request.body.message"  # the only expression emulated
 
 
@@ -69,6 +72,7 @@ class OpenConnection:
     source_ip: str
     user_agent: str
     last_active: float = field(default_factory=time.monotonic)
+    authorizer: dict[str, Any] | None = None  # principalId and context, on every later event
 
 
 class Gateway:
@@ -82,7 +86,12 @@ class Gateway:
         management_port: int,
         limits: GatewayLimits = GatewayLimits(),
     ) -> None:
-        self.routes = {route.route_key: (route, functions[route.function.name]) for route in ROUTES}
+        self.routes = {
+            route.route_key: (route, functions[route.function.name] if route.function else None) for route in ROUTES
+        }
+        self.authorizers = {
+            route.route_key: functions[route.authorizer.name] for route in ROUTES if route.authorizer is not None
+        }
         self.stage = stage
         self.host = host
         self.port = port
@@ -115,12 +124,16 @@ class Gateway:
             "stage": self.stage,
             "connectedAt": connection.connected_at_ms,
             "requestTimeEpoch": int(now * 1000),
-            "identity": {"sourceIp": connection.source_ip, "userAgent": connection.user_agent},
+            # Only the handshake tells the User-Agent; later events carry the source IP alone.
+            "identity": {"sourceIp": connection.source_ip}
+            | ({"userAgent": connection.user_agent} if event_type == "CONNECT" else {}),
             "requestId": request_id,
             "domainName": self.domain_name,
             "connectionId": connection.connection_id,
             "apiId": API_ID,
         }
+        if connection.authorizer is not None:
+            context["authorizer"] = connection.authorizer
         context.update(extra)
         return context
 
@@ -152,16 +165,45 @@ class Gateway:
         if query:
             event["queryStringParameters"] = query
             event["multiValueQueryStringParameters"] = {key: [value] for key, value in query.items()}
+        status = await self._authorize(connection, event)
         _, function = self.routes["$connect"]
-        try:
-            result = await self._invoke(function, event)
-            status = int((result or {}).get("statusCode", 200))
-        except Exception:
-            status = 500
+        if status == 200 and function is not None:
+            try:
+                result = await self._invoke(function, event)
+                status = int((result or {}).get("statusCode", 200))
+            except Exception:
+                status = 500
         if not 200 <= status < 300:
             return websocket.respond(status, f"{HTTPStatus(status).phrase}\n")
         websocket.viewcount = connection  # type: ignore[attr-defined]
         return None
+
+    async def _authorize(self, connection: OpenConnection, connect_event: dict[str, Any]) -> int:
+        """Run the `$connect` authorizer as API Gateway does; the status the handshake gets."""
+        authorizer = self.authorizers.get("$connect")
+        if authorizer is None:
+            return 200
+        headers = connect_event["headers"]
+        if not any(name.lower() == AUTHORIZER_IDENTITY_HEADER.lower() for name in headers):
+            return 401
+        event = {
+            "type": "REQUEST",
+            "methodArn": f"arn:aws:execute-api:us-east-1:{ACCOUNT_ID}:{API_ID}/{self.stage}/$connect",
+            **{key: value for key, value in connect_event.items() if key != "isBase64Encoded"},
+            "stageVariables": {},
+        }
+        try:
+            answer = await self._invoke(authorizer, event)
+            statements = answer["policyDocument"]["Statement"]
+            effects = {statement["Effect"] for statement in statements}
+        except Exception as error:
+            print(f"viewcount-local: $connect authorizer failed: {error!r}", flush=True)
+            return 500
+        if effects != {"Allow"}:
+            return 403
+        context = {key: value for key, value in (answer.get("context") or {}).items()}
+        connection.authorizer = {"principalId": answer.get("principalId", ""), **context}
+        return 200
 
     # ---- messages and $disconnect -------------------------------------------------
 
@@ -213,6 +255,7 @@ class Gateway:
             "isBase64Encoded": False,
         }
         _, function = self.routes["$disconnect"]
+        assert function is not None
         try:
             await self._invoke(function, event)
         except Exception as error:  # the connection is gone either way; say so
@@ -221,6 +264,7 @@ class Gateway:
     async def _on_message(self, connection: OpenConnection, frame: str | bytes) -> None:
         route_key = self._select_route(frame)
         route, function = self.routes[route_key]
+        assert function is not None  # only `$connect` may have a mock integration
         is_binary = isinstance(frame, bytes)
         event = {
             "requestContext": self._request_context(

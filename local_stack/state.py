@@ -2,13 +2,14 @@
 
 Saved every few seconds and on shutdown, written to a temporary file and renamed, so a
 crash leaves the last complete snapshot. Open connections are not saved: they end with
-the process, so the pages' reader entries are left out. So are the counters' stream
+the process, so the pages' reader entries and the per-connection view rates are left out. So are the counters' stream
 positions, and the view log: they guard against redelivery from the queues and the
 stream, which do not outlive the process (moto's new stream numbers its records afresh).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from pathlib import Path
@@ -16,11 +17,11 @@ from typing import Any
 
 from local_stack.functions import AWS_LOCK
 from viewcount.counting import POSITION_PREFIX, READER_PREFIX
-from viewcount_infra.topology import TABLES, VIEW_LOG
+from viewcount_infra.topology import TABLES, VIEW_LOG, VIEW_RATES
 
 SNAPSHOT = "tables.json"
 SAVE_INTERVAL_SECONDS = 5
-SAVED_TABLES = tuple(spec for spec in TABLES if spec is not VIEW_LOG)
+SAVED_TABLES = tuple(spec for spec in TABLES if spec not in (VIEW_LOG, VIEW_RATES))
 PROCESS_BOUND = (READER_PREFIX, POSITION_PREFIX)
 
 
@@ -30,7 +31,7 @@ def save(dynamodb: Any, table_names: dict[str, str], data_dir: Path) -> None:
         for spec in SAVED_TABLES:
             pages = dynamodb.get_paginator("scan").paginate(TableName=table_names[spec.key])
             snapshot[spec.key] = [
-                {name: value for name, value in item.items() if not name.startswith(PROCESS_BOUND)}
+                {name: _to_json(value) for name, value in item.items() if not name.startswith(PROCESS_BOUND)}
                 for page in pages
                 for item in page["Items"]
             ]
@@ -50,7 +51,19 @@ def restore(dynamodb: Any, table_names: dict[str, str], data_dir: Path) -> int:
         for spec in SAVED_TABLES:
             items = snapshot.get(spec.key, [])
             for start in range(0, len(items), 25):
-                requests = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
+                requests = [
+                    {"PutRequest": {"Item": {name: _from_json(value) for name, value in item.items()}}}
+                    for item in items[start : start + 25]
+                ]
                 dynamodb.batch_write_item(RequestItems={table_names[spec.key]: requests})
             restored += len(items)
     return restored
+
+
+# JSON has no bytes: binary attributes (the daily salts) are saved in base64.
+def _to_json(value: dict[str, Any]) -> dict[str, Any]:
+    return {"B": base64.b64encode(value["B"]).decode()} if "B" in value else value
+
+
+def _from_json(value: dict[str, Any]) -> dict[str, Any]:
+    return {"B": base64.b64decode(value["B"])} if "B" in value else value

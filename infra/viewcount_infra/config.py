@@ -8,6 +8,7 @@ optional `<NAMESPACE>_` prefixed override for every setting, e.g. `PROD_SQS_BATC
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ CLIENT_URL_VARIABLES = {
     "local": ("LOCAL_CLIENT_URL",),
 }
 LOG_RETENTION_CHOICES = (1, 3, 7, 14, 30, 90, 365)
+MAX_ARTICLE_IDS_CHARS = 2500
 DEFAULT_LOCAL_CLIENT_URL = "http://127.0.0.1:8000,http://localhost:8000"
 
 
@@ -49,6 +51,11 @@ class DeploymentConfig:
     stream_retry_attempts: int = -1
     throttle_rate_limit: int = 100
     throttle_burst_limit: int = 200
+    # Per connection; API Gateway's stage throttling above limits the whole API.
+    views_per_minute: int = 10
+    # Article id allow-list: a regex that ids must match in full, and/or a list of ids.
+    article_id_pattern: str = ""
+    article_ids: str = ""
     alarm_email: str = ""
     log_retention_days: int = 30
     powertools_layer_version: int = 27
@@ -100,6 +107,31 @@ class DeploymentConfig:
         except ValueError as error:
             raise ConfigError(f"{CLIENT_URL_VARIABLES[namespace][0]}: {error}") from None
 
+        def article_id_pattern() -> str:
+            pattern = setting("ARTICLE_ID_PATTERN", "")
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ConfigError(f"ARTICLE_ID_PATTERN is not a regular expression: {error}") from None
+            return pattern
+
+        def article_ids() -> str:
+            ids = [i.strip() for i in setting("ARTICLE_IDS", "").split(",") if i.strip()]
+            if path := setting("ARTICLE_IDS_FILE", ""):
+                try:
+                    lines = Path(path).read_text().splitlines()
+                except OSError as error:
+                    raise ConfigError(f"ARTICLE_IDS_FILE: {error}") from None
+                ids += [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+            joined = ",".join(dict.fromkeys(ids))
+            # The list travels in the function's environment, which Lambda caps at 4 KB in all.
+            if len(joined) > MAX_ARTICLE_IDS_CHARS:
+                raise ConfigError(
+                    f"the article id list is {len(joined)} characters; at most {MAX_ARTICLE_IDS_CHARS} fit "
+                    "in a function's environment: use ARTICLE_ID_PATTERN instead"
+                )
+            return joined
+
         batch_size = number("SQS_BATCH_SIZE", 100, 100, 10_000)
         return cls(
             namespace=namespace,
@@ -118,6 +150,9 @@ class DeploymentConfig:
             stream_retry_attempts=number("STREAM_RETRY_ATTEMPTS", cls.stream_retry_attempts, -1, 10_000),
             throttle_rate_limit=number("THROTTLE_RATE_LIMIT", 100, 1, 10_000),
             throttle_burst_limit=number("THROTTLE_BURST_LIMIT", 200, 1, 5_000),
+            views_per_minute=number("VIEWS_PER_MINUTE", cls.views_per_minute, 1, 600),
+            article_id_pattern=article_id_pattern(),
+            article_ids=article_ids(),
             alarm_email=setting("ALARM_EMAIL", ""),
             log_retention_days=retention(),
             powertools_layer_version=number("POWERTOOLS_LAYER_VERSION", cls.powertools_layer_version, 1, 10_000),

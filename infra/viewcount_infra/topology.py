@@ -24,6 +24,9 @@ class TableSpec:
     sort_key: str | None = None
     stream: bool = False  # NEW_IMAGE stream that feeds the counting function
     ttl_attribute: str | None = None
+    # Point-in-time recovery keeps 35 days of a table's past. Tables whose items must be
+    # gone within 48 h (salts, visitor records) have none: a backup would bring them back.
+    backups: bool = True
 
     def physical_name(self, config: DeploymentConfig) -> str:
         return f"{config.prefix}-{self.logical_name}"
@@ -37,7 +40,20 @@ VIEW_LOG = TableSpec("view_log", "ViewLog", "viewId", stream=True, ttl_attribute
 # item also holds its views per referrer host, the connections reading it and, per stream
 # shard, the position it has counted up to.
 COUNTS = TableSpec("counts", "PageCounts", "pageKey")
-TABLES = (VIEW_LOG, COUNTS)
+# One random salt per UTC day for the visitor keys; deleted after 48 h (PRIVACY.md).
+SALTS = TableSpec("salts", "Salts", "day", ttl_attribute="expiresAt", backups=False)
+# One record per visitor, page and day, so a page's unique views grow once per visitor a day.
+VISITS = TableSpec("visits", "Visits", "visitId", ttl_attribute="expiresAt", backups=False)
+# Views per connection per minute, for the rate limit.
+VIEW_RATES = TableSpec("view_rates", "ViewRates", "rateKey", ttl_attribute="expiresAt", backups=False)
+TABLES = (VIEW_LOG, COUNTS, SALTS, VISITS, VIEW_RATES)
+TABLE_ENVIRONMENT = {
+    "view_log": "VIEW_LOG_TABLE",
+    "counts": "COUNTS_TABLE",
+    "salts": "SALTS_TABLE",
+    "visits": "VISITS_TABLE",
+    "view_rates": "VIEW_RATES_TABLE",
+}
 
 # ---- functions -------------------------------------------------------------------
 
@@ -51,10 +67,13 @@ class FunctionSpec:
     timeout_seconds: int
     # table key -> the DynamoDB actions this function calls on it, and nothing more
     table_actions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # table key -> the only partition key prefixes the function may touch there
+    key_prefixes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     publishes_views: bool = False
     posts_to_connections: bool = False
     needs_origins: bool = False
     needs_page_rules: bool = False
+    needs_view_rules: bool = False  # visitor keys, rate limit, article allow-list
 
     def environment(
         self, config: DeploymentConfig, table_names: Mapping[str, str], topic_arn: str, ws_endpoint: str
@@ -64,9 +83,8 @@ class FunctionSpec:
             "POWERTOOLS_SERVICE_NAME": f"viewcount-{self.name}",
             "POWERTOOLS_METRICS_NAMESPACE": f"Viewcount/{config.namespace}",
         }
-        env_names = {"view_log": "VIEW_LOG_TABLE", "counts": "COUNTS_TABLE"}
         for table in self.table_actions:
-            env[env_names[table]] = table_names[table]
+            env[TABLE_ENVIRONMENT[table]] = table_names[table]
         if self.publishes_views:
             env["VIEWS_TOPIC_ARN"] = topic_arn
         if self.posts_to_connections:
@@ -80,16 +98,34 @@ class FunctionSpec:
                 ABOUT_PATH_MARKER=config.about_path_marker,
                 CONTACT_PATH_MARKER=config.contact_path_marker,
             )
+        if self.needs_view_rules:
+            env.update(
+                SITE_ID=config.prefix,
+                VIEWS_PER_MINUTE=str(config.views_per_minute),
+                ARTICLE_ID_PATTERN=config.article_id_pattern,
+                ARTICLE_IDS=config.article_ids,
+            )
         return env
 
 
 # Route functions answer a person waiting on a page: small, short timeouts.
+# The `$connect` authorizer: it sees the handshake's headers, which no later event carries.
 CONNECT = FunctionSpec(
-    "connect", "connect", "Admits the blog's own origins", 256, 5, needs_origins=True,
+    "connect", "connect", "Admits the blog's own origins and judges the reader's browser", 256, 5,
+    needs_origins=True,
 )  # fmt: skip
 VIEWS = FunctionSpec(
-    "views", "views", "Validates views and publishes them to the fan-out", 256, 5,
+    "views", "views", "Validates views, limits their rate, keys visitors and publishes views", 256, 5,
+    table_actions={
+        "salts": ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"),
+        "visits": ("dynamodb:PutItem",),
+        "view_rates": ("dynamodb:UpdateItem",),
+        # Only the day's bot counts (`bots#...`): see `key_prefixes`.
+        "counts": ("dynamodb:UpdateItem",),
+    },
+    key_prefixes={"counts": ("bots#",)},
     publishes_views=True, posts_to_connections=True, needs_origins=True, needs_page_rules=True,
+    needs_view_rules=True,
 )  # fmt: skip
 COUNTS_ROUTE = FunctionSpec(
     "counts", "counts", "Answers index pages with the counts of up to 100 articles", 256, 5,
@@ -131,15 +167,22 @@ ROUTE_SELECTION_EXPRESSION = "$request.body.message"
 @dataclass(frozen=True)
 class RouteSpec:
     route_key: str
-    function: FunctionSpec
+    function: FunctionSpec | None  # None: a mock integration that admits (`$connect` only)
     # The function's answer goes back to the client as the route response.
     return_response: bool = False
+    # A Lambda REQUEST authorizer (`$connect` only). The context it returns rides on every
+    # later event of the connection, which is how the handshake's headers reach `views`.
+    authorizer: FunctionSpec | None = None
 
+
+# API Gateway refuses a handshake without this header (401) before invoking the authorizer.
+AUTHORIZER_IDENTITY_HEADER = "Origin"
 
 ROUTES = (
     # No `$disconnect` route: forgetting a connection would cost a write per view. A reader
     # who left is found by the next push to its page, and its entry expires with the 2 h limit.
-    RouteSpec("$connect", CONNECT),
+    # `$connect` needs no function of its own: the authorizer decides, the mock admits.
+    RouteSpec("$connect", None, authorizer=CONNECT),
     RouteSpec("views", VIEWS),
     RouteSpec("counts", COUNTS_ROUTE, return_response=True),
     RouteSpec("$default", DEFAULT, return_response=True),

@@ -1,14 +1,16 @@
-"""`$connect`: admit only the blog's own origins.
+"""`$connect` authorizer: admit only the blog's own origins, and judge the browser once.
 
-Nothing is written: a connection becomes a reader of a page with its first view.
+Its context (viewcount.admission) rides on every later event of the connection: whether
+the browser is a bot, whether it sends Global Privacy Control, and otherwise the
+User-Agent that the visitor key needs. Nothing is written.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes import APIGatewayWebSocketEvent, event_source
-
+from viewcount.admission import Admission, header
+from viewcount.bots import bot_reason
 from viewcount.observability import count, logger, metrics
 from viewcount.origins import origin_allowed
 from viewcount.settings import Settings
@@ -16,18 +18,36 @@ from viewcount.settings import Settings
 settings = Settings.from_env()
 
 
-def header(headers: dict[str, str] | None, name: str) -> str | None:
-    for key, value in (headers or {}).items():
-        if key.lower() == name:
-            return value
-    return None
+def policy(effect: str, method_arn: str, context: dict[str, str] | None = None) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "principalId": "reader",
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": method_arn}],
+        },
+    }
+    if context is not None:
+        answer["context"] = context
+    return answer
+
+
+def admit(headers: dict[str, str] | None) -> Admission:
+    user_agent = header(headers, "user-agent")
+    return Admission(
+        bot=bot_reason(user_agent),
+        gpc=(header(headers, "sec-gpc") or "").strip() == "1",
+        user_agent=user_agent,
+    )
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context
-@event_source(data_class=APIGatewayWebSocketEvent)
-def handler(event: APIGatewayWebSocketEvent, context: Any) -> dict[str, Any]:
-    if not origin_allowed(header(event.headers, "origin"), settings.allowed_origins):
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    headers = event.get("headers")
+    if not origin_allowed(header(headers, "origin"), settings.allowed_origins):
         count("ConnectionsRefused")
-        return {"statusCode": 403}
-    return {"statusCode": 200}
+        return policy("Deny", event["methodArn"])
+    admission = admit(headers)
+    if admission.bot:
+        count("BotConnections")
+    return policy("Allow", event["methodArn"], admission.context())

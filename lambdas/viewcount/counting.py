@@ -28,6 +28,8 @@ from viewcount.settings import CONNECTION_LIFETIME_SECONDS
 POSITION_PREFIX = "position:"
 READER_PREFIX = "reader:"
 REFERRER_PREFIX = "referrer:"
+# Campaign counters are named `utm_source:<value>`, `utm_medium:<value>`, `utm_campaign:<value>`.
+CAMPAIGN_SEPARATOR = ":"
 # Stream records live 24 h; a position of a shard older than that can never be compared
 # again, so it is dropped to keep items (and their write cost) small.
 POSITION_RETENTION_SECONDS = 25 * 3600
@@ -49,6 +51,7 @@ class LoggedView:
     referrer_host: str | None = None
     connection_id: str | None = None
     connected_at: int | None = None
+    campaign: tuple[tuple[str, str], ...] = ()  # (utm parameter, value)
 
     @property
     def sequence(self) -> str:
@@ -61,6 +64,7 @@ def logged_view(sequence_number: str, image: dict[str, Any]) -> LoggedView:
     if not isinstance(image["pageKey"], str):
         raise ValueError("pageKey is not a string")
     connected_at = image.get("connectedAt")
+    campaign = image.get("campaign") or {}
     return LoggedView(
         sequence_number=sequence_number,
         page_key=image["pageKey"],
@@ -69,6 +73,7 @@ def logged_view(sequence_number: str, image: dict[str, Any]) -> LoggedView:
         referrer_host=image.get("referrerHost"),
         connection_id=image.get("connectionId"),
         connected_at=int(connected_at) if connected_at is not None else None,
+        campaign=tuple(sorted((str(name), str(value)) for name, value in campaign.items())),
     )
 
 
@@ -111,12 +116,13 @@ class CounterUpdate:
             sets.append("articleTitle = if_not_exists(articleTitle, :title)")
             values[":title"] = {"S": title}
         if page:
-            # On the page's own item: the counting write is paid anyway, and a handful of
-            # hosts keeps it under the 1 KB that one write unit covers.
-            hosts = Counter(view.referrer_host for view in views if view.referrer_host)
-            for index, (host, views_from_host) in enumerate(sorted(hosts.items())):
-                names[f"#h{index}"] = REFERRER_PREFIX + host
-                values[f":h{index}"] = {"N": str(views_from_host)}
+            # Referrer hosts and campaign tags, on the page's own item: the counting write is
+            # paid anyway, and a handful of them keeps it under the 1 KB one write unit covers.
+            sources = Counter(REFERRER_PREFIX + view.referrer_host for view in views if view.referrer_host)
+            sources.update(name + CAMPAIGN_SEPARATOR + value for view in views for name, value in view.campaign)
+            for index, (counter, views_from_source) in enumerate(sorted(sources.items())):
+                names[f"#h{index}"] = counter
+                values[f":h{index}"] = {"N": str(views_from_source)}
                 adds.append(f"#h{index} :h{index}")
             expiries = {
                 view.connection_id: view.connected_at + CONNECTION_LIFETIME_SECONDS

@@ -17,6 +17,8 @@ FIELD_TOO_LONG = "field_too_long"
 INVALID_ARTICLE_ID = "invalid_article_id"
 UNKNOWN_PAGE = "unknown_page"
 TOO_MANY_IDS = "too_many_ids"
+UNKNOWN_ARTICLE = "unknown_article"
+RATE_LIMITED = "rate_limited"
 UNAVAILABLE = "unavailable"
 
 ALL_CODES = (
@@ -28,6 +30,8 @@ ALL_CODES = (
     INVALID_ARTICLE_ID,
     UNKNOWN_PAGE,
     TOO_MANY_IDS,
+    UNKNOWN_ARTICLE,
+    RATE_LIMITED,
     UNAVAILABLE,
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -45,6 +46,26 @@ class PageRules:
     def parse(cls, post: str, home: str, about: str, contact: str) -> PageRules:
         homes = tuple(_strip_slash(p.strip()) for p in home.split(",") if p.strip())
         return cls(post_marker=post, home_paths=homes or ("/",), about_marker=about, contact_marker=contact)
+
+
+@dataclass(frozen=True)
+class ArticleAllowList:
+    """Which article ids count, so junk ids cannot create counters. Empty: every valid id."""
+
+    pattern: re.Pattern[str] | None = None
+    ids: frozenset[str] = frozenset()
+
+    @classmethod
+    def parse(cls, pattern: str, ids: str) -> ArticleAllowList:
+        return cls(
+            pattern=re.compile(pattern) if pattern else None,
+            ids=frozenset(i.strip() for i in ids.split(",") if i.strip()),
+        )
+
+    def allows(self, article_id: str) -> bool:
+        if self.pattern is None and not self.ids:
+            return True
+        return article_id in self.ids or bool(self.pattern and self.pattern.fullmatch(article_id))
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,9 @@ def view_log_item(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
     for name in ("articleTitle", "referrerHost"):
         if isinstance(view.get(name), str):
             item[name] = {"S": view[name]}
+    campaign = view.get("campaign")
+    if isinstance(campaign, dict) and campaign:
+        item["campaign"] = {"M": {name: {"S": str(value)} for name, value in sorted(campaign.items())}}
     return item
 
 

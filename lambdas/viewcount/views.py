@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from viewcount import errors
 from viewcount.errors import RejectedFrame
-from viewcount.pages import Page, PageRules, classify
-from viewcount.wire import ViewMessage, parse_view, referrer_host
+from viewcount.pages import ArticleAllowList, Page, PageRules, classify
+from viewcount.referrer_spam import is_referrer_spam
+from viewcount.wire import ViewMessage, campaign_tags, parse_view, referrer_host
+
+EVERY_ARTICLE = ArticleAllowList()
 
 
 @dataclass(frozen=True)
@@ -23,11 +26,14 @@ class AcceptedView:
     view_id: str
     page: Page
     article_title: str | None
-    unique: bool
+    unique: bool  # as the client says (not a reload); the views function may say otherwise
     referrer_host: str | None
     viewed_at: int
     connection_id: str
     connected_at: int
+    campaign: dict[str, str] = field(default_factory=dict)  # utm_source, utm_medium, utm_campaign
+    gpc: bool = False
+    webdriver: bool = False
 
     def sns_message(self) -> str:
         body: dict[str, Any] = {
@@ -43,6 +49,8 @@ class AcceptedView:
             body["articleTitle"] = self.article_title
         if self.referrer_host is not None:
             body["referrerHost"] = self.referrer_host
+        if self.campaign:
+            body["campaign"] = self.campaign
         return json.dumps(body, separators=(",", ":"))
 
     def sns_attributes(self) -> dict[str, dict[str, str]]:
@@ -59,6 +67,8 @@ def accept_view(
     connected_at: int,
     rules: PageRules,
     own_hosts: frozenset[str],
+    allow_list: ArticleAllowList = EVERY_ARTICLE,
+    spam_hosts: frozenset[str] = frozenset(),
 ) -> AcceptedView:
     """The view a validated frame describes, or RejectedFrame with its code."""
     message: ViewMessage = parse_view(fields)
@@ -69,15 +79,22 @@ def accept_view(
         raise RejectedFrame(errors.UNKNOWN_PAGE, "currentPage is not a post, home, about or contacts page")
     if page.article_id is not None and message.article_title is None:
         raise RejectedFrame(errors.MISSING_FIELD, "articleTitle is required on post pages")
+    if page.article_id is not None and not allow_list.allows(page.article_id):
+        raise RejectedFrame(errors.UNKNOWN_ARTICLE, "articleId is not one of this blog's articles")
     host = referrer_host(message.referrer)
+    if host and (host in own_hosts or is_referrer_spam(host, spam_hosts)):
+        host = None
     return AcceptedView(
         view_id=view_id,
         page=page,
         article_title=message.article_title if page.article_id is not None else None,
         # As in the original: a view is unique unless the client says it was a reload.
         unique=not message.refreshed,
-        referrer_host=host if host and host not in own_hosts else None,
+        referrer_host=host,
         viewed_at=viewed_at,
         connection_id=connection_id,
         connected_at=connected_at,
+        campaign=campaign_tags(message.current_page),
+        gpc=message.gpc,
+        webdriver=message.webdriver,
     )

@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from viewcount import errors
 from viewcount.errors import RejectedFrame
@@ -20,6 +20,10 @@ MAX_TITLE = 256
 MAX_URL = 2048
 MAX_COUNT_IDS = 100
 ARTICLE_ID_PATTERN = re.compile(r"[A-Za-z0-9._~-]+")
+# Campaign tags counted per page; every other query parameter of a page is discarded.
+CAMPAIGN_PARAMETERS = ("utm_source", "utm_medium", "utm_campaign")
+MAX_CAMPAIGN_VALUE = 64
+_CAMPAIGN_VALUE = re.compile(r"[a-z0-9._~+ -]+")
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class ViewMessage:
     referrer: str | None
     refreshed: bool
     gpc: bool
+    webdriver: bool  # the browser says it is driven by automation (navigator.webdriver)
 
 
 def parse_frame(body: str | bytes | None) -> dict[str, Any]:
@@ -87,6 +92,7 @@ def parse_view(fields: dict[str, Any]) -> ViewMessage:
         referrer=_optional_string(fields, "referrer", MAX_URL),
         refreshed=_optional_bool(fields, "refreshed"),
         gpc=_optional_bool(fields, "gpc"),
+        webdriver=_optional_bool(fields, "webdriver"),
     )
 
 
@@ -113,3 +119,21 @@ def referrer_host(referrer: str | None) -> str | None:
         return None
     host = host.lower()
     return host[4:] if host.startswith("www.") else host
+
+
+def campaign_tags(current_page: str) -> dict[str, str]:
+    """The page's `utm_source`, `utm_medium` and `utm_campaign`, lower-cased.
+
+    A value that is too long or holds other characters than letters, digits, space and
+    `. _ ~ + -` is dropped: it would become a counter's name.
+    """
+    try:
+        query = parse_qs(urlsplit(current_page).query)
+    except ValueError:
+        return {}
+    tags = {}
+    for name in CAMPAIGN_PARAMETERS:
+        value = query.get(name, [""])[0].strip().lower()
+        if 0 < len(value) <= MAX_CAMPAIGN_VALUE and _CAMPAIGN_VALUE.fullmatch(value):
+            tags[name] = value
+    return tags

@@ -1,7 +1,8 @@
-"""`views`: validate a view and publish it to the fan-out."""
+"""`views`: validate a view, limit its rate, judge whether it is unique, and publish it."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from functools import cache
 from typing import Any
@@ -12,15 +13,24 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayWebSocketEven
 from botocore.exceptions import BotoCoreError, ClientError
 
 from viewcount import errors
+from viewcount.admission import Admission
+from viewcount.bots import WEBDRIVER
 from viewcount.errors import RejectedFrame, encode_frame, error_frame
 from viewcount.observability import logger, metrics
+from viewcount.pages import bots_key
 from viewcount.push import is_gone
-from viewcount.settings import Settings
-from viewcount.views import accept_view
+from viewcount.rate_limits import ViewRateLimit
+from viewcount.settings import Settings, referrer_spam_hosts
+from viewcount.views import AcceptedView, accept_view
+from viewcount.visitors import DailySalts, first_visit, utc_day, visit_id, visitor_key
 from viewcount.wire import parse_frame
 
 settings = Settings.from_env()
+spam_hosts = referrer_spam_hosts()
 sns = boto3.client("sns")
+dynamodb = boto3.client("dynamodb")
+salts = DailySalts(dynamodb, settings.salts_table)
+rate_limit = ViewRateLimit(dynamodb, settings.view_rates_table, settings.views_per_minute)
 
 
 @cache
@@ -42,37 +52,75 @@ def count_rejection(code: str) -> None:
         metric.add_dimension(name="code", value=code)
 
 
+def count_bot_view(reason: str, now: int) -> None:
+    """Bots are counted by reason and day, so a blogger can see what was filtered."""
+    dynamodb.update_item(
+        TableName=settings.counts_table,
+        Key={"pageKey": {"S": bots_key(utc_day(now))}},
+        UpdateExpression="ADD #reason :one",
+        ExpressionAttributeNames={"#reason": reason},
+        ExpressionAttributeValues={":one": {"N": "1"}},
+    )
+
+
+def is_unique(view: AcceptedView, admission: Admission, source_ip: str | None, now: int) -> bool:
+    """A reload never is. Otherwise the first view of a visitor on the page that day is; with
+    Global Privacy Control no visitor key is computed and the client's word stands."""
+    if not view.unique:
+        return False
+    if view.gpc or admission.gpc or not source_ip:
+        return True
+    key = visitor_key(salts.of_day(now), settings.site_id, source_ip, admission.user_agent or "")
+    return first_visit(dynamodb, settings.visits_table, visit_id(utc_day(now), key, view.page.key), now)
+
+
+def count_view(view: AcceptedView, admission: Admission, source_ip: str | None, now: int) -> None:
+    """Rate limit, then count the view as a bot's or publish it to be counted."""
+    if not rate_limit.allows(view.connection_id, now):
+        raise RejectedFrame(
+            errors.RATE_LIMITED, f"at most {rate_limit.views_per_minute} views per minute on one connection"
+        )
+    bot = admission.bot or (WEBDRIVER if view.webdriver else None)
+    if bot:
+        count_bot_view(bot, now)
+        logger.info("bot view", extra={"reason": bot})
+        return
+    view = dataclasses.replace(view, unique=is_unique(view, admission, source_ip, now))
+    sns.publish(TopicArn=settings.views_topic_arn, Message=view.sns_message(), MessageAttributes=view.sns_attributes())
+
+
+def reject(connection_id: str, code: str, detail: str) -> None:
+    logger.info("view rejected", extra={"code": code})
+    count_rejection(code)
+    reply(connection_id, error_frame(code, detail))
+
+
 @metrics.log_metrics
 @logger.inject_lambda_context
 @event_source(data_class=APIGatewayWebSocketEvent)
 def handler(event: APIGatewayWebSocketEvent, context: Any) -> dict[str, Any]:
     request = event.request_context
+    now = request.request_time_epoch // 1000
     try:
         view = accept_view(
             parse_frame(event.body),
             # API Gateway's message id is unique per frame, so a replayed invocation keeps its id.
             view_id=request.message_id or uuid.uuid4().hex,
-            viewed_at=request.request_time_epoch // 1000,
+            viewed_at=now,
             connection_id=request.connection_id,
             connected_at=request.connected_at // 1000,
             rules=settings.page_rules,
             own_hosts=settings.own_hosts,
+            allow_list=settings.article_allow_list,
+            spam_hosts=spam_hosts,
         )
+        count_view(view, Admission.of_event(request.get("authorizer")), request.identity.source_ip, now)
     except RejectedFrame as rejected:
-        logger.info("view rejected", extra={"code": rejected.code})
-        count_rejection(rejected.code)
-        reply(request.connection_id, error_frame(rejected.code, rejected.detail))
+        reject(request.connection_id, rejected.code, rejected.detail)
         return {"statusCode": 400}
-    try:
-        sns.publish(
-            TopicArn=settings.views_topic_arn,
-            Message=view.sns_message(),
-            MessageAttributes=view.sns_attributes(),
-        )
     except (BotoCoreError, ClientError):
-        logger.exception("view not published", extra={"view_id": view.view_id})
-        count_rejection(errors.UNAVAILABLE)
-        reply(request.connection_id, error_frame(errors.UNAVAILABLE, "the view was not counted; send it again"))
+        logger.exception("view not counted")
+        reject(request.connection_id, errors.UNAVAILABLE, "the view was not counted; send it again")
         return {"statusCode": 500}
     # No metric per accepted view: SNS counts publishes for free, and an EMF document per
     # view would cost more log bytes than the rest of the pipeline logs for it.

@@ -18,13 +18,29 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-// Fails (never skips) when the Debian package is missing.
-export async function launchBrowser() {
+// A person's browser: navigator.webdriver stays false (the server does not count views from automated
+// browsers; the client sends `webdriver: navigator.webdriver === true`).
+const HUMAN_ARGS = [...CHROMIUM_ARGS, '--disable-blink-features=AutomationControlled'];
+
+// Fails (never skips) when the Debian package is missing. The default looks like a person's browser (use
+// humanContext() for its contexts); { automation: true } is plain headless Chromium as Playwright drives
+// it: navigator.webdriver true and a "HeadlessChrome" User-Agent, i.e. a bot.
+export async function launchBrowser({ automation = false } = {}) {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM}: install the Debian package chromium`);
   }
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30000 });
+  const args = automation ? CHROMIUM_ARGS : HUMAN_ARGS;
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args, timeout: 30000 });
 }
+
+// Desktop Chrome's User-Agent for Linux, of this browser's major version (Chrome reduces the rest to 0.0.0),
+// without the "Headless" that headless Chromium puts in it.
+export const humanUserAgent = (browser) =>
+  `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${browser.version().split('.')[0]}.0.0.0 Safari/537.36`;
+
+// A context whose pages (and their WebSocket handshakes) send the person's User-Agent. With a browser from
+// launchBrowser(), its pages pass the server's bot filter.
+export const humanContext = (browser, options = {}) => browser.newContext({ userAgent: humanUserAgent(browser), ...options });
 
 const canBind = (port) =>
   new Promise((resolve) => {
@@ -165,23 +181,82 @@ export async function recordMessages(context) {
   });
 }
 
-// Wait for a recorded `views` push matching `want` (a subset of its fields).
+// Wait for a recorded `views` push matching `want` (a subset of its fields); returns the first such push.
 export async function waitForPush(page, want, timeout = WAIT) {
   try {
-    await page.waitForFunction(
-      (w) => (window.__viewcountMessages || []).some((m) => m.message === 'views' && Object.entries(w).every(([k, v]) => m[k] === v)),
+    const found = await page.waitForFunction(
+      (w) => (window.__viewcountMessages || []).find((m) => m.message === 'views' && Object.entries(w).every(([k, v]) => m[k] === v)),
       want,
       { timeout, polling: 100 },
     );
+    return await found.jsonValue();
   } catch (error) {
     const seen = await page.evaluate(() => JSON.stringify(window.__viewcountMessages)).catch(() => '?');
     throw new Error(`no views push matching ${JSON.stringify(want)} within ${timeout} ms; seen: ${seen}`, { cause: error });
   }
 }
 
-// Registers before/after hooks in the calling describe(): a fresh local stack and a Chromium.
+// Resolves with the first `views` frame the page sends on a WebSocket. Call it before the page loads.
+export function nextViewSent(page, timeout = WAIT) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${page.url()} sent no views frame within ${timeout} ms`)), timeout);
+    page.on('websocket', (ws) =>
+      ws.on('framesent', ({ payload }) => {
+        let frame;
+        try {
+          frame = JSON.parse(payload);
+        } catch {
+          return;
+        }
+        if (frame?.message !== 'views') return;
+        clearTimeout(timer);
+        resolve(frame);
+      }),
+    );
+  });
+}
+
+// The articles' counts from a `counts` request (as an index page makes; no view is counted), sent on a
+// WebSocket of its own from a page of the blog's origin (an allowed origin) opened in `context`: the site's
+// 404 page, which runs no client. (Not a page.route() stub: Chromium's local network access checks block
+// such a page's WebSocket to 127.0.0.1.)
+export async function requestCounts(context, stack, articleIds, timeout = WAIT) {
+  const page = await context.newPage();
+  try {
+    await page.goto(stack.url('/no-such-page-for-a-counts-request'));
+    return await page.evaluate(
+      ([endpoint, ids, ms]) =>
+        new Promise((resolve, reject) => {
+          const ws = new WebSocket(endpoint);
+          const done = (fn, value) => {
+            clearTimeout(timer);
+            ws.close();
+            fn(value);
+          };
+          const timer = setTimeout(() => done(reject, new Error(`no counts answer within ${ms} ms`)), ms);
+          ws.onopen = () => ws.send(JSON.stringify({ message: 'counts', articleIds: ids }));
+          ws.onmessage = (event) => {
+            const m = JSON.parse(event.data);
+            if (m.message === 'counts') done(resolve, m.counts);
+            else if (m.message === 'error') done(reject, new Error(`counts request refused: ${event.data}`));
+          };
+          ws.onerror = () => done(reject, new Error(`WebSocket to ${endpoint} failed`));
+        }),
+      [stack.wsUrl, articleIds, timeout],
+    );
+  } finally {
+    await page.close();
+  }
+}
+
+// Registers before/after hooks in the calling describe(): a fresh local stack and a human-like Chromium.
+// env.newContext(options) opens a context of that browser that looks like a person's (humanContext()).
 export function withStackAndBrowser() {
-  const env = { stack: new LocalStack(), browser: undefined };
+  const env = {
+    stack: new LocalStack(),
+    browser: undefined,
+    newContext: (options) => humanContext(env.browser, options),
+  };
   before(async () => {
     env.browser = await launchBrowser();
     await env.stack.start('--reset');

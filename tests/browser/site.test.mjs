@@ -7,7 +7,7 @@ describe('site totals', () => {
   const env = withStackAndBrowser();
 
   test("busuanzi's site slots show the site's views and unique views, and their hidden container appears", async () => {
-    const context = await env.browser.newContext();
+    const context = await env.newContext();
     try {
       const post = await context.newPage();
       await post.goto(env.stack.url('/posts/hello-viewcount'));

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from viewcount_infra.topology import FUNCTIONS, QUEUES
+from viewcount_infra.topology import FUNCTIONS, QUEUES, TABLES
 
 NAMESPACES = ("prod", "stage", "local")
 
@@ -31,6 +31,24 @@ def test_routes_select_on_message(synth):
     assert routes["counts"].get("RouteResponseSelectionExpression") == "$default"
     assert routes["$default"].get("RouteResponseSelectionExpression") == "$default"
     assert "RouteResponseSelectionExpression" not in routes["views"]
+
+
+def test_connect_is_decided_by_the_authorizer_and_admitted_by_a_mock(synth):
+    t = synth("local")
+    routes = {r["Properties"]["RouteKey"]: r["Properties"] for r in t.resources("AWS::ApiGatewayV2::Route").values()}
+    [authorizer] = t.resources("AWS::ApiGatewayV2::Authorizer").values()
+    assert authorizer["Properties"]["AuthorizerType"] == "REQUEST"
+    assert authorizer["Properties"]["IdentitySource"] == ["route.request.header.Origin"]
+    connect = routes["$connect"]
+    assert connect["AuthorizationType"] == "CUSTOM"
+    integration_id = connect["Target"]["Fn::Join"][1][1]["Ref"]
+    integration = t.resources("AWS::ApiGatewayV2::Integration")[integration_id]["Properties"]
+    # No second function on $connect: one invocation per connection, as before.
+    assert integration["IntegrationType"] == "MOCK"
+    assert integration["RequestTemplates"] == {"$default": '{"statusCode": 200}'}
+    assert all(
+        "AuthorizationType" not in r or r["AuthorizationType"] == "NONE" for k, r in routes.items() if k != "$connect"
+    )
 
 
 def test_stage_is_throttled_and_logged(synth):
@@ -132,7 +150,10 @@ SQS_CONSUMER = {
 
 EXPECTED_ACTIONS = {
     "connect": set(),
-    "views": {"sns:Publish", "execute-api:ManageConnections"},
+    "views": {
+        "sns:Publish", "execute-api:ManageConnections", "dynamodb:GetItem", "dynamodb:PutItem",
+        "dynamodb:DeleteItem", "dynamodb:UpdateItem",
+    },
     "counts": {"dynamodb:BatchGetItem"},
     "default": set(),
     "post_views": {"dynamodb:BatchWriteItem", *SQS_CONSUMER},
@@ -172,7 +193,32 @@ def test_prod_retains_its_tables_and_others_do_not(synth):
         assert {t["Properties"].get("DeletionProtectionEnabled", False) for t in tables} == {namespace == "prod"}
         for table in tables:
             assert table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
-            assert table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+            backups = next(
+                spec.backups for spec in TABLES if table["Properties"]["TableName"].endswith(spec.logical_name)
+            )
+            assert table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is backups
+
+
+def test_tables_that_must_forget_within_48_hours_have_no_backups_and_a_ttl(synth):
+    tables = {
+        t["Properties"]["TableName"]: t["Properties"] for t in synth("prod").resources("AWS::DynamoDB::Table").values()
+    }
+
+    for name in ("Salts", "Visits", "ViewRates"):
+        table = tables[f"viewcount-prod-{name}"]
+        assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is False
+        assert table["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+
+
+def test_views_may_update_only_the_bot_counts_in_the_counts_table(synth):
+    synthesized = synth("local")
+    [statement] = [
+        s
+        for s in policy_statements(synthesized, "views")
+        if "dynamodb:UpdateItem" in s["Action"] and s.get("Condition")
+    ]
+    assert statement["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["bots#*"]}}
+    assert "PageCounts" in json.dumps(statement["Resource"])
 
 
 def test_origins_follow_the_namespace(synth):

@@ -23,12 +23,12 @@ def counts(aws, page_key):
     return (int(item["totalViews"]["N"]), int(item["uniqueViews"]["N"])) if item else None
 
 
-def referrals(aws):
+def referrals(aws, prefix="referrer:"):
     return {
-        (item["pageKey"]["S"], name.removeprefix("referrer:")): int(value["N"])
+        (item["pageKey"]["S"], name.removeprefix(prefix)): int(value["N"])
         for item in aws.scan("counts")
         for name, value in item.items()
-        if name.startswith("referrer:")
+        if name.startswith(prefix)
     }
 
 
@@ -48,6 +48,7 @@ EXPECTED = {"post#hello-world": (3, 2), "page#Home_Page": (1, 1), "post#second-p
 def assert_exact(aws):
     assert {key: counts(aws, key) for key in EXPECTED} == EXPECTED
     assert referrals(aws) == {("post#hello-world", "news.ycombinator.com"): 2, ("page#Home_Page", "reddit.com"): 1}
+    assert referrals(aws, "utm_source:") == {("post#hello-world", "newsletter"): 2}
 
 
 def test_a_batch_is_counted_with_one_update_per_counter(aws, counter, context):

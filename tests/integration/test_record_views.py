@@ -26,6 +26,7 @@ def test_each_view_becomes_one_item_that_names_its_page_and_reader(aws, context)
     assert items["v1"]["unique"]["BOOL"] is False
     assert items["v1"]["connectionId"]["S"] == "c1="
     assert items["v2"]["articleTitle"]["S"] == "Second"
+    assert items["v0"]["campaign"]["M"] == {"utm_medium": {"S": "email"}, "utm_source": {"S": "newsletter"}}
     # Expiry outlives any redelivery, and no client address or agent is kept.
     assert int(items["v0"]["expiresAt"]["N"]) - 1795939201 >= 14 * 86400
     assert not {"sourceIp", "userAgent"} & {name for item in items.values() for name in item}

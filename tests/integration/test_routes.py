@@ -12,11 +12,31 @@ from tests.conftest import load_event
 from viewcount import errors
 from viewcount_infra.topology import CONNECT, COUNTS_ROUTE, DEFAULT, VIEWS
 
+CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
+
+
+def authorize(aws, context, **headers):
+    event = load_event("ws_connect_authorizer.json")
+    for name, value in headers.items():
+        name = name.replace("_", "-")
+        event["headers"] = {k: v for k, v in event["headers"].items() if k.lower() != name.lower()}
+        if value is not None:
+            event["headers"][name] = value
+    return aws.handler(CONNECT).handler(event, context)
+
+
+def effect(answer):
+    [statement] = answer["policyDocument"]["Statement"]
+    assert statement["Resource"] == "arn:aws:execute-api:us-east-1:123456789012:abc123/local/$connect"
+    return statement["Effect"]
+
 
 def test_connect_admits_an_allowed_origin_and_writes_nothing(aws, context):
-    response = aws.handler(CONNECT).handler(load_event("ws_connect.json"), context)
+    answer = authorize(aws, context)
 
-    assert response["statusCode"] == 200
+    assert effect(answer) == "Allow"
+    # The visitor key needs the User-Agent, which no later event carries.
+    assert answer["context"] == {"userAgent": CHROME}
     # A connection costs no write: it becomes a reader with its first view.
     assert all(aws.scan(table) == [] for table in aws.resources.table_names)
 
@@ -30,10 +50,7 @@ def test_connect_admits_an_allowed_origin_and_writes_nothing(aws, context):
     ],
 )
 def test_connect_normalises_origins(aws, context, origin):
-    event = load_event("ws_connect.json")
-    event["headers"]["Origin"] = origin
-
-    assert aws.handler(CONNECT).handler(event, context)["statusCode"] == 200
+    assert effect(authorize(aws, context, Origin=origin)) == "Allow"
 
 
 @pytest.mark.parametrize(
@@ -49,12 +66,30 @@ def test_connect_normalises_origins(aws, context, origin):
     ],
 )
 def test_connect_refuses_other_origins(aws, context, origin):
-    event = load_event("ws_connect.json")
-    del event["headers"]["Origin"]
-    if origin:
-        event["headers"]["origin"] = origin
+    answer = authorize(aws, context, Origin=origin)
 
-    assert aws.handler(CONNECT).handler(event, context)["statusCode"] == 403
+    assert effect(answer) == "Deny" and "context" not in answer
+
+
+def test_connect_hands_on_global_privacy_control_instead_of_the_user_agent(aws, context):
+    answer = authorize(aws, context, Sec_GPC="1")
+
+    assert effect(answer) == "Allow" and answer["context"] == {"gpc": "1"}
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "reason"),
+    [
+        ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "crawler"),
+        (CHROME.replace("Chrome/", "HeadlessChrome/"), "headless"),
+        (None, "no_user_agent"),
+    ],
+)  # fmt: skip
+def test_connect_admits_a_bot_with_its_reason_and_no_user_agent(aws, context, user_agent, reason):
+    answer = authorize(aws, context, User_Agent=user_agent)
+
+    # Admitted, so that its views are counted as a bot's, by reason.
+    assert effect(answer) == "Allow" and answer["context"] == {"bot": reason}
 
 
 def test_views_publishes_a_post_view_with_its_reader(aws, context):

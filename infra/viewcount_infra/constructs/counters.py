@@ -1,8 +1,8 @@
-"""The tables: the view log (with its stream), the counts and the referrers."""
+"""The tables: the view log (with its stream), the counts, and the short-lived salts, visits and rates."""
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Acknowledgment, RemovalPolicy, Validations
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
@@ -11,7 +11,7 @@ from viewcount_infra.topology import TABLES, TableSpec
 
 
 class CounterTables(Construct):
-    """On-demand tables with point-in-time recovery; retained in prod only."""
+    """On-demand tables, with point-in-time recovery where the topology keeps backups; retained in prod only."""
 
     def __init__(self, scope: Construct, construct_id: str, config: DeploymentConfig) -> None:
         super().__init__(scope, construct_id)
@@ -31,7 +31,7 @@ class CounterTables(Construct):
             else None,
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
+                point_in_time_recovery_enabled=spec.backups
             ),
             # The counting function needs only the logged view, not an old image.
             stream=dynamodb.StreamViewType.NEW_IMAGE if spec.stream else None,
@@ -39,4 +39,13 @@ class CounterTables(Construct):
             deletion_protection=config.is_production,
             removal_policy=RemovalPolicy.RETAIN if config.is_production else RemovalPolicy.DESTROY,
         )
+        if not spec.backups:
+            Validations.of(table).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions-DDB3",
+                    reason="Its items must be gone within 48 h (PRIVACY.md); point-in-time recovery would keep "
+                    "them 35 days. They are rebuilt by use: a lost salt or visit record costs at most a day's "
+                    "uniqueness.",
+                )
+            )
         return table

@@ -90,17 +90,27 @@ class ViewcountFunctions(Construct):
             environment=spec.environment(self._config, table_names, self._topic.topic_arn, self._stage.callback_url),
         )
         for table_key, actions in spec.table_actions.items():
-            self._grant_table(function, table_key, actions)
+            self._grant_table(function, table_key, actions, spec.key_prefixes.get(table_key, ()))
         if spec.publishes_views:
             self._topic.grant_publish(function)
         if spec.posts_to_connections:
             self._stage.grant_management_api_access(function)
         return function
 
-    def _grant_table(self, function: lambda_.Function, table_key: str, actions: tuple[str, ...]) -> None:
-        """Exactly the named actions on the table (`Table.grant_*` would add more than needed)."""
+    def _grant_table(
+        self, function: lambda_.Function, table_key: str, actions: tuple[str, ...], key_prefixes: tuple[str, ...]
+    ) -> None:
+        """Exactly the named actions on the table (`Table.grant_*` would add more than needed),
+        on items whose partition key starts with one of `key_prefixes` when it names any."""
         table = self._tables[table_key]
-        function.add_to_role_policy(iam.PolicyStatement(actions=list(actions), resources=[table.table_arn]))
+        conditions = (
+            {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{prefix}*" for prefix in key_prefixes]}}
+            if key_prefixes
+            else None
+        )
+        function.add_to_role_policy(
+            iam.PolicyStatement(actions=list(actions), resources=[table.table_arn], conditions=conditions)
+        )
 
 
 RETENTION = {

@@ -8,12 +8,13 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
-from aws_cdk.aws_apigatewayv2_integrations import WebSocketLambdaIntegration
+from aws_cdk.aws_apigatewayv2_authorizers import WebSocketLambdaAuthorizer
+from aws_cdk.aws_apigatewayv2_integrations import WebSocketLambdaIntegration, WebSocketMockIntegration
 from constructs import Construct
 
 from viewcount_infra.config import DeploymentConfig
 from viewcount_infra.constructs.functions import ViewcountFunctions
-from viewcount_infra.topology import ROUTE_SELECTION_EXPRESSION, ROUTES
+from viewcount_infra.topology import AUTHORIZER_IDENTITY_HEADER, ROUTE_SELECTION_EXPRESSION, ROUTES, RouteSpec
 
 # No IP addresses and no connection ids: access logs show traffic, not readers.
 ACCESS_LOG_FORMAT = {
@@ -91,6 +92,24 @@ class ViewcountWebSocketApi(Construct):
         for route in ROUTES:
             self.api.add_route(
                 route.route_key,
-                integration=WebSocketLambdaIntegration(f"{route.function.name}-integration", functions[route.function]),
+                integration=self._integration(route, functions),
+                authorizer=WebSocketLambdaAuthorizer(
+                    f"{route.authorizer.name}-authorizer",
+                    functions[route.authorizer],
+                    identity_source=[f"route.request.header.{AUTHORIZER_IDENTITY_HEADER}"],
+                )
+                if route.authorizer
+                else None,
                 return_response=route.return_response,
             )
+
+    @staticmethod
+    def _integration(route: RouteSpec, functions: ViewcountFunctions) -> apigwv2.WebSocketRouteIntegration:
+        if route.function is None:
+            # The authorizer has decided; the mock admits without a second invocation.
+            return WebSocketMockIntegration(
+                f"{route.route_key}-admit",
+                request_templates={"$default": '{"statusCode": 200}'},
+                template_selection_expression="\\$default",
+            )
+        return WebSocketLambdaIntegration(f"{route.function.name}-integration", functions[route.function])

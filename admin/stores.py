@@ -1,0 +1,174 @@
+"""Where the counts table lives: a deployed DynamoDB table, or the local stack's saved snapshot."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from local_stack.state import SAVE_INTERVAL_SECONDS, SNAPSHOT
+from viewcount_infra.topology import COUNTS
+
+# The local stack's own name for the file (local_stack/__main__.py writes it while it runs).
+PID_FILE = "stack.pid"
+BATCH_GET_LIMIT = 100
+
+
+class AdminError(Exception):
+    """A command that cannot be carried out; `./admin.sh` prints the message and exits with `status`."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class UnknownItemError(AdminError):
+    """The item to update does not exist; nothing was written."""
+
+
+class CountsStore(Protocol):
+    """The two operations the commands need, on DynamoDB-typed items (`{"S": ...}`, `{"N": ...}`)."""
+
+    name: str  # for messages: the table, or the snapshot file
+
+    def set_title(self, page_key: str, title: str) -> str | None:
+        """Sets `articleTitle` of an existing item and returns its previous title; raises UnknownItemError."""
+        ...
+
+    def get_items(self, page_keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The items of those keys that exist, by key."""
+        ...
+
+
+class DynamoCountsStore:
+    """A deployed namespace's counts table. The condition makes a rename never create an item."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self.client = client
+        self.name = table_name
+
+    def set_title(self, page_key: str, title: str) -> str | None:
+        try:
+            response = self.client.update_item(
+                TableName=self.name,
+                Key={COUNTS.partition_key: {"S": page_key}},
+                UpdateExpression="SET articleTitle = :title",
+                ConditionExpression="attribute_exists(#key)",
+                ExpressionAttributeNames={"#key": COUNTS.partition_key},
+                ExpressionAttributeValues={":title": {"S": title}},
+                ReturnValues="UPDATED_OLD",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            raise UnknownItemError(f"{page_key} is not in {self.name}") from None
+        return response.get("Attributes", {}).get("articleTitle", {}).get("S")
+
+    def get_items(self, page_keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        keys = [{COUNTS.partition_key: {"S": key}} for key in dict.fromkeys(page_keys)]
+        for start in range(0, len(keys), BATCH_GET_LIMIT):
+            request: dict[str, Any] = {self.name: {"Keys": keys[start : start + BATCH_GET_LIMIT]}}
+            # Throttled keys come back unprocessed; botocore's retries pace the loop.
+            while request:
+                response = self.client.batch_get_item(RequestItems=request)
+                for item in response["Responses"].get(self.name, []):
+                    found[item[COUNTS.partition_key]["S"]] = item
+                request = response.get("UnprocessedKeys") or {}
+        return found
+
+
+class SnapshotCountsStore:
+    """The tables `./run_local.sh` saves to `<data-dir>/tables.json` and restores when it starts.
+
+    Plain JSON is all it takes to read and edit them, so no moto is started. A running stack
+    saves over the file every few seconds, so edits are refused while one runs on the folder.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.path = data_dir / SNAPSHOT
+        self.name = str(self.path)
+
+    def running_stack_note(self) -> str | None:
+        """Why what is read may be stale, or None when no stack runs on the folder."""
+        try:
+            pid = live_stack_pid(self.data_dir)
+        except AdminError as error:
+            return f"{error}; if a local stack runs there, its saved tables may be up to {SAVE_INTERVAL_SECONDS} s old"
+        if pid is None:
+            return None
+        return (
+            f"the local stack (pid {pid}) is running on {self.data_dir}: "
+            f"its saved tables may be up to {SAVE_INTERVAL_SECONDS} s old"
+        )
+
+    def set_title(self, page_key: str, title: str) -> str | None:
+        self._refuse_while_running()
+        snapshot = self._load()
+        item = next((i for i in snapshot.get(COUNTS.key, []) if i.get(COUNTS.partition_key) == {"S": page_key}), None)
+        if item is None:
+            raise UnknownItemError(f"{page_key} is not in {self.name}")
+        previous = item.get("articleTitle", {}).get("S")
+        item["articleTitle"] = {"S": title}
+        # Again just before writing: a stack started since would overwrite the edit.
+        self._refuse_while_running()
+        # As local_stack.state saves: a temporary file renamed over the snapshot, never half a file.
+        temporary = self.data_dir / f".{SNAPSHOT}.admin.tmp"
+        temporary.write_text(json.dumps(snapshot, sort_keys=True))
+        os.replace(temporary, self.path)
+        return previous
+
+    def get_items(self, page_keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        wanted = set(page_keys)
+        found: dict[str, dict[str, Any]] = {}
+        for item in self._load().get(COUNTS.key, []):
+            key = item.get(COUNTS.partition_key, {}).get("S")
+            if key in wanted:
+                found[key] = item
+        return found
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            snapshot = json.loads(self.path.read_text())
+        except FileNotFoundError:
+            raise AdminError(
+                f"no saved tables at {self.path}: is {self.data_dir} the local stack's --data-dir "
+                "(./run_local.sh saves them within 5 s of starting)?"
+            ) from None
+        except ValueError as error:
+            raise AdminError(f"{self.path} is not a saved snapshot: {error}") from None
+        if not isinstance(snapshot, dict):
+            raise AdminError(f"{self.path} is not a saved snapshot: not a JSON object")
+        return snapshot
+
+    def _refuse_while_running(self) -> None:
+        pid = live_stack_pid(self.data_dir)
+        if pid is not None:
+            raise AdminError(
+                f"the local stack (pid {pid}) is running on {self.data_dir} and would overwrite this change "
+                "with its next save: stop it (Ctrl-C) and run the command again"
+            )
+
+
+def live_stack_pid(data_dir: Path) -> int | None:
+    """The pid in `<data_dir>/stack.pid` when that process is alive; None when there is no such stack.
+
+    A stack killed with SIGKILL leaves its file behind; its dead pid does not count. A file that
+    names no pid at all is refused rather than guessed about.
+    """
+    path = data_dir / PID_FILE
+    try:
+        text = path.read_text().strip()
+    except FileNotFoundError:
+        return None
+    if not text.isdigit() or int(text) <= 0:
+        raise AdminError(f"{path} holds no pid ({text!r}); if no local stack runs on {data_dir}, delete it")
+    pid = int(text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid  # alive, but another user's
+    return pid

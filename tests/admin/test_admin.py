@@ -1,0 +1,315 @@
+"""`./admin.sh`: the same commands against moto's DynamoDB (a deployed namespace) and a saved snapshot (local)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from admin.__main__ import main
+from admin.stores import PID_FILE
+from local_stack.harness import LocalStackProcess
+from viewcount_infra.config import DeploymentConfig
+from viewcount_infra.topology import COUNTS
+
+ENV = {"PROD_CLIENT_URL": "https://blog.example.com"}
+TODAY = date(2026, 11, 29)
+ITEMS: list[dict[str, Any]] = [
+    {"pageKey": {"S": "post#hello-world"}, "articleTitle": {"S": "Hello, world"}, "totalViews": {"N": "5"},
+     "uniqueViews": {"N": "3"}, "referrer:news.example": {"N": "2"}},
+    {"pageKey": {"S": "post#untitled"}, "totalViews": {"N": "1"}, "uniqueViews": {"N": "1"}},
+    {"pageKey": {"S": "site"}, "totalViews": {"N": "9"}, "uniqueViews": {"N": "6"}},
+    {"pageKey": {"S": "bots#2026-11-29"}, "webdriver": {"N": "3"}, "headless": {"N": "12"}},
+    {"pageKey": {"S": "bots#2026-11-27"}, "headless": {"N": "1"}},
+    {"pageKey": {"S": "bots#2026-11-23"}, "no-javascript": {"N": "4"}},
+    {"pageKey": {"S": "bots#2026-11-22"}, "headless": {"N": "100"}},
+]  # fmt: skip
+
+
+class Target:
+    """Where a command runs: its command-line arguments, and a way to read the item back afterwards."""
+
+    def __init__(self, args: list[str], read: Any) -> None:
+        self.args = args
+        self.read = read
+
+    def item(self, page_key: str) -> dict[str, Any] | None:
+        return next((i for i in self.read() if i["pageKey"]["S"] == page_key), None)
+
+
+@pytest.fixture
+def dynamodb() -> Iterator[Target]:
+    with mock_aws():
+        client = boto3.client("dynamodb")
+        name = COUNTS.physical_name(DeploymentConfig.load("prod", ENV))
+        client.create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": COUNTS.partition_key, "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": COUNTS.partition_key, "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for item in ITEMS:
+            client.put_item(TableName=name, Item=item)
+        yield Target(["--namespace", "prod"], lambda: client.scan(TableName=name)["Items"])
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    directory = tmp_path / "data"
+    directory.mkdir()
+    snapshot = {"counts": ITEMS, "salts": [{"day": {"S": "kept as it was"}}]}
+    (directory / "tables.json").write_text(json.dumps(snapshot, sort_keys=True))
+    return directory
+
+
+def snapshot_of(directory: Path) -> dict[str, Any]:
+    return json.loads((directory / "tables.json").read_text())
+
+
+@pytest.fixture(params=["dynamodb", "snapshot"])
+def target(request) -> Target:
+    if request.param == "dynamodb":
+        return request.getfixturevalue("dynamodb")
+    directory = request.getfixturevalue("data_dir")
+    return Target(["--data-dir", str(directory)], lambda: snapshot_of(directory)["counts"])
+
+
+def dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+# ---- rename-title ----------------------------------------------------------------
+
+
+def test_rename_sets_the_title_of_a_counted_article_and_nothing_else(target, capsys):
+    before = target.item("post#hello-world")
+
+    status = main(["rename-title", "hello-world", "Hello again", *target.args], env=ENV)
+
+    assert status == 0
+    assert target.item("post#hello-world") == {**before, "articleTitle": {"S": "Hello again"}}
+    assert "to 'Hello again' (was 'Hello, world')" in capsys.readouterr().out
+
+
+def test_rename_names_an_article_that_had_no_title(target, capsys):
+    assert main(["rename-title", "untitled", "At last", *target.args], env=ENV) == 0
+
+    assert target.item("post#untitled")["articleTitle"] == {"S": "At last"}
+    assert "it had no title" in capsys.readouterr().out
+
+
+def test_renaming_an_unknown_article_writes_nothing(target, capsys):
+    before = target.read()
+
+    status = main(["rename-title", "never-viewed", "A title", *target.args], env=ENV)
+
+    assert status == 1
+    assert "no article 'never-viewed'" in capsys.readouterr().err
+    assert target.read() == before
+
+
+@pytest.mark.parametrize(
+    ("article_id", "title", "message"),
+    [
+        ("hello world", "T", "may only hold letters"),
+        ("a" * 129, "T", "longer than 128"),
+        ("hello-world", "", "must not be empty"),
+        ("hello-world", "   ", "must not be empty"),
+        ("hello-world", "t" * 257, "at most 256"),
+    ],
+)
+def test_bad_input_exits_2_and_writes_nothing(target, capsys, article_id, title, message):
+    before = target.read()
+
+    status = main(["rename-title", article_id, title, *target.args], env=ENV)
+
+    assert status == 2
+    assert message in capsys.readouterr().err
+    assert target.read() == before
+
+
+def test_a_title_of_the_longest_allowed_length_is_taken(target):
+    assert main(["rename-title", "hello-world", "t" * 256, *target.args], env=ENV) == 0
+
+    assert target.item("post#hello-world")["articleTitle"] == {"S": "t" * 256}
+
+
+def test_rename_in_the_snapshot_keeps_the_other_tables(data_dir):
+    assert main(["rename-title", "hello-world", "Hello again", "--data-dir", str(data_dir)]) == 0
+
+    assert snapshot_of(data_dir)["salts"] == [{"day": {"S": "kept as it was"}}]
+    assert [p.name for p in data_dir.iterdir()] == ["tables.json"]  # no temporary file left behind
+
+
+def test_rename_is_refused_while_a_running_stack_owns_the_data_dir(data_dir, capsys):
+    (data_dir / PID_FILE).write_text(f"{os.getpid()}\n")  # this test's process: certainly alive
+    before = (data_dir / "tables.json").read_bytes()
+
+    status = main(["rename-title", "hello-world", "Hello again", "--data-dir", str(data_dir)])
+
+    assert status == 1
+    assert f"the local stack (pid {os.getpid()}) is running" in capsys.readouterr().err
+    assert (data_dir / "tables.json").read_bytes() == before
+
+
+def test_a_pid_file_left_by_a_dead_stack_does_not_block_a_rename(data_dir):
+    (data_dir / PID_FILE).write_text(f"{dead_pid()}\n")
+
+    assert main(["rename-title", "hello-world", "Hello again", "--data-dir", str(data_dir)]) == 0
+
+    assert Target([], lambda: snapshot_of(data_dir)["counts"]).item("post#hello-world")["articleTitle"] == {
+        "S": "Hello again"
+    }
+
+
+def test_a_pid_file_without_a_pid_blocks_a_rename(data_dir, capsys):
+    (data_dir / PID_FILE).write_text("")
+
+    assert main(["rename-title", "hello-world", "Hello again", "--data-dir", str(data_dir)]) == 1
+    assert "holds no pid" in capsys.readouterr().err
+
+
+def test_a_folder_without_saved_tables_is_an_error(tmp_path, capsys):
+    for command in (["rename-title", "hello-world", "T"], ["bot-counts"]):
+        assert main([*command, "--data-dir", str(tmp_path)]) == 1
+        assert "no saved tables" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---- bot-counts ------------------------------------------------------------------
+
+
+def test_bot_counts_print_an_aligned_table_newest_day_first(target, capsys):
+    assert main(["bot-counts", *target.args], env=ENV, today=TODAY) == 0
+
+    assert capsys.readouterr().out == (
+        "Bot views filtered from 2026-11-23 to 2026-11-29, UTC:\n"
+        "day         reason         views\n"
+        "2026-11-29  headless          12\n"
+        "2026-11-29  webdriver          3\n"
+        "2026-11-27  headless           1\n"
+        "2026-11-23  no-javascript      4\n"
+        "total                         20\n"
+    )
+
+
+def test_bot_counts_as_json(target, capsys):
+    assert main(["bot-counts", "--json", *target.args], env=ENV, today=TODAY) == 0
+
+    assert json.loads(capsys.readouterr().out) == {
+        "from": "2026-11-23",
+        "to": "2026-11-29",
+        "days": [
+            {"day": "2026-11-29", "total": 15, "reasons": {"headless": 12, "webdriver": 3}},
+            {"day": "2026-11-27", "total": 1, "reasons": {"headless": 1}},
+            {"day": "2026-11-23", "total": 4, "reasons": {"no-javascript": 4}},
+        ],
+    }
+
+
+@pytest.mark.parametrize(("days", "listed"), [(1, ["2026-11-29"]), (3, ["2026-11-29", "2026-11-27"])])
+def test_days_limits_the_days_listed(target, capsys, days, listed):
+    assert main(["bot-counts", "--json", "--days", str(days), *target.args], env=ENV, today=TODAY) == 0
+
+    assert [d["day"] for d in json.loads(capsys.readouterr().out)["days"]] == listed
+
+
+def test_older_days_are_listed_when_asked_for(target, capsys):
+    assert main(["bot-counts", "--days", "8", *target.args], env=ENV, today=TODAY) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Bot views filtered from 2026-11-22 to 2026-11-29, UTC:"
+    assert lines[-2:] == ["2026-11-22  headless         100", "total                        120"]
+
+
+def test_no_bot_views_says_so(target, capsys):
+    assert main(["bot-counts", *target.args], env=ENV, today=date(2025, 1, 1)) == 0
+    assert capsys.readouterr().out == "No bot views filtered from 2024-12-26 to 2025-01-01, UTC.\n"
+
+    assert main(["bot-counts", "--json", *target.args], env=ENV, today=date(2025, 1, 1)) == 0
+    assert json.loads(capsys.readouterr().out) == {"from": "2024-12-26", "to": "2025-01-01", "days": []}
+
+
+@pytest.mark.parametrize("days", ["0", "367"])
+def test_days_out_of_range_exit_2(target, capsys, days):
+    assert main(["bot-counts", "--days", days, *target.args], env=ENV, today=TODAY) == 2
+    assert "--days must be between 1 and 366" in capsys.readouterr().err
+
+
+def test_bot_counts_read_a_running_stacks_snapshot_with_a_warning(data_dir, capsys):
+    (data_dir / PID_FILE).write_text(f"{os.getpid()}\n")
+
+    assert main(["bot-counts", "--data-dir", str(data_dir)], today=TODAY) == 0
+
+    captured = capsys.readouterr()
+    assert "may be up to 5 s old" in captured.err
+    assert "2026-11-29  headless" in captured.out
+
+
+# ---- the deployed namespace ------------------------------------------------------
+
+
+def test_a_namespace_without_its_client_url_exits_2(capsys):
+    assert main(["bot-counts", "--namespace", "stage"], env={}) == 2
+    assert "STAGE_CLIENT_URL must name" in capsys.readouterr().err
+
+
+def test_a_namespace_that_is_not_deployed_is_named(dynamodb, capsys):
+    env = {"STAGE_CLIENT_URL": "https://stage.blog.example.com"}
+
+    assert main(["rename-title", "hello-world", "T", "--namespace", "stage"], env=env) == 1
+    assert "table viewcount-stage-PageCounts in us-east-1 does not exist" in capsys.readouterr().err
+
+
+def test_a_target_is_required():
+    with pytest.raises(SystemExit) as exit_info:
+        main(["bot-counts"])
+    assert exit_info.value.code == 2
+
+
+# ---- with the real local stack ---------------------------------------------------
+
+
+def test_the_local_stack_holds_its_pid_file_while_it_runs(data_dir, capsys):
+    """The pid file is what keeps a rename from being overwritten by the running stack's next save."""
+    with LocalStackProcess(data_dir) as stack:
+        stack.start()
+        assert stack.process is not None
+        assert (data_dir / PID_FILE).read_text().strip() == str(stack.process.pid)
+        assert main(["rename-title", "hello-world", "Renamed", "--data-dir", str(data_dir)]) == 1
+        assert "is running" in capsys.readouterr().err
+
+        stack.stop()
+        assert not (data_dir / PID_FILE).exists()
+        assert main(["rename-title", "hello-world", "Renamed", "--data-dir", str(data_dir)]) == 0
+
+        # The next start restores the new title, and its saves keep it.
+        stack.start()
+        stack.stop()
+    assert Target([], lambda: snapshot_of(data_dir)["counts"]).item("post#hello-world")["articleTitle"] == {
+        "S": "Renamed"
+    }
+
+
+def test_a_reset_local_stack_writes_its_pid_file_again(data_dir):
+    with LocalStackProcess(data_dir) as stack:
+        stack.start("--reset")
+        assert stack.process is not None
+        assert (data_dir / PID_FILE).read_text().strip() == str(stack.process.pid)
+
+
+def test_the_pid_file_name_is_the_local_stacks():
+    from local_stack.__main__ import PID_FILE as STACK_PID_FILE
+
+    assert STACK_PID_FILE == PID_FILE

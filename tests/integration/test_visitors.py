@@ -1,0 +1,101 @@
+"""Daily salts and visit records against moto."""
+
+from __future__ import annotations
+
+from viewcount.visitors import (
+    SALT_LIFETIME_SECONDS,
+    SECONDS_PER_DAY,
+    DailySalts,
+    Salt,
+    first_visit,
+    utc_day,
+    visit_id,
+    visitor_key,
+)
+
+NOW = 1795939201  # 2026-11-29T08:00:01Z
+
+
+def salts_of(aws):
+    return DailySalts(aws.dynamodb, aws.resources.table_names["salts"])
+
+
+def stored_days(aws):
+    return sorted(item["day"]["S"] for item in aws.scan("salts"))
+
+
+def test_a_day_has_one_random_salt_shared_by_every_instance(aws):
+    first, second = salts_of(aws), salts_of(aws)
+
+    salt = first.of_day(NOW)
+
+    assert len(salt) == 32 and second.of_day(NOW + 3600) == salt
+    assert salts_of(aws).of_day(NOW + SECONDS_PER_DAY) != salt
+    assert stored_days(aws) == [utc_day(NOW), utc_day(NOW + SECONDS_PER_DAY)]
+    [item] = [item for item in aws.scan("salts") if item["day"]["S"] == utc_day(NOW)]
+    assert int(item["expiresAt"]["N"]) == NOW + SALT_LIFETIME_SECONDS
+
+
+def test_making_a_salt_deletes_those_two_days_old_and_older(aws):
+    salts_of(aws).of_day(NOW - 3 * SECONDS_PER_DAY)
+    salts_of(aws).of_day(NOW - 2 * SECONDS_PER_DAY)
+    salts_of(aws).of_day(NOW - SECONDS_PER_DAY)
+
+    salts_of(aws).of_day(NOW)
+
+    # TTL deletion is lazy: the salts are deleted when a new day begins, not hours or days later.
+    assert stored_days(aws) == [utc_day(NOW - SECONDS_PER_DAY), utc_day(NOW)]
+
+
+def test_a_salt_older_than_48_hours_is_never_used(aws):
+    table = aws.resources.table_names["salts"]
+    stale = bytes(32)
+    aws.dynamodb.put_item(
+        TableName=table,
+        Item={
+            "day": {"S": utc_day(NOW)},
+            "salt": {"B": stale},
+            "createdAt": {"N": str(NOW - SALT_LIFETIME_SECONDS)},
+            "expiresAt": {"N": str(NOW)},
+        },
+    )
+
+    salt = salts_of(aws).of_day(NOW)
+
+    assert salt != stale
+    [item] = aws.scan("salts")
+    assert bytes(item["salt"]["B"]) == salt
+
+
+def test_a_warm_instance_stops_using_its_salt_at_48_hours(aws):
+    salts = salts_of(aws)
+    salt = salts.of_day(NOW)
+    aws.dynamodb.delete_item(TableName=aws.resources.table_names["salts"], Key={"day": {"S": utc_day(NOW)}})
+
+    # As if this instance had held the salt for 48 h: the age check does not trust the day.
+    salts._today = Salt(utc_day(NOW), salt, NOW - SALT_LIFETIME_SECONDS)
+
+    assert salts.of_day(NOW) != salt
+
+
+def test_a_visit_counts_first_once_until_its_record_expires(aws):
+    table = aws.resources.table_names["visits"]
+    record = visit_id(utc_day(NOW), visitor_key(b"s" * 32, "site", "203.0.113.7", "UA"), "post#a")
+
+    assert first_visit(aws.dynamodb, table, record, NOW) is True
+    assert first_visit(aws.dynamodb, table, record, NOW + 60) is False
+    [item] = aws.scan("visits")
+    expires = int(item["expiresAt"]["N"])
+    assert expires - NOW <= 48 * 3600
+    # An expired record that TTL has not deleted yet does not count.
+    assert first_visit(aws.dynamodb, table, record, expires) is True
+
+
+def test_a_visitor_key_depends_on_every_part():
+    key = visitor_key(b"s" * 32, "site", "203.0.113.7", "UA")
+
+    assert key != visitor_key(b"t" * 32, "site", "203.0.113.7", "UA")
+    assert key != visitor_key(b"s" * 32, "other", "203.0.113.7", "UA")
+    assert key != visitor_key(b"s" * 32, "site", "203.0.113.8", "UA")
+    assert key != visitor_key(b"s" * 32, "site", "203.0.113.7", "UA2")
+    assert visit_id("2026-11-29", key, "post#a") != visit_id("2026-11-29", key, "post#b")
