@@ -33,10 +33,12 @@ from websockets.exceptions import InvalidHandshake
 from benchmark.trace import TraceView, expected_counts, page_key, wire_message
 from local_stack.harness import LocalStackProcess
 from viewcount_infra.config import DeploymentConfig
+from viewcount_infra.topology import MAX_RECEIVE_COUNT, QUEUES
 
 # A view whose consumer crashed waits out the queue's visibility timeout (6x the function
-# timeout, 3 min) before it is counted and pushed.
-PUSH_TIMEOUT_SECONDS = 300.0
+# timeout, 3 min) before it is counted and pushed, and may crash again: wait for every
+# delivery SQS makes before the DLQ takes it, so a view still on its way is not called lost.
+PUSH_TIMEOUT_SECONDS = MAX_RECEIVE_COUNT * max(spec.visibility_timeout_seconds() for spec in QUEUES) + 60.0
 # A loaded 2-core machine can take a while to accept; a blog's client would wait too.
 OPEN_TIMEOUT_SECONDS = 120.0
 CONNECT_ATTEMPTS = 5
@@ -93,20 +95,29 @@ async def replay_views(trace: list[TraceView], ws_url: str, origin: str, concurr
     still_reading: dict[str, deque[Reader]] = {}
     latencies: list[float] = []
 
-    async def open_connection() -> ClientConnection:
+    async def open_connection(visitor: int) -> ClientConnection:
+        # Every view of the trace is another reader: on one address, only the browser tells them
+        # apart, and the visitor key would otherwise make all but the first view of a page repeat.
+        user_agent = f"Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/150.0 reader/{visitor}"
         # A busy 2-core stack can drop a handshake; the blog's client reconnects, and so do we.
         for attempt in range(CONNECT_ATTEMPTS):
             try:
-                return await connect(ws_url, origin=origin, max_queue=None, open_timeout=OPEN_TIMEOUT_SECONDS)
+                return await connect(
+                    ws_url,
+                    origin=origin,
+                    max_queue=None,
+                    open_timeout=OPEN_TIMEOUT_SECONDS,
+                    user_agent_header=user_agent,
+                )
             except (OSError, InvalidHandshake, TimeoutError):
                 if attempt == CONNECT_ATTEMPTS - 1:
                     raise
                 await asyncio.sleep(2**attempt)
         raise AssertionError("unreachable")
 
-    async def one(view: TraceView) -> None:
+    async def one(visitor: int, view: TraceView) -> None:
         async with slots:
-            reader = Reader(await open_connection())
+            reader = Reader(await open_connection(visitor))
             sent = time.perf_counter()
             await reader.ws.send(json.dumps(wire_message(view)))
             await asyncio.wait([reader.first_push], timeout=SLOT_SECONDS)
@@ -120,7 +131,7 @@ async def replay_views(trace: list[TraceView], ws_url: str, origin: str, concurr
         while len(readers) > view.readers:
             await readers.popleft().close()
 
-    await asyncio.gather(*(one(view) for view in trace))
+    await asyncio.gather(*(one(visitor, view) for visitor, view in enumerate(trace)))
     for readers in still_reading.values():
         for reader in readers:
             await reader.close()

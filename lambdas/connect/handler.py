@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from viewcount.admission import Admission, header
-from viewcount.bots import bot_reason
+from viewcount.bots import bot_reason, prepare
 from viewcount.observability import count, logger, metrics
 from viewcount.origins import origin_allowed
 from viewcount.settings import Settings
 
 settings = Settings.from_env()
+prepare()
 
 
 def policy(effect: str, method_arn: str, context: dict[str, str] | None = None) -> dict[str, Any]:

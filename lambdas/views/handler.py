@@ -16,7 +16,7 @@ from viewcount import errors
 from viewcount.admission import Admission
 from viewcount.bots import WEBDRIVER
 from viewcount.errors import RejectedFrame, encode_frame, error_frame
-from viewcount.observability import logger, metrics
+from viewcount.observability import count, logger, metrics
 from viewcount.pages import bots_key
 from viewcount.push import is_gone
 from viewcount.rate_limits import ViewRateLimit
@@ -74,18 +74,44 @@ def is_unique(view: AcceptedView, admission: Admission, source_ip: str | None, n
     return first_visit(dynamodb, settings.visits_table, visit_id(utc_day(now), key, view.page.key), now)
 
 
+def within_rate(connection_id: str, now: int) -> bool:
+    try:
+        return rate_limit.allows(connection_id, now)
+    except (BotoCoreError, ClientError):
+        # Refusing would lose readers' views over the counter's own outage; the stage's
+        # throttling still bounds a flood meanwhile.
+        logger.exception("rate limit unavailable; the view is let through")
+        count("RateLimitUnavailable")
+        return True
+
+
 def count_view(view: AcceptedView, admission: Admission, source_ip: str | None, now: int) -> None:
-    """Rate limit, then count the view as a bot's or publish it to be counted."""
-    if not rate_limit.allows(view.connection_id, now):
+    """Rate limit, then count the view as a bot's or publish it to be counted.
+
+    DynamoDB trouble on the way degrades what it guards (the rate limit, the uniqueness check,
+    a bot's tally), logged and counted, but never costs a reader's view: only a failed publish
+    does, and the client is told to send it again.
+    """
+    if not within_rate(view.connection_id, now):
         raise RejectedFrame(
             errors.RATE_LIMITED, f"at most {rate_limit.views_per_minute} views per minute on one connection"
         )
     bot = admission.bot or (WEBDRIVER if view.webdriver else None)
     if bot:
-        count_bot_view(bot, now)
         logger.info("bot view", extra={"reason": bot})
+        try:
+            count_bot_view(bot, now)
+        except (BotoCoreError, ClientError):
+            logger.exception("bot view not tallied", extra={"reason": bot})
+            count("BotViewsNotTallied")
         return
-    view = dataclasses.replace(view, unique=is_unique(view, admission, source_ip, now))
+    try:
+        unique = is_unique(view, admission, source_ip, now)
+    except (BotoCoreError, ClientError):
+        logger.exception("visitor not checked; the client's word stands")
+        count("UniqueViewsUnchecked")
+        unique = view.unique
+    view = dataclasses.replace(view, unique=unique)
     sns.publish(TopicArn=settings.views_topic_arn, Message=view.sns_message(), MessageAttributes=view.sns_attributes())
 
 
@@ -119,7 +145,7 @@ def handler(event: APIGatewayWebSocketEvent, context: Any) -> dict[str, Any]:
         reject(request.connection_id, rejected.code, rejected.detail)
         return {"statusCode": 400}
     except (BotoCoreError, ClientError):
-        logger.exception("view not counted")
+        logger.exception("view not published")
         reject(request.connection_id, errors.UNAVAILABLE, "the view was not counted; send it again")
         return {"statusCode": 500}
     # No metric per accepted view: SNS counts publishes for free, and an EMF document per

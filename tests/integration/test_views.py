@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.conftest import load_event
 from viewcount import errors
@@ -155,3 +156,24 @@ def test_referrer_spam_is_dropped_and_campaign_tags_are_kept(aws, views, context
     # Only the three campaign tags, lower-cased; every other parameter is gone.
     assert first["campaign"] == {"utm_source": "newsletter", "utm_medium": "email", "utm_campaign": "nov"}
     assert second["referrerHost"] == "example.org" and "campaign" not in second
+
+
+def fail_dynamodb(views):
+    def throttle(model, **_):
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "test"}}, model.name)
+
+    views.dynamodb.meta.events.register("before-call.dynamodb", throttle)
+
+
+def test_dynamodb_trouble_degrades_checks_but_loses_no_view(aws, views, context):
+    fail_dynamodb(views)
+
+    reader = views.handler(view_event(message="m1="), context)
+    reload = views.handler(view_event(message="m2=", refreshed=True), context)
+    bot = views.handler(view_event(message="m3=", authorizer={"bot": "crawler"}), context)
+
+    # Both reader views are published; uniqueness falls back to the client's word.
+    assert [reader["statusCode"], reload["statusCode"], bot["statusCode"]] == [200, 200, 200]
+    assert [view["unique"] for view in published(aws)] == [True, False]
+    # No error frame: nothing for the reader to resend.
+    assert aws.sent_frames("conn-1=") == []

@@ -1,0 +1,143 @@
+"""Issue 6 end to end: unique visitors, Global Privacy Control, bots, floods and titles,
+through the local stack with real WebSocket clients."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import json
+from datetime import UTC, datetime
+
+from websockets.asyncio.client import connect
+
+from admin.__main__ import main as admin
+from local_stack.state import SNAPSHOT
+from tests.e2e.conftest import frame_matching, next_frame, view
+from viewcount import errors
+
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:150.0) Gecko/20100101 Firefox/150.0"
+CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def reader(stack, user_agent=FIREFOX, **headers):
+    return connect(stack.ws_url, origin=stack.origin, user_agent_header=user_agent, additional_headers=headers)
+
+
+def pushed_total(total):
+    return lambda frame: frame.get("message") == "views" and frame.get("totalViews") == total
+
+
+def saved_tables(stack) -> dict[str, list[dict]]:
+    """The tables as the stopped stack saved them."""
+    stack.stop()
+    return json.loads((stack.data_dir / SNAPSHOT).read_text())
+
+
+def test_the_same_reader_on_two_connections_counts_once_as_unique(local_stack):
+    async def scenario():
+        async with reader(local_stack) as tab, reader(local_stack) as other_tab, reader(local_stack, CHROME) as other:
+            await tab.send(view("/posts/one", "one"))
+            await frame_matching(tab, pushed_total(1))
+            await other_tab.send(view("/posts/one", "one"))
+            second = await frame_matching(other_tab, pushed_total(2))
+            await other.send(view("/posts/one", "one"))
+            third = await frame_matching(other, pushed_total(3))
+            return second, third
+
+    second, third = run(scenario())
+
+    assert (second["totalViews"], second["uniqueViews"]) == (2, 1)
+    # Another browser on the same address is another visitor.
+    assert (third["totalViews"], third["uniqueViews"]) == (3, 2)
+    tables = saved_tables(local_stack)
+    assert len(tables["visits"]) == 2 and len(tables["salts"]) == 1
+    # Nothing stored names the reader's address or browser.
+    assert not {"127.0.0.1", "Firefox", "Chrome"} & {word for word in json.dumps(tables).replace('"', " ").split()}
+
+
+def test_a_gpc_reader_is_counted_but_not_hashed(local_stack):
+    async def scenario():
+        async with reader(local_stack, **{"Sec-GPC": "1"}) as first, reader(local_stack, **{"Sec-GPC": "1"}) as second:
+            await first.send(view("/posts/private", "private"))
+            await frame_matching(first, pushed_total(1))
+            await second.send(view("/posts/private", "private", gpc=True))
+            return await frame_matching(second, pushed_total(2))
+
+    push = run(scenario())
+
+    # Without a visitor key, uniqueness is the client's word: neither view was a reload.
+    assert (push["totalViews"], push["uniqueViews"]) == (2, 2)
+    tables = saved_tables(local_stack)
+    assert tables["visits"] == [] and tables["salts"] == []
+
+
+def test_a_crawler_is_not_counted_and_shows_in_the_bot_counts(local_stack):
+    async def scenario():
+        async with reader(local_stack, GOOGLEBOT) as bot, reader(local_stack) as person:
+            await bot.send(view("/posts/crawled", "crawled"))
+            await bot.send(view("/posts/crawled", "crawled", webdriver=True))
+            await person.send(view("/posts/crawled", "crawled"))
+            push = await frame_matching(person, lambda frame: frame.get("message") == "views")
+            # The bot got no push and no error: nothing tells it that it was filtered.
+            with contextlib.suppress(TimeoutError):
+                return push, await next_frame(bot, timeout=1)
+            return push, None
+
+    push, bot_frame = run(scenario())
+
+    assert (push["totalViews"], push["uniqueViews"]) == (1, 1) and bot_frame is None
+    local_stack.stop()
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert admin(["bot-counts", "--json", "--data-dir", str(local_stack.data_dir)]) == 0
+    [day] = json.loads(printed.getvalue())["days"]
+    assert day["day"] == datetime.now(UTC).date().isoformat()
+    assert day["reasons"] == {"crawler": 2}
+
+
+def test_a_flood_from_one_connection_is_limited(local_stack):
+    async def scenario():
+        async with reader(local_stack) as flood:
+            for _ in range(14):
+                await flood.send(view("/posts/flooded", "flooded", refreshed=True))
+            refusals = [await frame_matching(flood, lambda frame: frame.get("message") == "error") for _ in range(4)]
+            # The limit is per connection: the next reader is counted.
+            async with reader(local_stack, CHROME) as next_reader:
+                await next_reader.send(view("/posts/flooded", "flooded"))
+                return refusals, await frame_matching(next_reader, lambda frame: frame.get("message") == "views")
+
+    refusals, push = run(scenario())
+
+    assert [frame["error"]["code"] for frame in refusals] == [errors.RATE_LIMITED] * 4
+    # 10 of the flood's views (the default limit), and the next reader's.
+    assert push["totalViews"] == 11
+
+
+def test_a_later_view_cannot_rename_an_article_but_the_operator_can(local_stack):
+    async def scenario():
+        async with reader(local_stack) as first, reader(local_stack, CHROME) as second:
+            await first.send(
+                json.dumps({**json.loads(view("/posts/titled", "titled")), "articleTitle": "The real title"})
+            )
+            await frame_matching(first, pushed_total(1))
+            await second.send(json.dumps({**json.loads(view("/posts/titled", "titled")), "articleTitle": "Buy pills"}))
+            await frame_matching(second, pushed_total(2))
+
+    run(scenario())
+
+    def title() -> str:
+        tables = saved_tables(local_stack)
+        [item] = [item for item in tables["counts"] if item["pageKey"]["S"] == "post#titled"]
+        return item["articleTitle"]["S"]
+
+    assert title() == "The real title"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert admin(["rename-title", "titled", "A better title", "--data-dir", str(local_stack.data_dir)]) == 0
+    local_stack.start()
+    assert title() == "A better title"

@@ -1,0 +1,79 @@
+"""PRIVACY.md lists every attribute every table holds, and nothing stored names a reader."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from moto import mock_aws
+
+from tests.conftest import ROOT, load_event
+from tests.integration.pipeline import Pipeline
+from viewcount_infra.topology import TABLES
+
+IP = "198.51.100.23"
+USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:150.0) Gecko/20100101 Firefox/150.0"
+
+
+def documented_attributes() -> dict[str, list[re.Pattern[str]]]:
+    """Per table (by its `## \\`Name\\`` heading), the attribute patterns of its table rows."""
+    tables: dict[str, list[re.Pattern[str]]] = {}
+    current = None
+    for line in (ROOT / "PRIVACY.md").read_text().splitlines():
+        if heading := re.match(r"## `(\w+)`", line):
+            current = tables.setdefault(heading.group(1), [])
+        elif line.startswith("## "):
+            current = None
+        elif current is not None and (row := re.match(r"\| `([^`]+)` \|", line)):
+            # `referrer:<host>` stands for `referrer:` followed by any host.
+            parts = re.split(r"<[^>]+>", row.group(1))
+            current.append(re.compile(".+".join(re.escape(part) for part in parts)))
+    return tables
+
+
+def frame(message_id, *, authorizer, **fields):
+    event = load_event("ws_views.json")
+    event["requestContext"].update(messageId=message_id, connectionId=f"c-{message_id}")
+    event["requestContext"]["identity"] = {"sourceIp": IP}
+    event["requestContext"]["authorizer"] = {"principalId": "reader", **authorizer}
+    event["body"] = json.dumps({**json.loads(event["body"]), **fields})
+    return event
+
+
+def every_kind_of_view(pipeline: Pipeline) -> None:
+    """Views that between them write every kind of attribute the pipeline stores."""
+    views = pipeline.functions["views"]
+    reader = {"userAgent": USER_AGENT}
+    campaign = "/posts/hello-world?utm_source=news&utm_medium=email&utm_campaign=launch&gclid=1"
+    views.invoke(frame("m1", authorizer=reader, currentPage=campaign))
+    views.invoke(frame("m2", authorizer=reader, refreshed=True))
+    views.invoke(frame("m3", authorizer={"gpc": "1"}, currentPage="/", articleId=""))
+    for message_id, reason in (("m4", "crawler"), ("m5", "headless"), ("m6", "no_user_agent")):
+        views.invoke(frame(message_id, authorizer={"bot": reason}))
+    views.invoke(frame("m7", authorizer=reader, webdriver=True))
+    pipeline.drain()
+
+
+def test_every_stored_attribute_is_in_privacy_md_and_no_reader_is_named(local_config):
+    documented = documented_attributes()
+    assert set(documented) == {spec.logical_name for spec in TABLES}, "a table is missing from PRIVACY.md"
+
+    with mock_aws():
+        pipeline = Pipeline(local_config, {}, seed=0)
+        every_kind_of_view(pipeline)
+        stored = {
+            spec.logical_name: pipeline.dynamodb.scan(TableName=pipeline.resources.table_names[spec.key])["Items"]
+            for spec in TABLES
+        }
+
+    assert all(stored.values()), "every table should hold something after these views"
+    undocumented = {
+        (table, name)
+        for table, items in stored.items()
+        for item in items
+        for name in item
+        if not any(pattern.fullmatch(name) for pattern in documented[table])
+    }
+    assert undocumented == set(), "add these attributes to PRIVACY.md"
+    everything = json.dumps(stored, default=repr)
+    assert IP not in everything and "Firefox" not in everything
