@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from local_stack.state import SAVE_INTERVAL_SECONDS, SNAPSHOT
+from local_stack.state import PID_FILE, SAVE_INTERVAL_SECONDS, SNAPSHOT
 from viewcount_infra.topology import COUNTS
 
 # The local stack's own name for the file (local_stack/__main__.py writes it while it runs).
-PID_FILE = "stack.pid"
 BATCH_GET_LIMIT = 100
 
 

@@ -13,11 +13,9 @@ from pathlib import Path
 from local_stack.faults import FaultSpecError
 from local_stack.site import DEMO_BLOG, start_site
 from local_stack.stack import LocalOptions, LocalStack
+from local_stack.state import PID_FILE
 
 STOP_DEADLINE_SECONDS = 4.0
-# Holds the running stack's pid, so that `./admin.sh rename-title` does not edit the saved
-# tables while this process would overwrite them with its next save.
-PID_FILE = "stack.pid"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

@@ -20,6 +20,9 @@ from viewcount.counting import POSITION_PREFIX, READER_PREFIX
 from viewcount_infra.topology import TABLES, VIEW_LOG, VIEW_RATES
 
 SNAPSHOT = "tables.json"
+# Holds the running stack's pid, so that `./admin.sh rename-title` does not edit the saved
+# tables while the stack would overwrite them with its next save.
+PID_FILE = "stack.pid"
 SAVE_INTERVAL_SECONDS = 5
 SAVED_TABLES = tuple(spec for spec in TABLES if spec not in (VIEW_LOG, VIEW_RATES))
 PROCESS_BOUND = (READER_PREFIX, POSITION_PREFIX)

@@ -118,7 +118,7 @@ VIEWS = FunctionSpec(
     "views", "views", "Validates views, limits their rate, keys visitors and publishes views", 256, 5,
     table_actions={
         "salts": ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"),
-        "visits": ("dynamodb:PutItem",),
+        "visits": ("dynamodb:PutItem", "dynamodb:DeleteItem"),
         "view_rates": ("dynamodb:UpdateItem",),
         # Only the day's bot counts (`bots#...`): see `key_prefixes`.
         "counts": ("dynamodb:UpdateItem",),

@@ -21,6 +21,7 @@ from viewcount.counting import (
     group_by,
     logged_view,
     readers_of,
+    source_names,
 )
 from viewcount.observability import count, logger, metrics
 from viewcount.pages import SITE_KEY
@@ -45,6 +46,16 @@ probe = management_prober(management_api)
 # their own would cost as much as the counting. Kept in the warm instance only; a new one
 # finds them again by asking. A gone connection id never comes back, so it is safe to drop.
 departed: dict[str, set[str]] = {}
+# The referrer and campaign counters each page's item has, from its last write here (or
+# one read on a cold instance), so that a page's counters stay within MAX_SOURCES_PER_PAGE.
+sources: dict[str, frozenset[str]] = {}
+
+
+def known_sources(page_key: str) -> frozenset[str]:
+    if page_key not in sources:
+        item = dynamodb.get_item(TableName=settings.counts_table, Key={"pageKey": {"S": page_key}}).get("Item", {})
+        sources[page_key] = source_names(item)
+    return sources[page_key]
 
 
 def read_views(event: DynamoDBStreamEvent) -> tuple[list[LoggedView], set[str]]:
@@ -71,8 +82,9 @@ def count_pages(pages: dict[str, list[LoggedView]], shard: str, now: int) -> tup
         try:
             items[page_key] = add_exactly_once(
                 dynamodb, settings.counts_table, {"pageKey": page_key}, page_views, shard,
-                now=now, page=True, forget=gone,
+                now=now, page=True, forget=gone, known_sources=known_sources(page_key),
             )  # fmt: skip
+            sources[page_key] = source_names(items[page_key])
         except Exception:
             departed.setdefault(page_key, set()).update(gone)
             logger.exception("page counts not written", extra={"page": page_key})

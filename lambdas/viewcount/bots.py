@@ -26,6 +26,9 @@ _AUTOMATION_TAG = "browser-automation"
 # jsdom runs a page's scripts (WebSocket included) and names itself in its default
 # User-Agent, but the package (1.67.0) does not list it.
 _EXTRA_HEADLESS = (r"\bjsdom/",)
+# The default User-Agents of WebSocket client libraries and runtimes, which the package
+# (about HTTP crawlers) does not list: a script that opens our socket is not a reader.
+_EXTRA_CRAWLERS = re.compile(r"\bwebsockets/\d|^node$|^undici$|\bundici/|^Deno/|^Java/|\bokhttp/|^Go-http-client/")
 
 
 # Imported on first use, not with this module: importing the package parses its 0.5 MB
@@ -68,6 +71,6 @@ def bot_reason(user_agent: str | None) -> str | None:
     if headless.search(user_agent):
         return HEADLESS
     # The package compiles its own patterns on the first call in this process.
-    if is_crawler(user_agent):
+    if is_crawler(user_agent) or _EXTRA_CRAWLERS.search(user_agent):
         return CRAWLER
     return None

@@ -30,6 +30,13 @@ READER_PREFIX = "reader:"
 REFERRER_PREFIX = "referrer:"
 # Campaign counters are named `utm_source:<value>`, `utm_medium:<value>`, `utm_campaign:<value>`.
 CAMPAIGN_SEPARATOR = ":"
+SOURCE_PREFIXES = (REFERRER_PREFIX, "utm_source:", "utm_medium:", "utm_campaign:")
+# Referrer hosts and campaign values are the senders' to choose. Past this many on one page,
+# a new one is added to `<kind>:(other)`: every counting write pays for the item's size, and
+# an item cannot grow past 400 KB (a write that would fails, and the stream would retry it
+# for ever).
+MAX_SOURCES_PER_PAGE = 50
+OTHER_SOURCE = "(other)"
 # Stream records live 24 h; a position of a shard older than that can never be compared
 # again, so it is dropped to keep items (and their write cost) small.
 POSITION_RETENTION_SECONDS = 25 * 3600
@@ -97,10 +104,18 @@ class CounterUpdate:
 
     @classmethod
     def of(
-        cls, views: list[LoggedView], shard: str, *, now: int, page: bool = False, forget: Iterable[str] = ()
+        cls,
+        views: list[LoggedView],
+        shard: str,
+        *,
+        now: int,
+        page: bool = False,
+        forget: Iterable[str] = (),
+        known_sources: frozenset[str] = frozenset(),
     ) -> CounterUpdate:
-        """A page counter also names its article, counts referrer hosts and keeps its readers;
-        `forget` names readers known to have left, removed in the same write."""
+        """A page counter also names its article, counts referrer hosts and campaign tags
+        (`known_sources`: those the item has) and keeps its readers; `forget` names readers
+        known to have left, removed in the same write."""
         names = {"#position": POSITION_PREFIX + shard}
         values: dict[str, dict[str, Any]] = {
             ":total": {"N": str(len(views))},
@@ -117,9 +132,11 @@ class CounterUpdate:
             values[":title"] = {"S": title}
         if page:
             # Referrer hosts and campaign tags, on the page's own item: the counting write is
-            # paid anyway, and a handful of them keeps it under the 1 KB one write unit covers.
+            # paid anyway. Each adds to the item's size, which every write pays for (a write
+            # unit per KB), hence the cap.
             sources = Counter(REFERRER_PREFIX + view.referrer_host for view in views if view.referrer_host)
             sources.update(name + CAMPAIGN_SEPARATOR + value for view in views for name, value in view.campaign)
+            sources = within_limit(sources, known_sources)
             for index, (counter, views_from_source) in enumerate(sorted(sources.items())):
                 names[f"#h{index}"] = counter
                 values[f":h{index}"] = {"N": str(views_from_source)}
@@ -151,6 +168,7 @@ def add_exactly_once(
     now: int | None = None,
     page: bool = False,
     forget: Iterable[str] = (),
+    known_sources: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Add `views` (one shard's, in stream order) to the counter at `key`, each exactly once.
 
@@ -159,7 +177,7 @@ def add_exactly_once(
     now = int(time.time()) if now is None else now
     item_key = {name: {"S": value} for name, value in key.items()}
     while views:
-        update = CounterUpdate.of(views, shard, now=now, page=page, forget=forget)
+        update = CounterUpdate.of(views, shard, now=now, page=page, forget=forget, known_sources=known_sources)
         try:
             response = dynamodb.update_item(
                 TableName=table,
@@ -214,3 +232,28 @@ def readers_of(item: dict[str, Any], now: int) -> tuple[list[str], list[str]]:
         if name.startswith(READER_PREFIX):
             (open_ if int(value["N"]) > now else closed).append(name.removeprefix(READER_PREFIX))
     return open_, closed
+
+
+def source_names(item: dict[str, Any]) -> frozenset[str]:
+    """The referrer and campaign counters an item has."""
+    return frozenset(name for name in item if name.startswith(SOURCE_PREFIXES))
+
+
+def within_limit(sources: Counter[str], known: frozenset[str]) -> Counter[str]:
+    """`sources` with the new names past MAX_SOURCES_PER_PAGE folded into `<kind>:(other)`;
+    the busiest new names are the ones kept."""
+    room = MAX_SOURCES_PER_PAGE - len(known - _others(known))
+    kept: Counter[str] = Counter()
+    for name, views in sorted(sources.items(), key=lambda entry: (-entry[1], entry[0])):
+        if name in known or name.endswith(OTHER_SOURCE):
+            kept[name] += views
+        elif room > 0:
+            kept[name] += views
+            room -= 1
+        else:
+            kept[name.split(":", 1)[0] + ":" + OTHER_SOURCE] += views
+    return kept
+
+
+def _others(names: frozenset[str]) -> frozenset[str]:
+    return frozenset(name for name in names if name.endswith(OTHER_SOURCE))

@@ -43,5 +43,7 @@ def origin_allowed(origin: str | None, allowed: frozenset[str]) -> bool:
 
 
 def hosts_of(allowed: frozenset[str]) -> frozenset[str]:
-    """The blog's own host names, for dropping self-referrals."""
-    return frozenset(urlsplit(origin).hostname or "" for origin in allowed)
+    """The blog's own host names, for dropping self-referrals; without `www.`, as referrer
+    hosts are kept."""
+    hosts = (urlsplit(origin).hostname or "" for origin in allowed)
+    return frozenset(host.removeprefix("www.") for host in hosts)

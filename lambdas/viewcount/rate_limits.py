@@ -3,7 +3,8 @@
 One connection's frames can reach many warm instances at once, so the count cannot live
 in memory; it is one conditional write per view on an item per connection and minute.
 An instance that saw a connection go over the limit remembers it for the minute and
-refuses its further views without a write, so a flood costs little.
+refuses its further views without a write: the rest of a flood costs invocations and
+error frames, not writes.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ _REMEMBERED = 10_000
 
 
 def rate_key(connection_id: str, minute: int) -> str:
-    # A hash: the table needs to tell connections apart, not to know them.
+    # A fixed-length key whatever the id; the view log keeps the id itself anyway.
     return f"{hashlib.sha256(connection_id.encode()).hexdigest()[:32]}#{minute}"
 
 

@@ -22,8 +22,13 @@ SECONDS_PER_DAY = 24 * 3600
 SALT_LIFETIME_SECONDS = 48 * 3600
 # A visit record matters during its day only; it expires 48 h after the day began.
 VISIT_LIFETIME_SECONDS = 48 * 3600
-# Salts of these earlier days are deleted when a day's salt is made: TTL deletion is lazy.
-_STALE_DAYS = range(2, 8)
+# Salts of these earlier days are deleted when a day's salt is made (a day's salt is never
+# used after its day), so they go sooner than TTL, which is lazy, would take them.
+_STALE_DAYS = range(1, 8)
+
+
+class SaltUnavailable(Exception):
+    """The day's salt could be neither read nor made."""
 
 
 def utc_day(epoch_seconds: int) -> str:
@@ -70,7 +75,17 @@ class DailySalts:
         salt = Salt.of_item(item)
         if salt.usable(now):
             return salt
-        self._delete(day)
+        # Only this stale salt: another instance may have just made the day's new one.
+        try:
+            self._dynamodb.delete_item(
+                TableName=self._table,
+                Key={"day": {"S": day}},
+                ConditionExpression="createdAt = :created",
+                ExpressionAttributeValues={":created": {"N": str(salt.created_at)}},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
         return None
 
     def _make(self, day: str, now: int) -> Salt:
@@ -93,7 +108,7 @@ class DailySalts:
             # Another instance made the day's salt first: every instance must use the same one.
             made = self._load(day, now)
             if made is None:
-                raise RuntimeError(f"the salt of {day} vanished while it was being made") from error
+                raise SaltUnavailable(f"the salt of {day} vanished while it was being made") from error
             return made
         for days_ago in _STALE_DAYS:
             self._delete(utc_day(now - days_ago * SECONDS_PER_DAY))

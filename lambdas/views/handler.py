@@ -22,7 +22,7 @@ from viewcount.push import is_gone
 from viewcount.rate_limits import ViewRateLimit
 from viewcount.settings import Settings, referrer_spam_hosts
 from viewcount.views import AcceptedView, accept_view
-from viewcount.visitors import DailySalts, first_visit, utc_day, visit_id, visitor_key
+from viewcount.visitors import DailySalts, SaltUnavailable, first_visit, utc_day, visit_id, visitor_key
 from viewcount.wire import parse_frame
 
 settings = Settings.from_env()
@@ -63,15 +63,24 @@ def count_bot_view(reason: str, now: int) -> None:
     )
 
 
-def is_unique(view: AcceptedView, admission: Admission, source_ip: str | None, now: int) -> bool:
-    """A reload never is. Otherwise the first view of a visitor on the page that day is; with
-    Global Privacy Control no visitor key is computed and the client's word stands."""
-    if not view.unique:
-        return False
-    if view.gpc or admission.gpc or not source_ip:
-        return True
-    key = visitor_key(salts.of_day(now), settings.site_id, source_ip, admission.user_agent or "")
-    return first_visit(dynamodb, settings.visits_table, visit_id(utc_day(now), key, view.page.key), now)
+def first_of_the_day(view: AcceptedView, admission: Admission, source_ip: str | None, now: int) -> str | None:
+    """The visit record this view made, when it is its visitor's first on the page today.
+
+    A reload never is, and writes none; neither does a view under Global Privacy Control,
+    for which no visitor key is computed (see `count_view`).
+    """
+    key = visitor_key(salts.of_day(now), settings.site_id, source_ip or "", admission.user_agent or "")
+    record = visit_id(utc_day(now), key, view.page.key)
+    return record if first_visit(dynamodb, settings.visits_table, record, now) else None
+
+
+def forget_visit(record: str) -> None:
+    """Undo a visit record whose view was not published, so that the resent view is unique."""
+    try:
+        dynamodb.delete_item(TableName=settings.visits_table, Key={"visitId": {"S": record}})
+    except (BotoCoreError, ClientError):
+        logger.exception("visit record of an unpublished view left in place")
+        count("UniqueViewsLost")
 
 
 def within_rate(connection_id: str, now: int) -> bool:
@@ -105,14 +114,23 @@ def count_view(view: AcceptedView, admission: Admission, source_ip: str | None, 
             logger.exception("bot view not tallied", extra={"reason": bot})
             count("BotViewsNotTallied")
         return
+    record = None
+    # The client's word stands for a reload, under GPC, and when the check itself fails.
+    if view.unique and not (view.gpc or admission.gpc or not source_ip):
+        try:
+            record = first_of_the_day(view, admission, source_ip, now)
+            view = dataclasses.replace(view, unique=record is not None)
+        except (BotoCoreError, ClientError, SaltUnavailable):
+            logger.exception("visitor not checked; the client's word stands")
+            count("UniqueViewsUnchecked")
     try:
-        unique = is_unique(view, admission, source_ip, now)
+        sns.publish(
+            TopicArn=settings.views_topic_arn, Message=view.sns_message(), MessageAttributes=view.sns_attributes()
+        )
     except (BotoCoreError, ClientError):
-        logger.exception("visitor not checked; the client's word stands")
-        count("UniqueViewsUnchecked")
-        unique = view.unique
-    view = dataclasses.replace(view, unique=unique)
-    sns.publish(TopicArn=settings.views_topic_arn, Message=view.sns_message(), MessageAttributes=view.sns_attributes())
+        if record is not None:
+            forget_visit(record)
+        raise
 
 
 def reject(connection_id: str, code: str, detail: str) -> None:

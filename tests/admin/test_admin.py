@@ -16,8 +16,8 @@ import pytest
 from moto import mock_aws
 
 from admin.__main__ import main
-from admin.stores import PID_FILE
 from local_stack.harness import LocalStackProcess
+from local_stack.state import PID_FILE
 from viewcount_infra.config import DeploymentConfig
 from viewcount_infra.topology import COUNTS
 
@@ -307,9 +307,3 @@ def test_a_reset_local_stack_writes_its_pid_file_again(data_dir):
         stack.start("--reset")
         assert stack.process is not None
         assert (data_dir / PID_FILE).read_text().strip() == str(stack.process.pid)
-
-
-def test_the_pid_file_name_is_the_local_stacks():
-    from local_stack.__main__ import PID_FILE as STACK_PID_FILE
-
-    assert STACK_PID_FILE == PID_FILE

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import io
 import json
+import time
 from datetime import UTC, datetime
 
 from websockets.asyncio.client import connect
@@ -58,21 +59,29 @@ def test_the_same_reader_on_two_connections_counts_once_as_unique(local_stack):
     tables = saved_tables(local_stack)
     assert len(tables["visits"]) == 2 and len(tables["salts"]) == 1
     # Nothing stored names the reader's address or browser.
-    assert not {"127.0.0.1", "Firefox", "Chrome"} & {word for word in json.dumps(tables).replace('"', " ").split()}
+    stored = json.dumps(tables)
+    assert not [word for word in ("127.0.0.1", "Firefox", "Chrome", "Mozilla") if word in stored]
 
 
 def test_a_gpc_reader_is_counted_but_not_hashed(local_stack):
     async def scenario():
-        async with reader(local_stack, **{"Sec-GPC": "1"}) as first, reader(local_stack, **{"Sec-GPC": "1"}) as second:
+        # One reader, twice with the Sec-GPC header, once with `gpc` in the frame only.
+        async with (
+            reader(local_stack, **{"Sec-GPC": "1"}) as first,
+            reader(local_stack, **{"Sec-GPC": "1"}) as second,
+            reader(local_stack) as third,
+        ):
             await first.send(view("/posts/private", "private"))
             await frame_matching(first, pushed_total(1))
-            await second.send(view("/posts/private", "private", gpc=True))
-            return await frame_matching(second, pushed_total(2))
+            await second.send(view("/posts/private", "private"))
+            await frame_matching(second, pushed_total(2))
+            await third.send(view("/posts/private", "private", gpc=True))
+            return await frame_matching(third, pushed_total(3))
 
     push = run(scenario())
 
-    # Without a visitor key, uniqueness is the client's word: neither view was a reload.
-    assert (push["totalViews"], push["uniqueViews"]) == (2, 2)
+    # Without a visitor key, uniqueness is the client's word: no view was a reload.
+    assert (push["totalViews"], push["uniqueViews"]) == (3, 3)
     tables = saved_tables(local_stack)
     assert tables["visits"] == [] and tables["salts"] == []
 
@@ -102,6 +111,10 @@ def test_a_crawler_is_not_counted_and_shows_in_the_bot_counts(local_stack):
 
 
 def test_a_flood_from_one_connection_is_limited(local_stack):
+    # The limit is per UTC minute: start the flood well inside one.
+    if time.time() % 60 > 40:
+        time.sleep(61 - time.time() % 60)
+
     async def scenario():
         async with reader(local_stack) as flood:
             for _ in range(14):

@@ -42,7 +42,7 @@ def accepted(index: int, page: Page, unique: bool, host: str | None) -> Accepted
     )
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(views=views_strategy, rates=faults_strategy, seed=st.integers(0, 2**32 - 1))
 def test_every_view_is_counted_exactly_once_whatever_fails(local_config, views, rates, seed):
     with mock_aws():

@@ -103,8 +103,19 @@ def test_a_bot_view_is_counted_apart_by_reason_and_day(aws, views, context, auth
     assert aws.item("counts", {"pageKey": "post#hello-world"}) is None
 
 
+def test_a_view_that_was_not_published_is_still_unique_when_sent_again(aws, views, context):
+    topic = views.settings.views_topic_arn
+    views.settings = replace(views.settings, views_topic_arn=topic + "-missing")
+    assert views.handler(view_event(message="m1="), context)["statusCode"] == 500
+    assert aws.sent_frames("conn-1=")[-1]["error"]["code"] == errors.UNAVAILABLE
+
+    views.settings = replace(views.settings, views_topic_arn=topic)
+    assert views.handler(view_event(message="m2="), context)["statusCode"] == 200
+
+    assert [view["unique"] for view in published(aws)] == [True]
+
+
 def test_a_connection_over_its_rate_gets_rate_limited_and_is_not_counted(aws, views, context):
-    views.settings = replace(views.settings, views_per_minute=3)
     views.rate_limit.views_per_minute = 3
 
     answers = [views.handler(view_event(message=f"m{i}="), context)["statusCode"] for i in range(5)]
@@ -177,3 +188,36 @@ def test_dynamodb_trouble_degrades_checks_but_loses_no_view(aws, views, context)
     assert [view["unique"] for view in published(aws)] == [True, False]
     # No error frame: nothing for the reader to resend.
     assert aws.sent_frames("conn-1=") == []
+
+
+@pytest.fixture
+def info_logs():
+    """INFO logs on, whatever an earlier test in this process set."""
+    from viewcount.observability import logger
+
+    level = logger.log_level
+    logger.setLevel("INFO")
+    yield
+    logger.setLevel(level)
+
+
+def test_no_address_user_agent_or_salt_is_logged(aws, views, context, capsys, caplog, info_logs):
+    from viewcount_infra.topology import CONNECT
+
+    user_agent = "Mozilla/5.0 (X11; Linux x86_64; rv:150.0) Gecko/20100101 Firefox/150.0"
+    connect = aws.handler(CONNECT)
+    authorizer = load_event("ws_connect_authorizer.json")
+    authorizer["headers"]["User-Agent"] = user_agent
+    connect.handler(authorizer, context)
+    views.handler(view_event(message="m1=", authorizer={"userAgent": user_agent}), context)
+    views.handler(view_event(message="m2=", authorizer={"userAgent": user_agent}, currentPage="/tags/x"), context)
+    views.handler(view_event(message="m3=", authorizer={"bot": "crawler"}), context)
+    fail_dynamodb(views)
+    views.handler(view_event(message="m4=", authorizer={"userAgent": user_agent}), context)
+
+    captured = capsys.readouterr()
+    logged = captured.out + captured.err + caplog.text
+    assert "view rejected" in logged and "visitor not checked" in logged  # the logs were captured
+    salt = bytes(aws.scan("salts")[0]["salt"]["B"])
+    for secret in ("203.0.113.7", "Firefox", "Mozilla", salt.hex(), repr(salt)):
+        assert secret not in logged

@@ -34,8 +34,15 @@ CHROME_WINDOWS = (
             "Mozilla/5.0 (Unknown; Linux x86_64) AppleWebKit/538.1 (KHTML, like Gecko) PhantomJS/2.1.1 Safari/538.1",
             HEADLESS,
         ),
-        # The one hand-written pattern: jsdom's default User-Agent.
+        # jsdom's default User-Agent, which the package does not list.
         ("Mozilla/5.0 (linux) AppleWebKit/537.36 (KHTML, like Gecko) jsdom/26.1.0", HEADLESS),
+        # WebSocket libraries' and runtimes' defaults, which the package does not list either.
+        ("Python/3.11 websockets/17.4", CRAWLER),
+        ("node", CRAWLER),
+        ("undici", CRAWLER),
+        ("Deno/2.1.4", CRAWLER),
+        ("Java/17.0.15", CRAWLER),
+        ("okhttp/4.12.0", CRAWLER),
     ],
 )
 def test_bots_are_named_with_their_reason(user_agent, reason):

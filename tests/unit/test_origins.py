@@ -32,3 +32,13 @@ def test_matching_is_exact_not_by_substring_or_pattern():
 def test_a_bad_allow_list_entry_is_an_error():
     with pytest.raises(ValueError, match="not an origin"):
         parse_allow_list("https://ok.example.com, ftp//broken")
+
+
+def test_own_hosts_drop_www_as_referrer_hosts_do():
+    from viewcount.origins import hosts_of, parse_allow_list
+    from viewcount.wire import referrer_host
+
+    own = hosts_of(parse_allow_list("https://www.blog.example.com,http://localhost:8000"))
+
+    assert own == {"blog.example.com", "localhost"}
+    assert referrer_host("https://www.blog.example.com/posts/a") in own
