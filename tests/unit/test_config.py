@@ -21,11 +21,37 @@ def test_namespace_overrides_win_over_plain_settings():
         ({"PROD_CLIENT_URL": "https://b.example", "SQS_BATCH_SIZE": "10"}, "between 100 and 10000"),
         ({"PROD_CLIENT_URL": "https://b.example", "SQS_BATCH_WINDOW_SECONDS": "soon"}, "whole number"),
         ({"PROD_CLIENT_URL": "https://b.example", "LOG_RETENTION_DAYS": "10"}, "must be one of"),
+        ({"PROD_CLIENT_URL": "https://b.example", "VIEWS_PER_MINUTE": "0"}, "between 1 and 600"),
+        ({"PROD_CLIENT_URL": "https://b.example", "ARTICLE_ID_PATTERN": "[a-z"}, "not a regular expression"),
+        ({"PROD_CLIENT_URL": "https://b.example", "ARTICLE_IDS_FILE": "/nonexistent/ids.txt"}, "ARTICLE_IDS_FILE"),
+        ({"PROD_CLIENT_URL": "https://b.example", "ARTICLE_IDS": ",".join(f"id{i:05}" for i in 400 * [0])}, None),
+        ({"PROD_CLIENT_URL": "https://b.example", "ARTICLE_IDS": ",".join(f"id{i:05}" for i in range(400))}, "2500"),
     ],
 )
 def test_bad_settings_are_refused_with_a_message(env, message):
+    if message is None:  # the same id 400 times is one id: it fits
+        assert DeploymentConfig.load("prod", env).article_ids == "id00000"
+        return
     with pytest.raises(ConfigError, match=message):
         DeploymentConfig.load("prod", env)
+
+
+def test_the_article_allow_list_reaches_the_views_function_from_a_pattern_and_a_file(tmp_path):
+    from viewcount.pages import ArticleAllowList
+    from viewcount_infra.topology import VIEWS
+
+    ids = tmp_path / "ids.txt"
+    ids.write_text("# the blog's posts\nhello-world\n\nsecond-post\n")
+    config = DeploymentConfig.load(
+        "prod",
+        {"PROD_CLIENT_URL": "https://b.example", "ARTICLE_ID_PATTERN": "20[0-9]{2}-.+", "ARTICLE_IDS_FILE": str(ids)},
+    )
+
+    env = VIEWS.environment(config, {"salts": "s", "visits": "v", "view_rates": "r", "counts": "c"}, "topic", "wss://x")
+    allow = ArticleAllowList.parse(env["ARTICLE_ID_PATTERN"], env["ARTICLE_IDS"])
+    assert [allow.allows(i) for i in ("hello-world", "second-post", "2026-intro", "wp-login.php")] == [
+        True, True, True, False,
+    ]  # fmt: skip
 
 
 def test_the_staging_name_of_the_original_is_still_read():
