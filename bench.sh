@@ -4,6 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source tools/bootstrap.sh
-bootstrap_python >&2
-export PYTHONPATH="$PWD/lambdas:$PWD/infra:$PWD"
-exec .venv/bin/python -m benchmark "$@"
+run_python_module benchmark "$@"

@@ -6,6 +6,4 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source tools/bootstrap.sh
-bootstrap_python
-export PYTHONPATH="$PWD/lambdas:$PWD/infra:$PWD${PYTHONPATH:+:$PYTHONPATH}"
-exec .venv/bin/python -m local_stack "$@"
+run_python_module local_stack "$@"

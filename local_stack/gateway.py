@@ -201,8 +201,7 @@ class Gateway:
             return 500
         if effects != {"Allow"}:
             return 403
-        context = {key: value for key, value in (answer.get("context") or {}).items()}
-        connection.authorizer = {"principalId": answer.get("principalId", ""), **context}
+        connection.authorizer = {"principalId": answer.get("principalId", ""), **(answer.get("context") or {})}
         return 200
 
     # ---- messages and $disconnect -------------------------------------------------

@@ -16,6 +16,13 @@ bootstrap_python() {
   fi
 }
 
+# Run a module of the project with the venv's Python: lambdas/, infra/ and the root importable.
+run_python_module() {
+  bootstrap_python >&2
+  export PYTHONPATH="$PWD/lambdas:$PWD/infra:$PWD${PYTHONPATH:+:$PYTHONPATH}"
+  exec .venv/bin/python -m "$@"
+}
+
 bootstrap_node() {
   command -v npm >/dev/null || { echo "viewcount: Node.js and npm are required (apt-get install nodejs npm)" >&2; return 1; }
   local stamp=node_modules/.package-lock.sha256 want

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from viewcount.origins import hosts_of, parse_allow_list
@@ -35,8 +36,9 @@ class Settings:
     views_per_minute: int = 10
     article_allow_list: ArticleAllowList = field(default_factory=ArticleAllowList)
 
-    @property
+    @cached_property
     def own_hosts(self) -> frozenset[str]:
+        # Read on every view: parsed once per settings object, not per view.
         return hosts_of(self.allowed_origins)
 
     @classmethod

@@ -63,13 +63,9 @@ def count_bot_view(reason: str, now: int) -> None:
     )
 
 
-def first_of_the_day(view: AcceptedView, admission: Admission, source_ip: str | None, now: int) -> str | None:
-    """The visit record this view made, when it is its visitor's first on the page today.
-
-    A reload never is, and writes none; neither does a view under Global Privacy Control,
-    for which no visitor key is computed (see `count_view`).
-    """
-    key = visitor_key(salts.of_day(now), settings.site_id, source_ip or "", admission.user_agent or "")
+def first_of_the_day(view: AcceptedView, admission: Admission, source_ip: str, now: int) -> str | None:
+    """The visit record this view made, when it is its visitor's first on the page today."""
+    key = visitor_key(salts.of_day(now), settings.site_id, source_ip, admission.user_agent or "")
     record = visit_id(utc_day(now), key, view.page.key)
     return record if first_visit(dynamodb, settings.visits_table, record, now) else None
 
@@ -115,8 +111,9 @@ def count_view(view: AcceptedView, admission: Admission, source_ip: str | None, 
             count("BotViewsNotTallied")
         return
     record = None
-    # The client's word stands for a reload, under GPC, and when the check itself fails.
-    if view.unique and not (view.gpc or admission.gpc or not source_ip):
+    # The client's word stands for a reload, under GPC (no key is computed), without an
+    # address, and when the check itself fails.
+    if view.unique and source_ip and not (view.gpc or admission.gpc):
         try:
             record = first_of_the_day(view, admission, source_ip, now)
             view = dataclasses.replace(view, unique=record is not None)

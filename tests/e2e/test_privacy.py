@@ -14,10 +14,9 @@ from websockets.asyncio.client import connect
 
 from admin.__main__ import main as admin
 from local_stack.state import SNAPSHOT
-from tests.e2e.conftest import frame_matching, next_frame, view
+from tests.e2e.conftest import BROWSER, frame_matching, next_frame, view
 from viewcount import errors
 
-FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:150.0) Gecko/20100101 Firefox/150.0"
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
@@ -26,7 +25,7 @@ def run(coroutine):
     return asyncio.run(coroutine)
 
 
-def reader(stack, user_agent=FIREFOX, **headers):
+def reader(stack, user_agent=BROWSER, **headers):
     return connect(stack.ws_url, origin=stack.origin, user_agent_header=user_agent, additional_headers=headers)
 
 

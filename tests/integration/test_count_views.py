@@ -32,6 +32,15 @@ def referrals(aws, prefix="referrer:"):
     }
 
 
+def record_updates(counter):
+    """The keys of the counting function's UpdateItem calls, as they are made."""
+    updates = []
+    counter.dynamodb.meta.events.register(
+        "before-parameter-build.dynamodb.UpdateItem", lambda params, **_: updates.append(params["Key"])
+    )
+    return updates
+
+
 def batch(*sequence_numbers):
     """The sample batch (or the records with these sequence numbers), its readers connected just now."""
     event = load_event("ddb_stream_view_log.json")
@@ -52,10 +61,7 @@ def assert_exact(aws):
 
 
 def test_a_batch_is_counted_with_one_update_per_counter(aws, counter, context):
-    updates = []
-    counter.dynamodb.meta.events.register(
-        "before-parameter-build.dynamodb.UpdateItem", lambda params, **_: updates.append(params["Key"])
-    )
+    updates = record_updates(counter)
 
     response = counter.handler(batch(), context)
 
@@ -174,10 +180,7 @@ def test_a_reader_who_left_is_neither_pushed_to_nor_counted_as_reading(aws, coun
 def test_a_departed_reader_who_views_again_stays_a_reader(aws, counter, context):
     counter.handler(batch(100), context)
     push_with_reader_a_gone(counter, context)
-    updates = []
-    counter.dynamodb.meta.events.register(
-        "before-parameter-build.dynamodb.UpdateItem", lambda params, **_: updates.append(params["Key"])
-    )
+    updates = record_updates(counter)
 
     counter.handler(batch(104), context)  # the page's next view
 
@@ -191,10 +194,7 @@ def test_a_departed_reader_who_views_again_stays_a_reader(aws, counter, context)
 def test_a_departed_reader_is_removed_in_the_same_write_that_counts(aws, counter, context):
     counter.handler(batch(100), context)
     push_with_reader_a_gone(counter, context)
-    updates = []
-    counter.dynamodb.meta.events.register(
-        "before-parameter-build.dynamodb.UpdateItem", lambda params, **_: updates.append(params["Key"])
-    )
+    updates = record_updates(counter)
     later = batch(102)
     later["Records"][0]["dynamodb"]["SequenceNumber"] = "105"
     later["Records"][0]["dynamodb"]["NewImage"]["viewId"] = {"S": "v5"}
@@ -265,3 +265,21 @@ def test_an_event_without_a_shard_id_fails_instead_of_counting(aws, counter, con
     with pytest.raises(KeyError):
         counter.handler(event, context)
     assert counts(aws, "site") is None
+
+
+def test_a_full_page_counts_a_new_referrer_as_other(aws, counter, context):
+    from viewcount.counting import MAX_SOURCES_PER_PAGE
+
+    hosts = {f"referrer:host{i}.example": {"N": "1"} for i in range(MAX_SOURCES_PER_PAGE)}
+    aws.dynamodb.put_item(
+        TableName=aws.resources.table_names["counts"], Item={"pageKey": {"S": "post#hello-world"}, **hosts}
+    )
+
+    counter.handler(batch(), context)
+
+    # A cold instance reads the page's counters first; news.ycombinator.com finds no place.
+    item = aws.item("counts", {"pageKey": "post#hello-world"})
+    assert item["referrer:(other)"] == {"N": "2"} and "referrer:news.ycombinator.com" not in item
+    assert item["utm_source:(other)"] == {"N": "2"}
+    # Pages with room are unchanged.
+    assert referrals(aws)[("page#Home_Page", "reddit.com")] == 1

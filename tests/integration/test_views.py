@@ -117,10 +117,17 @@ def test_a_view_that_was_not_published_is_still_unique_when_sent_again(aws, view
 
 def test_a_connection_over_its_rate_gets_rate_limited_and_is_not_counted(aws, views, context):
     views.rate_limit.views_per_minute = 3
+    rate_writes = []
+    views.dynamodb.meta.events.register(
+        "before-parameter-build.dynamodb.UpdateItem",
+        lambda params, **_: rate_writes.append(1) if params["TableName"].endswith("ViewRates") else None,
+    )
 
     answers = [views.handler(view_event(message=f"m{i}="), context)["statusCode"] for i in range(5)]
 
     assert answers == [200, 200, 200, 400, 400]
+    # The fourth view's refused write tells the instance; the fifth costs no write.
+    assert len(rate_writes) == 4
     assert len(published(aws)) == 3
     frames = aws.sent_frames("conn-1=")
     assert [frame["error"]["code"] for frame in frames] == [errors.RATE_LIMITED] * 2

@@ -105,3 +105,48 @@ def test_a_visitor_key_depends_on_every_part():
     assert key != visitor_key(b"s" * 32, "site", "203.0.113.8", "UA")
     assert key != visitor_key(b"s" * 32, "site", "203.0.113.7", "UA2")
     assert visit_id("2026-11-29", key, "post#a") != visit_id("2026-11-29", key, "post#b")
+
+
+def salt_made_by_another_instance_first(aws, day: str, created_at: int) -> bytes:
+    """Arrange for another instance to store `day`'s salt just before this one's PutItem."""
+    theirs = b"t" * 32
+    item = {"day": {"S": day}, "salt": {"B": theirs}, "createdAt": {"N": str(created_at)}}
+
+    def race(params, **_):
+        if params.get("ConditionExpression"):  # this instance's put, not the other's below
+            aws.dynamodb.put_item(TableName=params["TableName"], Item=item)
+
+    aws.dynamodb.meta.events.register_first("before-parameter-build.dynamodb.PutItem", race)
+    return theirs
+
+
+def test_two_instances_making_the_days_salt_at_once_use_one(aws):
+    salts = salts_of(aws)
+    theirs = salt_made_by_another_instance_first(aws, utc_day(NOW), NOW)
+
+    # This instance's conditional put fails; it reads and uses the other's salt.
+    assert salts.of_day(NOW) == theirs
+    [item] = aws.scan("salts")
+    assert bytes(item["salt"]["B"]) == theirs
+
+
+def test_a_stale_salt_replaced_meanwhile_by_another_instance_is_not_deleted(aws):
+    table = aws.resources.table_names["salts"]
+    day = utc_day(NOW)
+    aws.dynamodb.put_item(
+        TableName=table,
+        Item={"day": {"S": day}, "salt": {"B": bytes(32)}, "createdAt": {"N": str(NOW - SALT_LIFETIME_SECONDS)}},
+    )
+    fresh = b"f" * 32
+
+    def replace_first(params, **_):
+        if params.get("ConditionExpression") == "createdAt = :created":
+            aws.dynamodb.put_item(
+                TableName=table, Item={"day": {"S": day}, "salt": {"B": fresh}, "createdAt": {"N": str(NOW)}}
+            )
+
+    aws.dynamodb.meta.events.register_first("before-parameter-build.dynamodb.DeleteItem", replace_first)
+
+    assert salts_of(aws).of_day(NOW) == fresh
+    [item] = aws.scan("salts")
+    assert bytes(item["salt"]["B"]) == fresh
