@@ -10,8 +10,8 @@ The replay is compressed: views are sent as fast as the stack takes them, at mos
 `concurrency` awaiting their push at once. Connection minutes are therefore priced from
 the trace's dwell times, not from the replay's wall clock.
 
-The stack runs with the batching windows of the deployed namespaces (not local mode's
-shorter ones), because those are what the bill depends on.
+The stack runs with the batch sizes and windows of the deployed namespaces (not local
+mode's smaller, windowless ones), because those are what the bill depends on.
 """
 
 from __future__ import annotations
@@ -159,6 +159,7 @@ def run(trace: list[TraceView], *, faults: str, seed: int, concurrency: int) -> 
             "VIEWCOUNT_METER": str(meter_path),
             "VIEWCOUNT_FAULTS": faults,
             "VIEWCOUNT_FAULT_SEED": str(seed),
+            "LOCAL_SQS_BATCH_SIZE": str(deployed.sqs_batch_size),
             "LOCAL_SQS_BATCH_WINDOW_SECONDS": str(deployed.sqs_batch_window_seconds),
             "LOCAL_STREAM_BATCH_WINDOW_SECONDS": str(deployed.stream_batch_window_seconds),
         }

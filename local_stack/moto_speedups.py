@@ -1,7 +1,7 @@
 """Make moto's hot paths cost what they should, without changing what they answer.
 
-moto is written for tests that make a handful of calls. Under the local stack's load two
-of its paths dominate everything else (measured with py-spy and cProfile):
+moto is written for tests that make a handful of calls. Under the local stack's load these
+of its paths (and one of botocore's) dominate, as measured with py-spy and cProfile:
 
 - `unix_time()` builds naive datetimes (and imports `datetime.UTC`) on every call; SQS
   calls it twice per message per look at a queue, to tell visible and delayed messages.
@@ -25,14 +25,35 @@ of its paths dominate everything else (measured with py-spy and cProfile):
   NULL, SS, NS, M, L) are copied as they are; anything else (binary, unexpected shapes
   or types) still goes through the serializer.
 
-The replacements return the same values; with moto's internals changed, they are skipped.
+- Each UpdateItem validates its expression with ten passes over a deep copy of its AST.
+  Each pass asks its processor for the node types it handles at every node, and the
+  processor builds that map afresh each time; the map is fixed per processor, so each
+  keeps it. The copy goes through `copy`'s generic reduce protocol for every node; the
+  nodes hold only their type name, parent and children, which are copied directly, with
+  the same sharing (the copied parent) that `deepcopy` gives.
+
+- Condition expressions are lexed afresh on every conditional write, character by
+  character with a dozen regular expressions; the handlers send a handful of them. The
+  tokens (immutable named tuples) are kept by the expression's text; what depends on the
+  call's names and values is still worked out per call.
+
+- botocore signs every request with SigV4 (a canonical request, four HMACs) for moto,
+  which never checks a signature. Clients of the stack's default boto3 session, which the
+  handlers use, send their requests unsigned: moto reads the region from the URL and,
+  with no credentials to map, uses the same default account either way.
+
+The replacements return the same values: `tests/local_stack/test_moto_speedups.py` compares
+moto's answers and errors with and without them. With moto's internals changed they are
+skipped, and that test fails, so that an upgrade is checked rather than silently slower.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime
 import functools
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -122,31 +143,128 @@ def _fast_attribute_values(serializer: Any) -> None:
     serializer._serialize_type_structure = _serialize_type_structure
 
 
-def apply() -> None:
-    """Patch moto once; call before the first request reaches it."""
+def _cached_condition_tokens(parser: Any) -> None:
+    lex = parser._lex_condition_expression
+
+    @functools.lru_cache(maxsize=1024)
+    def tokens(expression: str) -> tuple[Any, ...]:
+        # Lexing reads nothing of the parser but the expression; names and values come later.
+        return tuple(lex(parser(expression, None, None)))
+
+    def _lex_condition_expression(self: Any) -> deque[Any]:
+        # Fresh child lists, as a fresh lexing would give: the parser builds on the tokens.
+        return deque(node._replace(children=list(node.children)) for node in tokens(self.condition_expression))
+
+    parser._lex_condition_expression = _lex_condition_expression
+
+
+def _processing_map_kept(traverser: Any) -> None:
+    def kept(self: Any) -> tuple[tuple[type, ...], tuple[tuple[type, Callable[[Any], Any]], ...]]:
+        try:
+            return self._kept_processing_map
+        except AttributeError:
+            items = tuple(self._processing_map().items())
+            self._kept_processing_map = (tuple(node_type for node_type, _ in items), items)
+            return self._kept_processing_map
+
+    def nodes_to_be_processed(self: Any) -> tuple[type, ...]:
+        return kept(self)[0]
+
+    def process(self: Any, node: Any) -> Any:
+        for node_type, processor in kept(self)[1]:
+            if isinstance(node, node_type):
+                return processor(node)
+        return None
+
+    traverser.nodes_to_be_processed = nodes_to_be_processed
+    traverser.process = process
+
+
+_NODE_ATTRIBUTES = {"type", "children", "parent"}
+
+
+def _direct_node_copies(node_class: Any) -> None:
+    def __deepcopy__(self: Any, memo: dict[int, Any]) -> Any:
+        if self.__dict__.keys() != _NODE_ATTRIBUTES:
+            # A node with more state than moto's own: copy it the generic way.
+            copied = object.__new__(type(self))
+            memo[id(self)] = copied
+            copied.__dict__.update(copy.deepcopy(self.__dict__, memo))
+            return copied
+        copied = object.__new__(type(self))
+        memo[id(self)] = copied
+        copied.type = self.type
+        copied.parent = None if self.parent is None else copy.deepcopy(self.parent, memo)
+        children = self.children
+        copied.children = (
+            None
+            if children is None
+            else [child if type(child) is str else copy.deepcopy(child, memo) for child in children]
+        )
+        return copied
+
+    node_class.__deepcopy__ = __deepcopy__
+
+
+def skip_signing(session: Any) -> None:
+    """Send the requests of `session`'s clients unsigned (moto does not check signatures)."""
+    session.events.register_first("choose-signer", _unsigned, unique_id="viewcount-local-unsigned")
+
+
+def _unsigned(**_: Any) -> Any:
+    import botocore
+
+    return botocore.UNSIGNED
+
+
+def apply() -> list[str]:
+    """Patch moto once; call before the first request reaches it. Returns the patches made
+    (those whose moto internals are as expected), the first time; later calls return []."""
     global _applied
     if _applied:
-        return
+        return []
     _applied = True
     from moto.core import responses, serialize, utils
-    from moto.dynamodb.parsing import expressions
+    from moto.dynamodb import comparisons
+    from moto.dynamodb.parsing import ast_nodes, expressions
     from moto.sqs import models as sqs_models
 
+    applied = []
     if hasattr(responses, "method_names_from_class"):
         responses.method_names_from_class = functools.cache(responses.method_names_from_class)
-
+        applied.append("method lookup")
     unix_time, unix_time_millis = utils.unix_time, utils.unix_time_millis
     # Modules that imported the names keep their own binding: patch each that the load reaches.
     for module in (utils, sqs_models):
         if getattr(module, "unix_time", None) is unix_time:
             module.unix_time = _fast_unix_time(unix_time)
+            applied.append(f"{module.__name__}.unix_time")
         if getattr(module, "unix_time_millis", None) is unix_time_millis:
             module.unix_time_millis = _fast_unix_time_millis(unix_time_millis)
+            applied.append(f"{module.__name__}.unix_time_millis")
     if hasattr(sqs_models.SQSBackend, "is_message_valid_based_on_retention_period"):
         sqs_models.SQSBackend.is_message_valid_based_on_retention_period = _retention_check
+        applied.append("retention check")
     parser = getattr(expressions, "UpdateExpressionParser", None)
     if parser is not None and isinstance(vars(parser).get("make"), classmethod):
         _cached_update_expressions(parser)
+        applied.append("update expressions")
+    traverser = getattr(ast_nodes, "DepthFirstTraverser", None)
+    if traverser is not None and all(name in vars(traverser) for name in ("nodes_to_be_processed", "process")):
+        _processing_map_kept(traverser)
+        applied.append("processing maps")
+    node = getattr(ast_nodes, "Node", None)
+    if node is not None and "__deepcopy__" not in vars(node):
+        _direct_node_copies(node)
+        applied.append("node copies")
+    condition_parser = getattr(comparisons, "ConditionExpressionParser", None)
+    if condition_parser is not None and all(
+        callable(vars(condition_parser).get(name)) for name in ("__init__", "_lex_condition_expression")
+    ):
+        _cached_condition_tokens(condition_parser)
+        applied.append("condition tokens")
     json_serializer = getattr(serialize, "BaseJSONSerializer", None)
     if json_serializer is not None and "_serialize_type_structure" in vars(json_serializer):
         _fast_attribute_values(json_serializer)
+        applied.append("attribute values")
+    return applied

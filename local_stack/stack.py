@@ -77,6 +77,9 @@ class LocalStack:
         from local_stack import moto_speedups
 
         moto_speedups.apply()
+        if boto3.DEFAULT_SESSION is None:
+            boto3.setup_default_session()
+        moto_speedups.skip_signing(boto3.DEFAULT_SESSION)
         self.dynamodb = boto3.client("dynamodb")
         self.sqs = boto3.client("sqs")
         self.sns = boto3.client("sns")

@@ -115,6 +115,7 @@ class SqsTrigger(threading.Thread):
         self.stopping = threading.Event()
         self.idle = threading.Event()
         self.bell = Doorbell()
+        self.drained = True  # the last receive brought fewer messages than it asked for
         _install_arrival_hooks()
         _queue_bells[queue_arn] = self.bell
 
@@ -135,10 +136,12 @@ class SqsTrigger(threading.Thread):
         """Messages until the batch is full or the window closes after the first one."""
         self.bell.reset()
         batch = self._receive(self.batch_size)
+        self.drained = len(batch) < min(RECEIVE_MAX, self.batch_size)
         if not batch:
             return []
         deadline = time.monotonic() + self.window
-        while len(batch) < self.batch_size and not self.stopping.is_set():
+        # Without a window, Lambda invokes with what one receive brings.
+        while self.window and len(batch) < self.batch_size and not self.stopping.is_set():
             wanted = self.batch_size - len(batch)
             remaining = deadline - time.monotonic()
             if remaining > 0:
@@ -148,7 +151,8 @@ class SqsTrigger(threading.Thread):
             self.bell.reset()
             more = self._receive(wanted)
             batch += more
-            if closed and len(more) < min(RECEIVE_MAX, wanted):
+            self.drained = len(more) < min(RECEIVE_MAX, wanted)
+            if closed and self.drained:
                 break  # the window has closed and the queue is drained
         # A message received again within the window (its visibility ran out) is one
         # record, with the newest receipt handle: the older one no longer deletes it.
@@ -208,6 +212,9 @@ class SqsTrigger(threading.Thread):
                 self.idle.clear()
             else:
                 self.idle.set()
+            if self.drained or not handled:
+                # Look again when a message arrives (or one whose visibility ran out may be
+                # back), not at once to find the queue empty.
                 self.bell.wait(1, SQS_FALLBACK_SECONDS)
 
 
@@ -335,12 +342,13 @@ class StreamTrigger(threading.Thread):
 
     def run(self) -> None:
         while not self.stopping.is_set():
-            handled = 0
+            handled, drained = 0, True
             self.bell.reset()
             for shard_id in list(self.iterators):
                 try:
                     records = self._collect(shard_id)
                     handled += len(records)
+                    drained = drained and len(records) < self.batch_size
                     # Filtered-out records advance the shard without an invocation.
                     records = [record for record in records if passes_filter(record)]
                     if records:
@@ -351,6 +359,8 @@ class StreamTrigger(threading.Thread):
                 self.idle.clear()
             else:
                 self.idle.set()
+            if drained:
+                # Every shard was read to its end: read again when a record arrives.
                 self.bell.wait(1, STREAM_FALLBACK_SECONDS)
 
 

@@ -132,7 +132,16 @@ class DeploymentConfig:
                 )
             return joined
 
-        batch_size = number("SQS_BATCH_SIZE", 100, 100, 10_000)
+        # Local favours freshness over fewer invocations: without a window a view is counted
+        # as soon as it is queued, which Lambda allows for batches of up to 10.
+        local = namespace == "local"
+        batch_size = number("SQS_BATCH_SIZE", 10 if local else 100, 1, 10_000)
+        batch_window = number("SQS_BATCH_WINDOW_SECONDS", 0 if local else 5, 0, 300)
+        if batch_size > 10 and batch_window < 1:
+            raise ConfigError(
+                f"SQS_BATCH_SIZE of {batch_size} needs SQS_BATCH_WINDOW_SECONDS of at least 1: "
+                "Lambda takes batches above 10 messages only with a batching window"
+            )
         return cls(
             namespace=namespace,
             client_origins=origins,
@@ -141,12 +150,10 @@ class DeploymentConfig:
             about_path_marker=setting("ABOUT_PATH_MARKER", cls.about_path_marker),
             contact_path_marker=setting("CONTACT_PATH_MARKER", cls.contact_path_marker),
             sqs_batch_size=batch_size,
-            # Batches above 10 records need a window of at least one second.
-            # Local favours freshness over fewer invocations.
-            sqs_batch_window_seconds=number("SQS_BATCH_WINDOW_SECONDS", 1 if namespace == "local" else 5, 1, 300),
+            sqs_batch_window_seconds=batch_window,
             consumer_max_concurrency=number("CONSUMER_MAX_CONCURRENCY", 2, 2, 1000),
             stream_batch_size=number("STREAM_BATCH_SIZE", 100, 1, 10_000),
-            stream_batch_window_seconds=number("STREAM_BATCH_WINDOW_SECONDS", 0 if namespace == "local" else 1, 0, 300),
+            stream_batch_window_seconds=number("STREAM_BATCH_WINDOW_SECONDS", 0 if local else 1, 0, 300),
             stream_retry_attempts=number("STREAM_RETRY_ATTEMPTS", cls.stream_retry_attempts, -1, 10_000),
             throttle_rate_limit=number("THROTTLE_RATE_LIMIT", 100, 1, 10_000),
             throttle_burst_limit=number("THROTTLE_BURST_LIMIT", 200, 1, 5_000),

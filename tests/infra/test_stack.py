@@ -93,14 +93,31 @@ def test_queues_are_encrypted_with_dlqs_and_long_visibility(synth):
     )
 
 
-def test_consumers_batch_large_report_failures_and_cap_concurrency(synth):
-    t = synth("local")
-    mappings = [m["Properties"] for m in t.resources("AWS::Lambda::EventSourceMapping").values()]
-    sqs_mappings = [m for m in mappings if "ScalingConfig" in m]
-    assert len(sqs_mappings) == len(QUEUES)
-    for mapping in sqs_mappings:
+def sqs_mappings(template) -> list[dict]:
+    mappings = [m["Properties"] for m in template.resources("AWS::Lambda::EventSourceMapping").values()]
+    return [m for m in mappings if "ScalingConfig" in m]
+
+
+def test_deployed_consumers_take_large_batches(synth):
+    mappings = sqs_mappings(synth("prod"))
+    assert len(mappings) == len(QUEUES)
+    for mapping in mappings:
         assert mapping["BatchSize"] >= 100
         assert mapping["MaximumBatchingWindowInSeconds"] >= 1
+
+
+def test_local_consumers_take_each_view_at_once(synth):
+    # Freshness over invocations; Lambda takes no window only for batches of up to 10.
+    for mapping in sqs_mappings(synth("local")):
+        assert mapping["BatchSize"] <= 10
+        assert mapping.get("MaximumBatchingWindowInSeconds", 0) == 0
+
+
+def test_consumers_report_failures_and_cap_concurrency(synth):
+    t = synth("local")
+    mappings = [m["Properties"] for m in t.resources("AWS::Lambda::EventSourceMapping").values()]
+    assert len(sqs_mappings(t)) == len(QUEUES)
+    for mapping in sqs_mappings(t):
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert mapping["ScalingConfig"]["MaximumConcurrency"] >= 2
     [stream] = [m for m in mappings if "StartingPosition" in m]

@@ -18,7 +18,11 @@ def test_namespace_overrides_win_over_plain_settings():
     [
         ({}, "PROD_CLIENT_URL must name"),
         ({"PROD_CLIENT_URL": "blog.example.com"}, "not an origin"),
-        ({"PROD_CLIENT_URL": "https://b.example", "SQS_BATCH_SIZE": "10"}, "between 100 and 10000"),
+        ({"PROD_CLIENT_URL": "https://b.example", "SQS_BATCH_SIZE": "0"}, "between 1 and 10000"),
+        (
+            {"PROD_CLIENT_URL": "https://b.example", "SQS_BATCH_SIZE": "11", "SQS_BATCH_WINDOW_SECONDS": "0"},
+            "needs SQS_BATCH_WINDOW_SECONDS of at least 1",
+        ),
         ({"PROD_CLIENT_URL": "https://b.example", "SQS_BATCH_WINDOW_SECONDS": "soon"}, "whole number"),
         ({"PROD_CLIENT_URL": "https://b.example", "LOG_RETENTION_DAYS": "10"}, "must be one of"),
         ({"PROD_CLIENT_URL": "https://b.example", "VIEWS_PER_MINUTE": "0"}, "between 1 and 600"),
