@@ -27,20 +27,22 @@ of its paths (and one of botocore's) dominate, as measured with py-spy and cProf
 
 - Each UpdateItem validates its expression with ten passes over a deep copy of its AST.
   Each pass asks its processor for the node types it handles at every node, and the
-  processor builds that map afresh each time; the map is fixed per processor, so each
-  keeps it. The copy goes through `copy`'s generic reduce protocol for every node; the
-  nodes hold only their type name, parent and children, which are copied directly, with
-  the same sharing (the copied parent) that `deepcopy` gives.
+  processor builds that map afresh each time; the map is the same for every processor of
+  a class (its own methods), so it is kept per class. The copy goes through `copy`'s
+  generic reduce protocol for every node; the nodes hold only their type name, parent and
+  children, which are copied directly, with the same sharing (the copied parent) that
+  `deepcopy` gives.
 
 - Condition expressions are lexed afresh on every conditional write, character by
   character with a dozen regular expressions; the handlers send a handful of them. The
   tokens (immutable named tuples) are kept by the expression's text; what depends on the
   call's names and values is still worked out per call.
 
-- botocore signs every request with SigV4 (a canonical request, four HMACs) for moto,
-  which never checks a signature. Clients of the stack's default boto3 session, which the
-  handlers use, send their requests unsigned: moto reads the region from the URL and,
-  with no credentials to map, uses the same default account either way.
+- botocore signs every request with SigV4 (a canonical request, four HMACs), though
+  neither moto nor the local gateway's management API checks a signature. Clients of the
+  process's default boto3 session, which the handlers use, send their requests unsigned:
+  moto reads the region from the URL and, with no credentials to map, uses the same
+  default account either way. (In-process stacks in the tests leave that session so.)
 
 The replacements return the same values: `tests/local_stack/test_moto_speedups.py` compares
 moto's answers and errors with and without them. With moto's internals changed they are
@@ -159,23 +161,36 @@ def _cached_condition_tokens(parser: Any) -> None:
 
 
 def _processing_map_kept(traverser: Any) -> None:
-    def kept(self: Any) -> tuple[tuple[type, ...], tuple[tuple[type, Callable[[Any], Any]], ...]]:
-        try:
-            return self._kept_processing_map
-        except AttributeError:
-            items = tuple(self._processing_map().items())
-            self._kept_processing_map = (tuple(node_type for node_type, _ in items), items)
-            return self._kept_processing_map
+    # Per processor class: the node types, and the unbound functions the map's bound methods
+    # wrap (kept on the class, not the instance, which would tie each to itself in a cycle).
+    kept_by_class: dict[type, tuple[tuple[type, ...], tuple[tuple[type, Callable[..., Any]], ...]] | None] = {}
+
+    def kept(self: Any) -> tuple[tuple[type, ...], tuple[tuple[type, Callable[..., Any]], ...]] | None:
+        cls = type(self)
+        if cls not in kept_by_class:
+            processors = self._processing_map()
+            methods = all(getattr(method, "__self__", None) is self for method in processors.values())
+            kept_by_class[cls] = (
+                (tuple(processors), tuple((node_type, method.__func__) for node_type, method in processors.items()))
+                if methods
+                else None  # not methods of the processor itself: ask for the map each time, as moto does
+            )
+        return kept_by_class[cls]
 
     def nodes_to_be_processed(self: Any) -> tuple[type, ...]:
-        return kept(self)[0]
+        known = kept(self)
+        return known[0] if known else tuple(self._processing_map())
 
     def process(self: Any, node: Any) -> Any:
-        for node_type, processor in kept(self)[1]:
+        known = kept(self)
+        if known is None:
+            return original_process(self, node)
+        for node_type, function in known[1]:
             if isinstance(node, node_type):
-                return processor(node)
+                return function(self, node)
         return None
 
+    original_process = traverser.process
     traverser.nodes_to_be_processed = nodes_to_be_processed
     traverser.process = process
 

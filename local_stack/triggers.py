@@ -144,8 +144,9 @@ class SqsTrigger(threading.Thread):
         while self.window and len(batch) < self.batch_size and not self.stopping.is_set():
             wanted = self.batch_size - len(batch)
             remaining = deadline - time.monotonic()
-            if remaining > 0:
-                # Receive early only when enough has arrived to fill a receive or the batch.
+            if remaining > 0 and self.drained:
+                # Receive early only when enough has arrived to fill a receive or the batch
+                # (a full receive may have left more behind: receive again at once).
                 self.bell.wait(min(RECEIVE_MAX, wanted), remaining)
             closed = time.monotonic() >= deadline
             self.bell.reset()

@@ -133,10 +133,12 @@ class DeploymentConfig:
             return joined
 
         # Local favours freshness over fewer invocations: without a window a view is counted
-        # as soon as it is queued, which Lambda allows for batches of up to 10.
+        # as soon as it is queued, which Lambda allows for batches of up to 10 (a larger
+        # local batch gets the shortest window Lambda allows).
         local = namespace == "local"
         batch_size = number("SQS_BATCH_SIZE", 10 if local else 100, 1, 10_000)
-        batch_window = number("SQS_BATCH_WINDOW_SECONDS", 0 if local else 5, 0, 300)
+        local_window = 0 if batch_size <= 10 else 1
+        batch_window = number("SQS_BATCH_WINDOW_SECONDS", local_window if local else 5, 0, 300)
         if batch_size > 10 and batch_window < 1:
             raise ConfigError(
                 f"SQS_BATCH_SIZE of {batch_size} needs SQS_BATCH_WINDOW_SECONDS of at least 1: "

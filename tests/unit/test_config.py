@@ -5,6 +5,15 @@ import pytest
 from viewcount_infra.config import ConfigError, DeploymentConfig, load_dotenv
 
 
+def test_local_counts_each_view_at_once_unless_its_batches_grow_past_ten():
+    fresh = DeploymentConfig.load("local", {})
+    larger = DeploymentConfig.load("local", {"LOCAL_SQS_BATCH_SIZE": "100"})
+
+    assert (fresh.sqs_batch_size, fresh.sqs_batch_window_seconds) == (10, 0)
+    # Lambda takes batches over 10 only with a window: the shortest one, not a refusal.
+    assert (larger.sqs_batch_size, larger.sqs_batch_window_seconds) == (100, 1)
+
+
 def test_namespace_overrides_win_over_plain_settings():
     env = {"PROD_CLIENT_URL": "https://b.example", "SQS_BATCH_SIZE": "200", "PROD_SQS_BATCH_SIZE": "500"}
 
