@@ -24,19 +24,22 @@ from typing import Any, TypeVar
 from botocore.exceptions import ClientError
 
 from viewcount.settings import CONNECTION_LIFETIME_SECONDS
+from viewcount.wire import CAMPAIGN_PARAMETERS
 
 POSITION_PREFIX = "position:"
 READER_PREFIX = "reader:"
 REFERRER_PREFIX = "referrer:"
 # Campaign counters are named `utm_source:<value>`, `utm_medium:<value>`, `utm_campaign:<value>`.
 CAMPAIGN_SEPARATOR = ":"
-SOURCE_PREFIXES = (REFERRER_PREFIX, "utm_source:", "utm_medium:", "utm_campaign:")
+SOURCE_PREFIXES = (REFERRER_PREFIX, *(name + CAMPAIGN_SEPARATOR for name in CAMPAIGN_PARAMETERS))
 # Referrer hosts and campaign values are the senders' to choose. Past this many on one page,
 # a new one is added to `<kind>:(other)`: every counting write pays for the item's size, and
 # an item cannot grow past 400 KB (a write that would fails, and the stream would retry it
 # for ever).
 MAX_SOURCES_PER_PAGE = 50
 OTHER_SOURCE = "(other)"
+# Exactly these: a sender's host or value must not pass for one and slip past the cap.
+OTHER_SOURCES = frozenset(prefix + OTHER_SOURCE for prefix in SOURCE_PREFIXES)
 # Stream records live 24 h; a position of a shard older than that can never be compared
 # again, so it is dropped to keep items (and their write cost) small.
 POSITION_RETENTION_SECONDS = 25 * 3600
@@ -242,18 +245,14 @@ def source_names(item: dict[str, Any]) -> frozenset[str]:
 def within_limit(sources: Counter[str], known: frozenset[str]) -> Counter[str]:
     """`sources` with the new names past MAX_SOURCES_PER_PAGE folded into `<kind>:(other)`;
     the busiest new names are the ones kept."""
-    room = MAX_SOURCES_PER_PAGE - len(known - _others(known))
+    room = MAX_SOURCES_PER_PAGE - len(known - OTHER_SOURCES)
     kept: Counter[str] = Counter()
     for name, views in sorted(sources.items(), key=lambda entry: (-entry[1], entry[0])):
-        if name in known or name.endswith(OTHER_SOURCE):
+        if name in known or name in OTHER_SOURCES:
             kept[name] += views
         elif room > 0:
             kept[name] += views
             room -= 1
         else:
-            kept[name.split(":", 1)[0] + ":" + OTHER_SOURCE] += views
+            kept[name.split(CAMPAIGN_SEPARATOR, 1)[0] + CAMPAIGN_SEPARATOR + OTHER_SOURCE] += views
     return kept
-
-
-def _others(names: frozenset[str]) -> frozenset[str]:
-    return frozenset(name for name in names if name.endswith(OTHER_SOURCE))

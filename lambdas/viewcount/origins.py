@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from viewcount.wire import normalise_host
+
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
@@ -46,4 +48,4 @@ def hosts_of(allowed: frozenset[str]) -> frozenset[str]:
     """The blog's own host names, for dropping self-referrals; without `www.`, as referrer
     hosts are kept."""
     hosts = (urlsplit(origin).hostname or "" for origin in allowed)
-    return frozenset(host.removeprefix("www.") for host in hosts)
+    return frozenset(normalise_host(host) for host in hosts)

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
-def _normalise(host: str) -> str:
-    host = host.strip().lower().rstrip(".")
-    return host.removeprefix("www.")
+from viewcount.wire import normalise_host
 
 
 def load_spam_hosts(path: Path) -> frozenset[str]:
@@ -25,7 +22,7 @@ def load_spam_hosts(path: Path) -> frozenset[str]:
     """
     hosts = set()
     for line in path.read_text(encoding="utf-8").splitlines():
-        host = _normalise(line.split("#", 1)[0])
+        host = normalise_host(line.split("#", 1)[0])
         if host:
             hosts.add(host)
     return frozenset(hosts)
@@ -33,6 +30,6 @@ def load_spam_hosts(path: Path) -> frozenset[str]:
 
 def is_referrer_spam(host: str, spam_hosts: frozenset[str]) -> bool:
     """True when the host or one of its parent domains is listed."""
-    labels = _normalise(host).split(".")
+    labels = normalise_host(host).split(".")
     # Never the bare top-level domain, so a stray `com` line cannot mark every .com host.
     return any(".".join(labels[i:]) in spam_hosts for i in range(len(labels) - 1))

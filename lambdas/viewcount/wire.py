@@ -24,6 +24,8 @@ ARTICLE_ID_PATTERN = re.compile(r"[A-Za-z0-9._~-]+")
 CAMPAIGN_PARAMETERS = ("utm_source", "utm_medium", "utm_campaign")
 MAX_CAMPAIGN_VALUE = 64
 _CAMPAIGN_VALUE = re.compile(r"[a-z0-9._~+ -]+")
+# Internationalised names are allowed (a browser sends them in punycode, but not every client).
+_HOST_NAME = re.compile(r"[\w.-]+")
 
 
 @dataclass(frozen=True)
@@ -107,18 +109,23 @@ def parse_counts_request(fields: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(validate_article_id(i, "articleIds[]") for i in ids))
 
 
+def normalise_host(host: str) -> str:
+    """A host name as Viewcount compares and keeps it: lower-cased, without a trailing dot
+    (`example.com.` is `example.com`) or `www.`."""
+    return host.strip().lower().rstrip(".").removeprefix("www.")
+
+
 def referrer_host(referrer: str | None) -> str | None:
-    """Only the host of a referrer is ever kept: lower-cased, without `www.`."""
+    """Only the host of a referrer is ever kept, normalised; a host with other characters
+    than letters, digits, dots and hyphens is dropped, for it would name a counter."""
     if not referrer:
         return None
     try:
         host = urlsplit(referrer).hostname
     except ValueError:
         return None
-    if not host:
-        return None
-    host = host.lower()
-    return host[4:] if host.startswith("www.") else host
+    host = normalise_host(host or "")
+    return host if _HOST_NAME.fullmatch(host) else None
 
 
 def campaign_tags(current_page: str) -> dict[str, str]:

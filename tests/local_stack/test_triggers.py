@@ -31,6 +31,18 @@ def queue(aws) -> tuple[str, str]:
     return url, arn
 
 
+def queued_trigger(
+    aws: Any, queue: tuple[str, str], bodies: list[str], batch_size: int = 10, window: int = 0
+) -> tuple[SqsTrigger, RecordingFunction]:
+    """A poller with its own consumer, on a queue already holding `bodies`."""
+    url, arn = queue
+    for body in bodies:
+        aws.sqs.send_message(QueueUrl=url, MessageBody=body)
+    config = dataclasses.replace(aws.config, sqs_batch_size=batch_size, sqs_batch_window_seconds=window)
+    function = RecordingFunction()
+    return SqsTrigger(aws.sqs, url, arn, function, config), function
+
+
 def calls_during(client: Any, operation: str, action: Any) -> int:
     calls = []
     client.meta.events.register(f"before-call.*.{operation}", lambda **_: calls.append(1))
@@ -51,28 +63,18 @@ def poll_once_then_rest(trigger: Any, function: RecordingFunction) -> None:
 
 
 def test_without_a_window_a_batch_is_what_one_receive_brings(aws, queue):
-    url, arn = queue
-    for body in ("a", "b", "c"):
-        aws.sqs.send_message(QueueUrl=url, MessageBody=body)
-    config = dataclasses.replace(aws.config, sqs_batch_size=10, sqs_batch_window_seconds=0)
-    function = RecordingFunction()
-    trigger = SqsTrigger(aws.sqs, url, arn, function, config)
+    trigger, function = queued_trigger(aws, queue, ["a", "b", "c"])
 
     receives = calls_during(aws.sqs, "ReceiveMessage", trigger.run_once)
 
     assert sorted(function.batches[0]) == ["a", "b", "c"]
     assert receives == 1
     assert trigger.drained  # so the poller waits for the next message instead of looking at once
-    assert aws.sqs.receive_message(QueueUrl=url).get("Messages") is None  # deleted
+    assert aws.sqs.receive_message(QueueUrl=queue[0]).get("Messages") is None  # deleted
 
 
 def test_a_full_receive_is_not_taken_for_a_drained_queue(aws, queue):
-    url, arn = queue
-    for index in range(12):
-        aws.sqs.send_message(QueueUrl=url, MessageBody=str(index))
-    config = dataclasses.replace(aws.config, sqs_batch_size=10, sqs_batch_window_seconds=0)
-    function = RecordingFunction()
-    trigger = SqsTrigger(aws.sqs, url, arn, function, config)
+    trigger, function = queued_trigger(aws, queue, [str(index) for index in range(12)])
 
     trigger.run_once()
     assert len(function.batches[0]) == 10 and not trigger.drained
@@ -81,11 +83,7 @@ def test_a_full_receive_is_not_taken_for_a_drained_queue(aws, queue):
 
 
 def test_a_poller_that_drained_its_queue_waits_for_the_next_message(aws, queue):
-    url, arn = queue
-    aws.sqs.send_message(QueueUrl=url, MessageBody="only")
-    config = dataclasses.replace(aws.config, sqs_batch_size=10, sqs_batch_window_seconds=0)
-    function = RecordingFunction()
-    trigger = SqsTrigger(aws.sqs, url, arn, function, config)
+    trigger, function = queued_trigger(aws, queue, ["only"])
 
     receives = calls_during(aws.sqs, "ReceiveMessage", lambda: poll_once_then_rest(trigger, function))
 
@@ -112,12 +110,7 @@ def test_a_stream_poller_that_read_its_shard_to_the_end_waits_for_the_next_recor
 
 
 def test_within_a_window_a_full_receive_is_followed_at_once_by_the_next(aws, queue):
-    url, arn = queue
-    for index in range(25):
-        aws.sqs.send_message(QueueUrl=url, MessageBody=str(index))
-    config = dataclasses.replace(aws.config, sqs_batch_size=100, sqs_batch_window_seconds=1)
-    function = RecordingFunction()
-    trigger = SqsTrigger(aws.sqs, url, arn, function, config)
+    trigger, function = queued_trigger(aws, queue, [str(index) for index in range(25)], batch_size=100, window=1)
     receives, waited_after = [], []
     aws.sqs.meta.events.register("before-call.sqs.ReceiveMessage", lambda **_: receives.append(1))
     wait = trigger.bell.wait

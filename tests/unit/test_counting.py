@@ -39,3 +39,10 @@ def test_other_counters_do_not_take_places():
     known = frozenset(list(full_page())[:-1]) | {"referrer:(other)", "utm_source:(other)"}
 
     assert within_limit(Counter({"referrer:new.example": 1}), known) == Counter({"referrer:new.example": 1})
+
+
+def test_a_name_that_only_looks_like_an_other_counter_takes_a_place():
+    # Were any name ending in "(other)" exempt, a sender could grow the page without bound.
+    sources = Counter({"referrer:evil.example(other)": 1, "utm_source:(other)x(other)": 1})
+
+    assert within_limit(sources, full_page()) == Counter({"referrer:(other)": 1, "utm_source:(other)": 1})

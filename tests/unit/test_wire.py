@@ -54,6 +54,9 @@ def test_counts_requests_drop_duplicate_ids():
         ("", None),
         (None, None),
         ("http://[::1", None),
+        ("https://blog.example./post", "blog.example"),  # the same host as without the dot
+        ("https://evil.example(other)/", None),  # would name a counter that dodges the cap
+        ("https://bücher.example/", "bücher.example"),
     ],
 )
 def test_only_the_host_of_a_referrer_is_kept(referrer, host):
