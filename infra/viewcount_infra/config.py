@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from viewcount.errors import RejectedFrame
 from viewcount.origins import parse_allow_list
+from viewcount.wire import validate_article_id
 
 NAMESPACES = ("prod", "stage", "local")
 
@@ -116,13 +118,20 @@ class DeploymentConfig:
             return pattern
 
         def article_ids() -> str:
-            ids = [i.strip() for i in setting("ARTICLE_IDS", "").split(",") if i.strip()]
+            ids = [i.strip() for i in setting("ARTICLE_IDS", "").split(",")]
             if path := setting("ARTICLE_IDS_FILE", ""):
                 try:
                     lines = Path(path).read_text().splitlines()
                 except OSError as error:
                     raise ConfigError(f"ARTICLE_IDS_FILE: {error}") from None
-                ids += [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+                ids += [line.strip() for line in lines if not line.strip().startswith("#")]
+            ids = [i for i in ids if i]
+            for article_id in ids:
+                # An id no view could carry would never match: say so rather than ignore it.
+                try:
+                    validate_article_id(article_id, "an id in ARTICLE_IDS/ARTICLE_IDS_FILE")
+                except RejectedFrame as error:
+                    raise ConfigError(f"{error.detail} (got {article_id!r})") from None
             joined = ",".join(dict.fromkeys(ids))
             # The list travels in the function's environment, which Lambda caps at 4 KB in all.
             if len(joined) > MAX_ARTICLE_IDS_CHARS:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from viewcount.pages import BOTS_KEY_PREFIX
 from viewcount_infra.config import DeploymentConfig
 
 # ---- tables ----------------------------------------------------------------------
@@ -123,7 +124,7 @@ VIEWS = FunctionSpec(
         # Only the day's bot counts (`bots#...`): see `key_prefixes`.
         "counts": ("dynamodb:UpdateItem",),
     },
-    key_prefixes={"counts": ("bots#",)},
+    key_prefixes={"counts": (BOTS_KEY_PREFIX,)},
     publishes_views=True, posts_to_connections=True, needs_origins=True, needs_page_rules=True,
     needs_view_rules=True,
 )  # fmt: skip

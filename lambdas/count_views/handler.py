@@ -51,7 +51,11 @@ departed: dict[str, set[str]] = {}
 sources: dict[str, frozenset[str]] = {}
 
 
-def known_sources(page_key: str) -> frozenset[str]:
+def known_sources(page_key: str, views: list[LoggedView]) -> frozenset[str]:
+    """The page's referrer and campaign counters, read once per instance, and only for views
+    that bring a source: the usual view brings none and needs no read."""
+    if not any(view.referrer_host or view.campaign for view in views):
+        return sources.get(page_key, frozenset())
     if page_key not in sources:
         item = dynamodb.get_item(TableName=settings.counts_table, Key={"pageKey": {"S": page_key}}).get("Item", {})
         sources[page_key] = source_names(item)
@@ -82,7 +86,7 @@ def count_pages(pages: dict[str, list[LoggedView]], shard: str, now: int) -> tup
         try:
             items[page_key] = add_exactly_once(
                 dynamodb, settings.counts_table, {"pageKey": page_key}, page_views, shard,
-                now=now, page=True, forget=gone, known_sources=known_sources(page_key),
+                now=now, page=True, forget=gone, known_sources=known_sources(page_key, page_views),
             )  # fmt: skip
             sources[page_key] = source_names(items[page_key])
         except Exception:

@@ -32,13 +32,13 @@ def referrals(aws, prefix="referrer:"):
     }
 
 
-def record_updates(counter):
-    """The keys of the counting function's UpdateItem calls, as they are made."""
-    updates = []
+def record_keys(counter, operation="UpdateItem"):
+    """The keys of the counting function's calls of `operation`, as they are made."""
+    keys = []
     counter.dynamodb.meta.events.register(
-        "before-parameter-build.dynamodb.UpdateItem", lambda params, **_: updates.append(params["Key"])
+        f"before-parameter-build.dynamodb.{operation}", lambda params, **_: keys.append(params["Key"])
     )
-    return updates
+    return keys
 
 
 def batch(*sequence_numbers):
@@ -61,7 +61,7 @@ def assert_exact(aws):
 
 
 def test_a_batch_is_counted_with_one_update_per_counter(aws, counter, context):
-    updates = record_updates(counter)
+    updates = record_keys(counter)
 
     response = counter.handler(batch(), context)
 
@@ -180,7 +180,7 @@ def test_a_reader_who_left_is_neither_pushed_to_nor_counted_as_reading(aws, coun
 def test_a_departed_reader_who_views_again_stays_a_reader(aws, counter, context):
     counter.handler(batch(100), context)
     push_with_reader_a_gone(counter, context)
-    updates = record_updates(counter)
+    updates = record_keys(counter)
 
     counter.handler(batch(104), context)  # the page's next view
 
@@ -194,7 +194,7 @@ def test_a_departed_reader_who_views_again_stays_a_reader(aws, counter, context)
 def test_a_departed_reader_is_removed_in_the_same_write_that_counts(aws, counter, context):
     counter.handler(batch(100), context)
     push_with_reader_a_gone(counter, context)
-    updates = record_updates(counter)
+    updates = record_keys(counter)
     later = batch(102)
     later["Records"][0]["dynamodb"]["SequenceNumber"] = "105"
     later["Records"][0]["dynamodb"]["NewImage"]["viewId"] = {"S": "v5"}
@@ -283,3 +283,15 @@ def test_a_full_page_counts_a_new_referrer_as_other(aws, counter, context):
     assert item["utm_source:(other)"] == {"N": "2"}
     # Pages with room are unchanged.
     assert referrals(aws)[("page#Home_Page", "reddit.com")] == 1
+
+
+def test_a_cold_instance_reads_a_pages_counters_only_for_views_that_bring_a_source(aws, counter, context):
+    reads = record_keys(counter, "GetItem")
+
+    counter.handler(batch(), context)
+
+    read_pages = {key["pageKey"]["S"] for key in reads}
+    # hello-world's views bring referrers and a campaign, and the home page's a referrer;
+    # second-post's view brings neither, so its cap needs no look at the item.
+    assert read_pages == {"post#hello-world", "page#Home_Page"}
+    assert_exact(aws)

@@ -37,6 +37,7 @@ def test_namespace_overrides_win_over_plain_settings():
         ({"PROD_CLIENT_URL": "https://b.example", "VIEWS_PER_MINUTE": "0"}, "between 1 and 600"),
         ({"PROD_CLIENT_URL": "https://b.example", "ARTICLE_ID_PATTERN": "[a-z"}, "not a regular expression"),
         ({"PROD_CLIENT_URL": "https://b.example", "ARTICLE_IDS_FILE": "/nonexistent/ids.txt"}, "ARTICLE_IDS_FILE"),
+        ({"PROD_CLIENT_URL": "https://b.example", "ARTICLE_IDS": "hello-world,bad id"}, "may only hold .* 'bad id'"),
         ({"PROD_CLIENT_URL": "https://b.example", "ARTICLE_IDS": ",".join(f"id{i:05}" for i in 400 * [0])}, None),
         ({"PROD_CLIENT_URL": "https://b.example", "ARTICLE_IDS": ",".join(f"id{i:05}" for i in range(400))}, "2500"),
     ],
@@ -54,13 +55,14 @@ def test_the_article_allow_list_reaches_the_views_function_from_a_pattern_and_a_
     from viewcount_infra.topology import VIEWS
 
     ids = tmp_path / "ids.txt"
-    ids.write_text("# the blog's posts\nhello-world\n\nsecond-post\n")
+    ids.write_text("# the blog's posts\nhello-world\n\n  # an indented comment\nsecond-post\n")
     config = DeploymentConfig.load(
         "prod",
         {"PROD_CLIENT_URL": "https://b.example", "ARTICLE_ID_PATTERN": "20[0-9]{2}-.+", "ARTICLE_IDS_FILE": str(ids)},
     )
 
     env = VIEWS.environment(config, {"salts": "s", "visits": "v", "view_rates": "r", "counts": "c"}, "topic", "wss://x")
+    assert env["ARTICLE_IDS"] == "hello-world,second-post"
     allow = ArticleAllowList.parse(env["ARTICLE_ID_PATTERN"], env["ARTICLE_IDS"])
     assert [allow.allows(i) for i in ("hello-world", "second-post", "2026-intro", "wp-login.php")] == [
         True, True, True, False,
