@@ -8,6 +8,6 @@ source tools/bootstrap.sh
 bootstrap_python
 .venv/bin/python tools/package_lambdas.py dist
 if [ -f client/build.mjs ]; then
-  [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null
+  bootstrap_node
   node client/build.mjs
 fi

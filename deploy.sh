@@ -26,7 +26,7 @@ if ! .venv/bin/python tools/fetch_referrer_spam.py build/referrer-spam.txt; then
     exit 1
   fi
 fi
-./build_packages.sh
+# cdk.json's "build" runs ./build_packages.sh before every synth and deploy.
 npx cdk synth -c namespace="$namespace" --quiet
 if $dry_run; then
   echo "viewcount: synthesized Viewcount-$namespace into cdk.out/ (dry run, nothing deployed)"

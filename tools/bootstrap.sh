@@ -1,4 +1,5 @@
-# Sourced by test.sh, run_local.sh and deploy.sh: installs what the project needs, once.
+# Sourced by the project's scripts (test, run_local, deploy, build_packages, admin, bench):
+# installs what the project needs, once.
 # Re-installs when requirements-dev.txt or package-lock.json change.
 set -euo pipefail
 
