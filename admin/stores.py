@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from local_stack.state import PID_FILE, SAVE_INTERVAL_SECONDS, SNAPSHOT
+from local_stack import state
+from local_stack.state import SAVE_INTERVAL_SECONDS, SNAPSHOT
 from viewcount_infra.topology import COUNTS
 
 # The local stack's own name for the file (local_stack/__main__.py writes it while it runs).
@@ -151,23 +152,7 @@ class SnapshotCountsStore:
 
 
 def live_stack_pid(data_dir: Path) -> int | None:
-    """The pid in `<data_dir>/stack.pid` when that process is alive; None when there is no such stack.
-
-    A stack killed with SIGKILL leaves its file behind; its dead pid does not count. A file that
-    names no pid at all is refused rather than guessed about.
-    """
-    path = data_dir / PID_FILE
     try:
-        text = path.read_text().strip()
-    except FileNotFoundError:
-        return None
-    if not text.isdigit() or int(text) <= 0:
-        raise AdminError(f"{path} holds no pid ({text!r}); if no local stack runs on {data_dir}, delete it")
-    pid = int(text)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        return pid  # alive, but another user's
-    return pid
+        return state.live_stack_pid(data_dir)
+    except ValueError as error:
+        raise AdminError(str(error)) from None

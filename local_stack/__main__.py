@@ -13,7 +13,7 @@ from pathlib import Path
 from local_stack.faults import FaultSpecError
 from local_stack.site import DEMO_BLOG, start_site
 from local_stack.stack import LocalOptions, LocalStack
-from local_stack.state import PID_FILE
+from local_stack.state import PID_FILE, live_stack_pid
 
 STOP_DEADLINE_SECONDS = 4.0
 
@@ -48,8 +48,6 @@ async def main_async(args: argparse.Namespace) -> int:
     except FaultSpecError as error:
         print(f"viewcount-local: {error}", file=sys.stderr)
         return 2
-    if options.reset:
-        write_pid_file(options.data_dir)  # --reset removed the folder, and the pid file with it
     ws_url = f"ws://{options.host}:{options.ws_port}"
     server = start_site(site, options.host, options.http_port, ws_url)
     stop = asyncio.Event()
@@ -93,7 +91,15 @@ def force_exit(stack: LocalStack) -> None:
 
 
 def write_pid_file(data_dir: Path) -> None:
+    """Claims the data directory, unless another live stack holds it: two stacks would
+    overwrite each other's saves, and the second's exit would unguard the first."""
     data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        other = live_stack_pid(data_dir)
+    except ValueError:
+        other = None  # a file that names no pid guards nothing
+    if other is not None and other != os.getpid():
+        raise FileExistsError(f"a local stack (pid {other}) already runs on {data_dir}: stop it first")
     (data_dir / PID_FILE).write_text(f"{os.getpid()}\n")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,13 +83,14 @@ class LocalStack:
         self.sqs = boto3.client("sqs")
         self.sns = boto3.client("sns")
         self.streams = boto3.client("dynamodbstreams")
-        if options.reset and options.data_dir.exists():
-            shutil.rmtree(options.data_dir)
+        from local_stack import state
+
+        if options.reset:
+            # Only the saved tables: the directory also holds this stack's pid file.
+            (options.data_dir / state.SNAPSHOT).unlink(missing_ok=True)
         self.resources: LocalResources = create_resources(
             self.config, self.dynamodb, self.sns, self.sqs, options.visibility_timeout_seconds
         )
-        from local_stack import state
-
         self.restored = state.restore(self.dynamodb, self.resources.table_names, options.data_dir)
         from local_stack.functions import load_functions
 

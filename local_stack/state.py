@@ -24,6 +24,31 @@ SNAPSHOT = "tables.json"
 # tables while the stack would overwrite them with its next save.
 PID_FILE = "stack.pid"
 SAVE_INTERVAL_SECONDS = 5
+
+
+def live_stack_pid(data_dir: Path) -> int | None:
+    """The pid in `<data_dir>/stack.pid` when that process is alive; None when there is no such stack.
+
+    A stack killed with SIGKILL leaves its file behind; its dead pid does not count. A file that
+    names no pid at all raises ValueError rather than being guessed about.
+    """
+    path = data_dir / PID_FILE
+    try:
+        text = path.read_text().strip()
+    except FileNotFoundError:
+        return None
+    if not text.isdigit() or int(text) <= 0:
+        raise ValueError(f"{path} holds no pid ({text!r}); if no local stack runs on {data_dir}, delete it")
+    pid = int(text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid  # alive, but another user's
+    return pid
+
+
 SAVED_TABLES = tuple(spec for spec in TABLES if spec not in (VIEW_LOG, VIEW_RATES))
 PROCESS_BOUND = (READER_PREFIX, POSITION_PREFIX)
 

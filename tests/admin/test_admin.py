@@ -307,3 +307,16 @@ def test_a_reset_local_stack_writes_its_pid_file_again(data_dir):
         stack.start("--reset")
         assert stack.process is not None
         assert (data_dir / PID_FILE).read_text().strip() == str(stack.process.pid)
+
+
+def test_a_second_stack_on_the_same_folder_is_refused_and_the_first_stays_guarded(data_dir):
+    with LocalStackProcess(data_dir) as first:
+        first.start()
+        assert first.process is not None
+        second = LocalStackProcess(data_dir)
+        with pytest.raises(RuntimeError, match="already runs on"):
+            second.start("--reset")
+        assert second.process is not None and second.process.wait(timeout=30) == 1
+        # The refused stack neither took nor removed the pid file, nor reset the tables.
+        assert (data_dir / PID_FILE).read_text().strip() == str(first.process.pid)
+        assert main(["rename-title", "hello-world", "Renamed", "--data-dir", str(data_dir)]) == 1
