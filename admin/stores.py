@@ -10,10 +10,8 @@ from typing import Any, Protocol
 
 from local_stack import state
 from local_stack.state import SAVE_INTERVAL_SECONDS, SNAPSHOT
+from viewcount.item_reads import batch_get_items
 from viewcount_infra.topology import COUNTS
-
-# The local stack's own name for the file (local_stack/__main__.py writes it while it runs).
-BATCH_GET_LIMIT = 100
 
 
 class AdminError(Exception):
@@ -65,17 +63,8 @@ class DynamoCountsStore:
         return response.get("Attributes", {}).get("articleTitle", {}).get("S")
 
     def get_items(self, page_keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
         keys = [{COUNTS.partition_key: {"S": key}} for key in dict.fromkeys(page_keys)]
-        for start in range(0, len(keys), BATCH_GET_LIMIT):
-            request: dict[str, Any] = {self.name: {"Keys": keys[start : start + BATCH_GET_LIMIT]}}
-            # Throttled keys come back unprocessed; botocore's retries pace the loop.
-            while request:
-                response = self.client.batch_get_item(RequestItems=request)
-                for item in response["Responses"].get(self.name, []):
-                    found[item[COUNTS.partition_key]["S"]] = item
-                request = response.get("UnprocessedKeys") or {}
-        return found
+        return {item[COUNTS.partition_key]["S"]: item for item in batch_get_items(self.client, self.name, keys)}
 
 
 class SnapshotCountsStore:

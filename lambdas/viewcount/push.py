@@ -9,6 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from viewcount.item_reads import batch_get_items
 from viewcount.pages import Page, page_from_key
 
 Poster = Callable[[str, bytes], None]
@@ -53,14 +54,9 @@ def read_article_counts(dynamodb: Any, table: str, article_ids: list[str]) -> di
     """Counts for up to 100 articles from the counts table; an article never viewed has zero views."""
     counts = {article_id: {"totalViews": 0, "uniqueViews": 0} for article_id in article_ids}
     keys = [{"pageKey": {"S": f"post#{article_id}"}} for article_id in article_ids]
-    while keys:
-        response = dynamodb.batch_get_item(
-            RequestItems={table: {"Keys": keys, "ProjectionExpression": "pageKey, totalViews, uniqueViews"}}
-        )
-        for item in response["Responses"].get(table, []):
-            article_id = item["pageKey"]["S"].removeprefix("post#")
-            counts[article_id] = {"totalViews": number(item, "totalViews"), "uniqueViews": number(item, "uniqueViews")}
-        keys = response.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+    for item in batch_get_items(dynamodb, table, keys, "pageKey, totalViews, uniqueViews"):
+        article_id = item["pageKey"]["S"].removeprefix("post#")
+        counts[article_id] = {"totalViews": number(item, "totalViews"), "uniqueViews": number(item, "uniqueViews")}
     return counts
 
 
