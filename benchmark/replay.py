@@ -31,7 +31,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake
 
 from benchmark.trace import TraceView, expected_counts, page_key, wire_message
-from local_stack.harness import LocalStackProcess
+from local_stack.harness import BROWSER_USER_AGENT, LocalStackProcess
 from viewcount_infra.config import DeploymentConfig
 from viewcount_infra.topology import MAX_RECEIVE_COUNT, QUEUES
 
@@ -98,7 +98,7 @@ async def replay_views(trace: list[TraceView], ws_url: str, origin: str, concurr
     async def open_connection(visitor: int) -> ClientConnection:
         # Every view of the trace is another reader: on one address, only the browser tells them
         # apart, and the visitor key would otherwise make all but the first view of a page repeat.
-        user_agent = f"Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/150.0 reader/{visitor}"
+        user_agent = f"{BROWSER_USER_AGENT} reader/{visitor}"
         # A busy 2-core stack can drop a handshake; the blog's client reconnects, and so do we.
         for attempt in range(CONNECT_ATTEMPTS):
             try:

@@ -10,8 +10,11 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# What a blog's reader sends; a WebSocket library's own User-Agent is judged a bot's.
+BROWSER_USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:150.0) Gecko/20100101 Firefox/150.0"
 
 
 def free_port(offset: int = 0) -> int:
@@ -47,6 +50,12 @@ class LocalStackProcess:
     @property
     def origin(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
+
+    def connect(self, user_agent: str = BROWSER_USER_AGENT, **options: Any) -> Any:
+        """A WebSocket connection to the stack as a reader of the blog opens it (`async with`)."""
+        from websockets.asyncio.client import connect
+
+        return connect(self.ws_url, origin=self.origin, user_agent_header=user_agent, **options)
 
     def start(self, *extra: str, timeout: float = 60, env: dict[str, str] | None = None) -> None:
         env = {**os.environ, **(env or {}), "PYTHONPATH": f"{ROOT / 'lambdas'}:{ROOT / 'infra'}:{ROOT}"}

@@ -34,6 +34,9 @@ for variable in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"
     os.environ.pop(variable, None)
 
 WS_ENDPOINT = "https://abc123.execute-api.us-east-1.amazonaws.com/local"
+# Readers' User-Agents besides the harness's Firefox (local_stack.harness.BROWSER_USER_AGENT).
+CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
 
 def load_event(name: str) -> dict[str, Any]:

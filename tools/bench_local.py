@@ -25,7 +25,7 @@ from pathlib import Path
 from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from local_stack.harness import LocalStackProcess
+from local_stack.harness import BROWSER_USER_AGENT, LocalStackProcess
 
 
 async def client(
@@ -37,8 +37,7 @@ async def client(
     pushed_at: list[float],
     stop: asyncio.Event,
 ) -> None:
-    # A browser's User-Agent: the websockets library's own is judged a bot's and not counted.
-    async with connect(url, origin=origin, user_agent_header="Mozilla/5.0 (X11; Linux x86_64) Firefox/150.0") as ws:
+    async with connect(url, origin=origin, user_agent_header=BROWSER_USER_AGENT) as ws:
         sent_at: list[float] = []  # send time of this connection's n-th view
         matched = 0
 

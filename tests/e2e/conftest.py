@@ -11,9 +11,6 @@ import pytest
 
 from local_stack.harness import LocalStackProcess
 
-# What the blog's readers send; a WebSocket library's own User-Agent is judged a bot's.
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:150.0) Gecko/20100101 Firefox/150.0"
-
 
 @pytest.fixture
 def local_stack(tmp_path) -> Iterator[LocalStackProcess]:

@@ -15,10 +15,9 @@ from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from websockets.asyncio.client import connect
 
 from local_stack.harness import LocalStackProcess
-from tests.e2e.conftest import BROWSER, frame_matching, next_frame, view
+from tests.e2e.conftest import frame_matching, next_frame, view
 from tests.frames import gateway_frames
 from viewcount import errors
 
@@ -39,7 +38,7 @@ def says_automated(frame: str | bytes) -> bool:
 
 
 async def answer(stack: LocalStackProcess, frame: str | bytes) -> dict | None:
-    async with connect(stack.ws_url, origin=stack.origin, user_agent_header=BROWSER, max_size=None) as ws:
+    async with stack.connect(max_size=None) as ws:
         await ws.send(frame)
         try:
             return await next_frame(ws, timeout=2 if says_automated(frame) else 20)
@@ -71,7 +70,7 @@ def test_every_frame_is_answered_and_only_counted_frames_count(stack):
     every_frame()
 
     async def final_view():
-        async with connect(stack.ws_url, origin=stack.origin, user_agent_header=BROWSER) as ws:
+        async with stack.connect() as ws:
             await ws.send(view("/posts/after-the-fuzz", "after-the-fuzz"))
             return await frame_matching(ws, lambda frame: frame.get("message") == "views")
 

@@ -9,7 +9,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.e2e.conftest import BROWSER, frame_matching, next_frame, view
+from tests.e2e.conftest import frame_matching, next_frame, view
 from viewcount import errors
 
 
@@ -28,7 +28,7 @@ def page_counts(frame):
 
 def test_a_view_gets_a_push_with_the_new_counts(local_stack):
     async def scenario():
-        async with connect(local_stack.ws_url, origin=local_stack.origin, user_agent_header=BROWSER) as ws:
+        async with local_stack.connect() as ws:
             await ws.send(view("/posts/first", "first"))
             return await frame_matching(ws, is_views)
 
@@ -42,7 +42,7 @@ def test_a_view_gets_a_push_with_the_new_counts(local_stack):
 
 def test_site_totals_grow_with_views_of_any_page(local_stack):
     async def scenario():
-        async with connect(local_stack.ws_url, origin=local_stack.origin, user_agent_header=BROWSER) as ws:
+        async with local_stack.connect() as ws:
             await ws.send(view("/"))
             before = await frame_matching(ws, is_views)
             await ws.send(view("/posts/site-wide", "site-wide", refreshed=True))
@@ -57,8 +57,8 @@ def test_site_totals_grow_with_views_of_any_page(local_stack):
 def test_two_readers_of_one_article_both_get_every_update(local_stack):
     async def scenario():
         async with (
-            connect(local_stack.ws_url, origin=local_stack.origin, user_agent_header=BROWSER) as a,
-            connect(local_stack.ws_url, origin=local_stack.origin, user_agent_header=BROWSER) as b,
+            local_stack.connect() as a,
+            local_stack.connect() as b,
         ):
             await a.send(view("/posts/shared", "shared"))
             first_a = await frame_matching(a, is_views)
@@ -82,7 +82,7 @@ def test_two_readers_of_one_article_both_get_every_update(local_stack):
 )
 def test_home_and_profile_pages_count_and_push(local_stack, page, name):
     async def scenario():
-        async with connect(local_stack.ws_url, origin=local_stack.origin, user_agent_header=BROWSER) as ws:
+        async with local_stack.connect() as ws:
             await ws.send(view(page))
             return await frame_matching(ws, is_views)
 
@@ -93,7 +93,7 @@ def test_home_and_profile_pages_count_and_push(local_stack, page, name):
 
 def test_counts_answers_without_counting(local_stack):
     async def scenario():
-        async with connect(local_stack.ws_url, origin=local_stack.origin, user_agent_header=BROWSER) as ws:
+        async with local_stack.connect() as ws:
             await ws.send(view("/posts/counted", "counted"))
             await frame_matching(ws, is_views)
             await ws.send(json.dumps({"message": "counts", "articleIds": ["counted", "other"]}))
@@ -123,8 +123,8 @@ def test_a_wrong_origin_is_refused_with_403(local_stack):
 
 def test_disconnect_removes_the_connection_from_reading_now(local_stack):
     async def scenario():
-        async with connect(local_stack.ws_url, origin=local_stack.origin, user_agent_header=BROWSER) as stayer:
-            async with connect(local_stack.ws_url, origin=local_stack.origin, user_agent_header=BROWSER) as leaver:
+        async with local_stack.connect() as stayer:
+            async with local_stack.connect() as leaver:
                 await leaver.send(view("/posts/leave", "leave"))
                 await frame_matching(leaver, is_views)
             await asyncio.sleep(0.5)
@@ -151,7 +151,7 @@ def test_disconnect_removes_the_connection_from_reading_now(local_stack):
 )
 def test_each_error_code_comes_back_and_changes_no_count(local_stack, frame, code):
     async def scenario():
-        async with connect(local_stack.ws_url, origin=local_stack.origin, user_agent_header=BROWSER) as ws:
+        async with local_stack.connect() as ws:
             await ws.send(frame)
             error = await frame_matching(ws, lambda f: f.get("message") == "error")
             # The connection stays usable, and nothing was counted for the bad frame.
@@ -167,9 +167,7 @@ def test_each_error_code_comes_back_and_changes_no_count(local_stack, frame, cod
 
 def test_a_frame_over_128_kb_closes_with_1009(local_stack):
     async def scenario():
-        async with connect(
-            local_stack.ws_url, origin=local_stack.origin, user_agent_header=BROWSER, max_size=None
-        ) as ws:
+        async with local_stack.connect(max_size=None) as ws:
             await ws.send("x" * (128 * 1024 + 1))
             await next_frame(ws)
 
@@ -180,7 +178,7 @@ def test_a_frame_over_128_kb_closes_with_1009(local_stack):
 
 def test_a_restart_keeps_the_counts(local_stack):
     async def count_once():
-        async with connect(local_stack.ws_url, origin=local_stack.origin, user_agent_header=BROWSER) as ws:
+        async with local_stack.connect() as ws:
             await ws.send(view("/posts/kept", "kept"))
             return await frame_matching(ws, is_views)
 

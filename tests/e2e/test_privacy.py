@@ -10,23 +10,20 @@ import json
 import time
 from datetime import UTC, datetime
 
-from websockets.asyncio.client import connect
-
 from admin.__main__ import main as admin
+from local_stack.harness import BROWSER_USER_AGENT
 from local_stack.state import SNAPSHOT
-from tests.e2e.conftest import BROWSER, frame_matching, next_frame, view
+from tests.conftest import CHROME, GOOGLEBOT
+from tests.e2e.conftest import frame_matching, next_frame, view
 from viewcount import errors
-
-CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
-GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
 
 def run(coroutine):
     return asyncio.run(coroutine)
 
 
-def reader(stack, user_agent=BROWSER, **headers):
-    return connect(stack.ws_url, origin=stack.origin, user_agent_header=user_agent, additional_headers=headers)
+def reader(stack, user_agent=BROWSER_USER_AGENT, **headers):
+    return stack.connect(user_agent, additional_headers=headers)
 
 
 def pushed_total(total):

@@ -7,12 +7,12 @@ import re
 
 from moto import mock_aws
 
+from local_stack.harness import BROWSER_USER_AGENT
 from tests.conftest import ROOT, load_event
 from tests.integration.pipeline import Pipeline
 from viewcount_infra.topology import TABLES
 
 IP = "198.51.100.23"
-USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:150.0) Gecko/20100101 Firefox/150.0"
 
 
 def documented_attributes() -> dict[str, list[re.Pattern[str]]]:
@@ -43,7 +43,7 @@ def frame(message_id, *, authorizer, **fields):
 def every_kind_of_view(pipeline: Pipeline) -> None:
     """Views that between them write every kind of attribute the pipeline stores."""
     views = pipeline.functions["views"]
-    reader = {"userAgent": USER_AGENT}
+    reader = {"userAgent": BROWSER_USER_AGENT}
     campaign = "/posts/hello-world?utm_source=news&utm_medium=email&utm_campaign=launch&gclid=1"
     views.invoke(frame("m1", authorizer=reader, currentPage=campaign))
     views.invoke(frame("m2", authorizer=reader, refreshed=True))

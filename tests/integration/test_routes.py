@@ -8,11 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from tests.conftest import load_event
+from tests.conftest import CHROME, GOOGLEBOT, load_event
 from viewcount import errors
 from viewcount_infra.topology import CONNECT, COUNTS_ROUTE, DEFAULT, VIEWS
-
-CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
 
 
 def authorize(aws, context, **headers):
@@ -80,7 +78,7 @@ def test_connect_hands_on_global_privacy_control_instead_of_the_user_agent(aws, 
 @pytest.mark.parametrize(
     ("user_agent", "reason"),
     [
-        ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "crawler"),
+        (GOOGLEBOT, "crawler"),
         (CHROME.replace("Chrome/", "HeadlessChrome/"), "headless"),
         (None, "no_user_agent"),
     ],

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 from botocore.exceptions import ClientError
 
+from local_stack.harness import BROWSER_USER_AGENT
 from tests.conftest import load_event
 from viewcount import errors
 from viewcount.pages import ArticleAllowList, bots_key
@@ -211,7 +212,7 @@ def info_logs():
 def test_no_address_user_agent_or_salt_is_logged(aws, views, context, capsys, caplog, info_logs):
     from viewcount_infra.topology import CONNECT
 
-    user_agent = "Mozilla/5.0 (X11; Linux x86_64; rv:150.0) Gecko/20100101 Firefox/150.0"
+    user_agent = BROWSER_USER_AGENT
     connect = aws.handler(CONNECT)
     authorizer = load_event("ws_connect_authorizer.json")
     authorizer["headers"]["User-Agent"] = user_agent
