@@ -17,6 +17,9 @@ from viewcount_infra.config import DeploymentConfig
 from viewcount_infra.topology import FUNCTIONS, FunctionSpec
 
 ROOT = Path(__file__).resolve().parent.parent
+# The emulated account and region: moto's default account, and the region of AWS_ENVIRONMENT.
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
 
 # moto is not thread-safe; one invocation (or poller call) at a time touches it, as one
 # warm instance per function would, serialised. Management API calls go over HTTP to the
@@ -52,7 +55,7 @@ class LocalFunction:
             memory_limit_in_mb=self.spec.memory_mb,
             timeout_seconds=self.spec.timeout_seconds,
             aws_request_id=str(uuid.uuid4()),
-            invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{self.name}",
+            invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.name}",
             log_group_name=f"/aws/lambda/{self.name}",
             _deadline=time.monotonic() + self.spec.timeout_seconds,
         )

@@ -29,12 +29,11 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from local_stack.functions import LocalFunction
+from local_stack.functions import ACCOUNT_ID, REGION, LocalFunction
 from viewcount_infra.topology import AUTHORIZER_IDENTITY_HEADER, ROUTE_SELECTION_EXPRESSION, ROUTES
 
 MAX_FRAME_BYTES = 128 * 1024
 API_ID = "local"
-ACCOUNT_ID = "123456789012"
 assert ROUTE_SELECTION_EXPRESSION == "$request.body.message"  # the only expression emulated
 
 
@@ -188,7 +187,7 @@ class Gateway:
             return 401
         event = {
             "type": "REQUEST",
-            "methodArn": f"arn:aws:execute-api:us-east-1:{ACCOUNT_ID}:{API_ID}/{self.stage}/$connect",
+            "methodArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{API_ID}/{self.stage}/$connect",
             **{key: value for key, value in connect_event.items() if key != "isBase64Encoded"},
             "stageVariables": {},
         }

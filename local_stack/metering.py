@@ -24,9 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from local_stack.faults import clients_of
+from local_stack.functions import ACCOUNT_ID, REGION
 
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
 WRITES = {"PutItem", "UpdateItem", "DeleteItem"}
 
 
@@ -228,7 +227,7 @@ class Meter:
 def _key_names(table: str) -> list[str]:
     from moto.dynamodb.models import dynamodb_backends
 
-    schema = dynamodb_backends[ACCOUNT][REGION].get_table(table).schema
+    schema = dynamodb_backends[ACCOUNT_ID][REGION].get_table(table).schema
     return [element["AttributeName"] for element in schema]
 
 
@@ -237,7 +236,7 @@ def _stored_item(table: str, key: dict[str, Any]) -> dict[str, Any] | None:
     from moto.dynamodb.models import dynamodb_backends
     from moto.dynamodb.models.dynamo_type import DynamoType
 
-    backend_table = dynamodb_backends[ACCOUNT][REGION].get_table(table)
+    backend_table = dynamodb_backends[ACCOUNT_ID][REGION].get_table(table)
     names = _key_names(table)
     hash_key = DynamoType(key[names[0]])
     range_key = DynamoType(key[names[1]]) if len(names) > 1 else None

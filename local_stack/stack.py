@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from local_stack.faults import FaultPlan
+from local_stack.functions import REGION
 from local_stack.gateway import Gateway, GatewayLimits
 from local_stack.metering import Meter
 from local_stack.resources import LocalResources, create_resources
@@ -23,8 +24,8 @@ AWS_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
     "AWS_SESSION_TOKEN": "local",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
     "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
     # Metrics would print an EMF document per invocation; the local stack has no CloudWatch.
     "POWERTOOLS_METRICS_DISABLED": "true",

@@ -21,11 +21,10 @@ import threading
 import time
 from typing import Any
 
-from local_stack.functions import AWS_LOCK, LocalFunction
+from local_stack.functions import AWS_LOCK, REGION, LocalFunction
 from viewcount_infra.config import DeploymentConfig
 from viewcount_infra.topology import STREAM_FILTER, STREAM_TUMBLING_WINDOW_SECONDS
 
-REGION = "us-east-1"
 # Nothing rings when a received message becomes visible again; look this often for it.
 SQS_FALLBACK_SECONDS = 0.5
 STREAM_FALLBACK_SECONDS = 1.0

@@ -83,17 +83,17 @@ def build(folder: Path, dist: Path, shared_extras: list[Entry]) -> Path:
     return target
 
 
-def referrer_spam(path: Path) -> bytes:
+def referrer_spam(path: Path) -> list[tuple[str, bytes]]:
+    """The list to bundle, or none: the functions then drop no referrer as spam, which the
+    warning makes visible (deploy.sh refuses to deploy without a list)."""
     if path.is_file():
-        return path.read_bytes()
-    # Bundled empty rather than left out, so the code finds the file either way; a deploy
-    # without the list simply lets referrer spam through, which the warning makes visible.
+        return [(REFERRER_SPAM_ENTRY, path.read_bytes())]
     print(
-        f"package_lambdas: warning: {path} is missing, bundling an empty {REFERRER_SPAM_ENTRY}; "
+        f"package_lambdas: warning: {path} is missing, so no {REFERRER_SPAM_ENTRY} is bundled; "
         "run tools/fetch_referrer_spam.py before deploying",
         file=sys.stderr,
     )
-    return b""
+    return []
 
 
 def main(argv: list[str]) -> int:
@@ -106,7 +106,7 @@ def main(argv: list[str]) -> int:
         print("package_lambdas: no lambdas/<name>/handler.py found", file=sys.stderr)
         return 1
     try:
-        shared_extras = [*third_party(), (REFERRER_SPAM_ENTRY, referrer_spam(args.referrer_spam))]
+        shared_extras = [*third_party(), *referrer_spam(args.referrer_spam)]
     except PackagingError as error:
         print(f"package_lambdas: {error}", file=sys.stderr)
         return 1

@@ -121,6 +121,17 @@ def test_a_wrong_origin_is_refused_with_403(local_stack):
     assert refused.value.response.status_code == 403
 
 
+def test_a_handshake_without_an_origin_is_refused_with_401(local_stack):
+    # The authorizer's identity source is the Origin header: API Gateway answers 401 without it.
+    async def scenario():
+        async with connect(local_stack.ws_url):
+            pass
+
+    with pytest.raises(InvalidStatus) as refused:
+        run(scenario())
+    assert refused.value.response.status_code == 401
+
+
 def test_disconnect_removes_the_connection_from_reading_now(local_stack):
     async def scenario():
         async with local_stack.connect() as stayer:

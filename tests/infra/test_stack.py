@@ -102,13 +102,14 @@ def test_deployed_consumers_take_large_batches(synth):
     mappings = sqs_mappings(synth("prod"))
     assert len(mappings) == len(QUEUES)
     for mapping in mappings:
-        assert mapping["BatchSize"] >= 100
-        assert mapping["MaximumBatchingWindowInSeconds"] >= 1
+        assert (mapping["BatchSize"], mapping["MaximumBatchingWindowInSeconds"]) == (100, 5)
 
 
 def test_local_consumers_take_each_view_at_once(synth):
     # Freshness over invocations; Lambda takes no window only for batches of up to 10.
-    for mapping in sqs_mappings(synth("local")):
+    mappings = sqs_mappings(synth("local"))
+    assert len(mappings) == len(QUEUES)
+    for mapping in mappings:
         assert mapping["BatchSize"] <= 10
         assert mapping.get("MaximumBatchingWindowInSeconds", 0) == 0
 
