@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -102,10 +100,7 @@ class SnapshotCountsStore:
         item["articleTitle"] = {"S": title}
         # Again just before writing: a stack started since would overwrite the edit.
         self._refuse_while_running()
-        # As local_stack.state saves: a temporary file renamed over the snapshot, never half a file.
-        temporary = self.data_dir / f".{SNAPSHOT}.admin.tmp"
-        temporary.write_text(json.dumps(snapshot, sort_keys=True))
-        os.replace(temporary, self.path)
+        state.write_snapshot(self.data_dir, snapshot)
         return previous
 
     def get_items(self, page_keys: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -119,11 +114,11 @@ class SnapshotCountsStore:
 
     def _load(self) -> dict[str, Any]:
         try:
-            snapshot = json.loads(self.path.read_text())
+            snapshot = state.read_snapshot(self.data_dir)
         except FileNotFoundError:
             raise AdminError(
                 f"no saved tables at {self.path}: is {self.data_dir} the local stack's --data-dir "
-                "(./run_local.sh saves them within 5 s of starting)?"
+                f"(./run_local.sh saves them within {SAVE_INTERVAL_SECONDS} s of starting)?"
             ) from None
         except ValueError as error:
             raise AdminError(f"{self.path} is not a saved snapshot: {error}") from None

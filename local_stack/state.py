@@ -63,17 +63,29 @@ def save(dynamodb: Any, table_names: dict[str, str], data_dir: Path) -> None:
                 for page in pages
                 for item in page["Items"]
             ]
+    write_snapshot(data_dir, snapshot)
+
+
+def write_snapshot(data_dir: Path, snapshot: dict[str, Any]) -> None:
+    """Written to a temporary file of this process and renamed over the snapshot: a reader
+    (or a crash) never meets half a file."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    temporary = data_dir / f".{SNAPSHOT}.tmp"
+    temporary = data_dir / f".{SNAPSHOT}.{os.getpid()}.tmp"
     temporary.write_text(json.dumps(snapshot, sort_keys=True))
     os.replace(temporary, data_dir / SNAPSHOT)
 
 
+def read_snapshot(data_dir: Path) -> Any:
+    """The saved tables as JSON; FileNotFoundError when none were saved, ValueError when the
+    file is not JSON."""
+    return json.loads((data_dir / SNAPSHOT).read_text())
+
+
 def restore(dynamodb: Any, table_names: dict[str, str], data_dir: Path) -> int:
-    path = data_dir / SNAPSHOT
-    if not path.exists():
+    try:
+        snapshot = read_snapshot(data_dir)
+    except FileNotFoundError:
         return 0
-    snapshot = json.loads(path.read_text())
     restored = 0
     with AWS_LOCK:
         for spec in SAVED_TABLES:
