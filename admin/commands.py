@@ -8,9 +8,9 @@ from typing import Any
 
 from admin.stores import AdminError, CountsStore, UnknownItemError
 from viewcount.errors import RejectedFrame
-from viewcount.pages import EventType, Page, bots_key
+from viewcount.pages import Page
+from viewcount.tables.page_counts import bot_reasons_of, bots_key, page_key
 from viewcount.wire import MAX_TITLE, validate_article_id
-from viewcount_infra.topology import COUNTS
 
 MAX_DAYS = 366
 USAGE = 2  # exit status of bad input, as argparse uses
@@ -36,14 +36,14 @@ def rename_title(store: CountsStore, article_id: str, title: str) -> Renamed:
         raise AdminError("the title must not be empty", USAGE)
     if len(title) > MAX_TITLE:
         raise AdminError(f"the title is {len(title)} characters; at most {MAX_TITLE} are allowed", USAGE)
-    page_key = Page(EventType.POST_VIEW, article_id=article_id).key
+    key = page_key(Page.post(article_id))
     try:
-        previous = store.set_title(page_key, title)
+        previous = store.set_title(key, title)
     except UnknownItemError:
         raise AdminError(
             f"no article {article_id!r} in {store.name} (no view of it has been counted yet); nothing was written"
         ) from None
-    return Renamed(page_key, title, previous)
+    return Renamed(key, title, previous)
 
 
 @dataclass(frozen=True)
@@ -81,11 +81,7 @@ def bot_counts(store: CountsStore, days: int, today: date) -> BotCounts:
     items = store.get_items([bots_key(day) for day in wanted])
     found = []
     for day in wanted:
-        item = items.get(bots_key(day), {})
-        numbers = {
-            name: int(value["N"]) for name, value in item.items() if name != COUNTS.partition_key and "N" in value
-        }
-        reasons = {name: views for name, views in numbers.items() if views}
+        reasons = {name: views for name, views in bot_reasons_of(items.get(bots_key(day), {})).items() if views}
         if reasons:
             found.append(BotDay(day, dict(sorted(reasons.items(), key=lambda pair: (-pair[1], pair[0])))))
     return BotCounts(first_day=wanted[-1], last_day=wanted[0], days=found)

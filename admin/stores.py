@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from local_stack import state
 from local_stack.state import SAVE_INTERVAL_SECONDS, SNAPSHOT
-from viewcount.item_reads import batch_get_items
+from viewcount.tables.page_counts import PageCountsTable, key_of, set_title_in
 from viewcount_infra.topology import COUNTS
 
 
@@ -30,7 +30,7 @@ class CountsStore(Protocol):
     name: str  # for messages: the table, or the snapshot file
 
     def set_title(self, page_key: str, title: str) -> str | None:
-        """Sets `articleTitle` of an existing item and returns its previous title; raises UnknownItemError."""
+        """Sets the title of an existing item and returns its previous title; raises UnknownItemError."""
         ...
 
     def get_items(self, page_keys: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -39,30 +39,21 @@ class CountsStore(Protocol):
 
 
 class DynamoCountsStore:
-    """A deployed namespace's counts table. The condition makes a rename never create an item."""
+    """A deployed namespace's counts table."""
 
     def __init__(self, client: Any, table_name: str) -> None:
         self.client = client
         self.name = table_name
+        self._table = PageCountsTable(client, table_name)
 
     def set_title(self, page_key: str, title: str) -> str | None:
         try:
-            response = self.client.update_item(
-                TableName=self.name,
-                Key={COUNTS.partition_key: {"S": page_key}},
-                UpdateExpression="SET articleTitle = :title",
-                ConditionExpression="attribute_exists(#key)",
-                ExpressionAttributeNames={"#key": COUNTS.partition_key},
-                ExpressionAttributeValues={":title": {"S": title}},
-                ReturnValues="UPDATED_OLD",
-            )
-        except self.client.exceptions.ConditionalCheckFailedException:
+            return self._table.set_title(page_key, title)
+        except KeyError:
             raise UnknownItemError(f"{page_key} is not in {self.name}") from None
-        return response.get("Attributes", {}).get("articleTitle", {}).get("S")
 
     def get_items(self, page_keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-        keys = [{COUNTS.partition_key: {"S": key}} for key in dict.fromkeys(page_keys)]
-        return {item[COUNTS.partition_key]["S"]: item for item in batch_get_items(self.client, self.name, keys)}
+        return self._table.get_items(page_keys)
 
 
 class SnapshotCountsStore:
@@ -93,11 +84,10 @@ class SnapshotCountsStore:
     def set_title(self, page_key: str, title: str) -> str | None:
         self._refuse_while_running()
         snapshot = self._load()
-        item = next((i for i in snapshot.get(COUNTS.key, []) if i.get(COUNTS.partition_key) == {"S": page_key}), None)
+        item = next((i for i in snapshot.get(COUNTS.key, []) if key_of(i) == page_key), None)
         if item is None:
             raise UnknownItemError(f"{page_key} is not in {self.name}")
-        previous = item.get("articleTitle", {}).get("S")
-        item["articleTitle"] = {"S": title}
+        previous = set_title_in(item, title)
         # Again just before writing: a stack started since would overwrite the edit.
         self._refuse_while_running()
         state.write_snapshot(self.data_dir, snapshot)
@@ -107,9 +97,8 @@ class SnapshotCountsStore:
         wanted = set(page_keys)
         found: dict[str, dict[str, Any]] = {}
         for item in self._load().get(COUNTS.key, []):
-            key = item.get(COUNTS.partition_key, {}).get("S")
-            if key in wanted:
-                found[key] = item
+            if key_of(item) in wanted:
+                found[key_of(item)] = item
         return found
 
     def _load(self) -> dict[str, Any]:

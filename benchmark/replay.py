@@ -32,8 +32,10 @@ from websockets.exceptions import InvalidHandshake
 
 from benchmark.trace import TraceView, expected_counts, page_key, wire_message
 from local_stack.harness import BROWSER_USER_AGENT, LocalStackProcess
+from local_stack.state import read_snapshot
+from viewcount.tables.page_counts import TOTAL_VIEWS, UNIQUE_VIEWS, is_page_key, key_of, number
 from viewcount_infra.config import DeploymentConfig
-from viewcount_infra.topology import MAX_RECEIVE_COUNT, QUEUES
+from viewcount_infra.topology import COUNTS, MAX_RECEIVE_COUNT, QUEUES
 
 # A view whose consumer crashed waits out the queue's visibility timeout (6x the function
 # timeout, 3 min) before it is counted and pushed, and may crash again: wait for every
@@ -139,13 +141,10 @@ async def replay_views(trace: list[TraceView], ws_url: str, origin: str, concurr
 
 
 def counted_from_snapshot(data_dir: Path) -> dict[str, dict[str, int]]:
-    snapshot = json.loads((data_dir / "tables.json").read_text())
+    """Per counter key, its counts as `expected_counts` gives them."""
     return {
-        item["pageKey"]["S"]: {
-            "totalViews": int(item.get("totalViews", {}).get("N", "0")),
-            "uniqueViews": int(item.get("uniqueViews", {}).get("N", "0")),
-        }
-        for item in snapshot.get("counts", [])
+        key_of(item): {"totalViews": number(item, TOTAL_VIEWS), "uniqueViews": number(item, UNIQUE_VIEWS)}
+        for item in read_snapshot(data_dir).get(COUNTS.key, [])
     }
 
 
@@ -191,7 +190,7 @@ def lost_and_duplicated(trace: list[TraceView], counted: dict[str, dict[str, int
     Unique views are compared the same way, apart: a reload must not count as unique.
     """
     truth = expected_counts(trace)
-    pages = set(truth) | {key for key in counted if key.startswith(("post#", "page#"))}
+    pages = set(truth) | {key for key in counted if is_page_key(key)}
     differences = {"lost": 0, "duplicated": 0, "unique_lost": 0, "unique_duplicated": 0}
     for key in pages:
         for field_name, prefix in (("totalViews", ""), ("uniqueViews", "unique_")):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -64,12 +66,42 @@ class LocalFunction:
             return self.module.handler(event, context)
 
 
-def import_handler(code: str, module_name: str) -> ModuleType:
-    """Import `lambdas/<code>/handler.py` afresh under `module_name`, as a Lambda init does."""
+# What Lambda's runtime sets for every function besides the function's own variables: the
+# process's basics, its AWS credentials and region, and the stack-wide Powertools switches
+# (log level, metrics off) that the local stack and the tests set. Nothing else of this
+# process's environment is the function's.
+RUNTIME_VARIABLES = re.compile(
+    r"AWS_\w+|POWERTOOLS_LOG_LEVEL|POWERTOOLS_METRICS_DISABLED|PATH|HOME|LANG|LC_\w+|TZ|TMPDIR"
+)
+
+
+@contextmanager
+def function_environment(env: Mapping[str, str]) -> Iterator[None]:
+    """`os.environ` as a function with the variables `env` starts with, for its init only.
+
+    Handlers read their settings once, at init (viewcount.settings); so a variable that the
+    topology does not give a function fails here as it would in AWS, however many other
+    functions of this process have it.
+    """
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update({name: value for name, value in saved.items() if RUNTIME_VARIABLES.fullmatch(name)})
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def import_handler(code: str, module_name: str, env: Mapping[str, str]) -> ModuleType:
+    """Import `lambdas/<code>/handler.py` afresh under `module_name` with only `env` (and the
+    runtime's variables) in its environment, as a Lambda init does."""
     loader = importlib.util.spec_from_file_location(module_name, ROOT / "lambdas" / code / "handler.py")
     assert loader and loader.loader
     module = importlib.util.module_from_spec(loader)
-    loader.loader.exec_module(module)
+    with function_environment(env):
+        loader.loader.exec_module(module)
     return module
 
 
@@ -79,7 +111,7 @@ def load_functions(
     """Import every handler as Lambda's init would: its own module, its own environment."""
     functions = {}
     for spec in FUNCTIONS:
-        os.environ.update(spec.environment(config, table_names, topic_arn, ws_endpoint))
-        module = import_handler(spec.code, f"viewcount_local_{spec.name}")
+        env = spec.environment(config, table_names, topic_arn, ws_endpoint)
+        module = import_handler(spec.code, f"viewcount_local_{spec.name}", env)
         functions[spec.name] = LocalFunction(spec, module, f"{config.prefix}-{spec.name.replace('_', '-')}")
     return functions

@@ -1,10 +1,10 @@
 """Tables saved to the data directory, so counts survive a restart.
 
 Saved every few seconds and on shutdown, written to a temporary file and renamed, so a
-crash leaves the last complete snapshot. Open connections are not saved: they end with
-the process, so the pages' reader entries and the per-connection view rates are left out. So are the counters' stream
-positions, and the view log: they guard against redelivery from the queues and the
-stream, which do not outlive the process (moto's new stream numbers its records afresh).
+crash leaves the last complete snapshot. What ends with the process is left out: the open
+connections (the pages' readers, the per-connection view rates), and what guards against
+redelivery from the queues and the stream, which do not outlive it either (the counters'
+stream positions, the view log; moto's new stream numbers its records afresh).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from local_stack.functions import AWS_LOCK
-from viewcount.counting import POSITION_PREFIX, READER_PREFIX
-from viewcount_infra.topology import TABLES, VIEW_LOG, VIEW_RATES
+from viewcount.tables.page_counts import durable_attributes
+from viewcount_infra.topology import COUNTS, TABLES, VIEW_LOG, VIEW_RATES
 
 SNAPSHOT = "tables.json"
 # Holds the running stack's pid, so that `./admin.sh rename-title` does not edit the saved
@@ -50,7 +50,6 @@ def live_stack_pid(data_dir: Path) -> int | None:
 
 
 SAVED_TABLES = tuple(spec for spec in TABLES if spec not in (VIEW_LOG, VIEW_RATES))
-PROCESS_BOUND = (READER_PREFIX, POSITION_PREFIX)
 
 
 def save(dynamodb: Any, table_names: dict[str, str], data_dir: Path) -> None:
@@ -58,11 +57,10 @@ def save(dynamodb: Any, table_names: dict[str, str], data_dir: Path) -> None:
     with AWS_LOCK:
         for spec in SAVED_TABLES:
             pages = dynamodb.get_paginator("scan").paginate(TableName=table_names[spec.key])
-            snapshot[spec.key] = [
-                {name: _to_json(value) for name, value in item.items() if not name.startswith(PROCESS_BOUND)}
-                for page in pages
-                for item in page["Items"]
-            ]
+            items = [item for page in pages for item in page["Items"]]
+            if spec is COUNTS:
+                items = [durable_attributes(item) for item in items]
+            snapshot[spec.key] = [{name: _to_json(value) for name, value in item.items()} for item in items]
     write_snapshot(data_dir, snapshot)
 
 

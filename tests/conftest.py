@@ -44,11 +44,10 @@ def load_event(name: str) -> dict[str, Any]:
 
 
 def load_handler(code: str, env: dict[str, str]) -> ModuleType:
-    """Import `lambdas/<code>/handler.py` afresh, as a Lambda init would, with `env` set."""
+    """Import `lambdas/<code>/handler.py` afresh, as a Lambda init would, with only `env` set."""
     from local_stack.functions import import_handler
 
-    os.environ.update(env)
-    return import_handler(code, f"handler_{code}_{len(sys.modules)}")
+    return import_handler(code, f"handler_{code}_{len(sys.modules)}", env)
 
 
 @pytest.fixture

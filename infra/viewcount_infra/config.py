@@ -59,6 +59,8 @@ class DeploymentConfig:
     article_id_pattern: str = ""
     article_ids: str = ""
     alarm_email: str = ""
+    # Local only: deployed functions carry the list fetched into their package.
+    referrer_spam_file: str = ""
     log_retention_days: int = 30
     powertools_layer_version: int = 27
 
@@ -141,6 +143,15 @@ class DeploymentConfig:
                 )
             return joined
 
+        def referrer_spam_file() -> str:
+            # Deployed functions read the list bundled into their package (./deploy.sh fetches it).
+            path = setting("REFERRER_SPAM_FILE", "") if local else ""
+            if not path:
+                return ""
+            if not Path(path).is_file():
+                raise ConfigError(f"REFERRER_SPAM_FILE names no file: {path}")
+            return str(Path(path).resolve())
+
         # Local favours freshness over fewer invocations: without a window a view is counted
         # as soon as it is queued, which Lambda allows for batches of up to 10 (a larger
         # local batch gets the shortest window Lambda allows).
@@ -172,6 +183,7 @@ class DeploymentConfig:
             article_id_pattern=article_id_pattern(),
             article_ids=article_ids(),
             alarm_email=setting("ALARM_EMAIL", ""),
+            referrer_spam_file=referrer_spam_file(),
             log_retention_days=retention(),
             powertools_layer_version=number("POWERTOOLS_LAYER_VERSION", cls.powertools_layer_version, 1, 10_000),
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from viewcount.pages import BOTS_KEY_PREFIX
+from viewcount.tables import page_counts, salts, view_log, view_rates, visits
 from viewcount_infra.config import DeploymentConfig
 
 # ---- tables ----------------------------------------------------------------------
@@ -36,17 +36,19 @@ class TableSpec:
 # One item per view, written by the queue consumers. A redelivered view rewrites its own
 # item, which changes nothing and so adds no stream record: the stream carries each view
 # once. Items outlive every redelivery (SQS keeps a message at most 4 days by default).
-VIEW_LOG = TableSpec("view_log", "ViewLog", "viewId", stream=True, ttl_attribute="expiresAt")
+VIEW_LOG = TableSpec("view_log", "ViewLog", view_log.PARTITION_KEY, stream=True, ttl_attribute=view_log.EXPIRES_AT)
 # Counts per page (`post#<id>`, `page#<name>`) and for the whole site (`site`). A page's
 # item also holds its views per referrer host, the connections reading it and, per stream
 # shard, the position it has counted up to.
-COUNTS = TableSpec("counts", "PageCounts", "pageKey")
+COUNTS = TableSpec("counts", "PageCounts", page_counts.PARTITION_KEY)
 # One random salt per UTC day for the visitor keys; deleted after 48 h (PRIVACY.md).
-SALTS = TableSpec("salts", "Salts", "day", ttl_attribute="expiresAt", backups=False)
+SALTS = TableSpec("salts", "Salts", salts.PARTITION_KEY, ttl_attribute=salts.EXPIRES_AT, backups=False)
 # One record per visitor, page and day, so a page's unique views grow once per visitor a day.
-VISITS = TableSpec("visits", "Visits", "visitId", ttl_attribute="expiresAt", backups=False)
+VISITS = TableSpec("visits", "Visits", visits.PARTITION_KEY, ttl_attribute=visits.EXPIRES_AT, backups=False)
 # Views per connection per minute, for the rate limit.
-VIEW_RATES = TableSpec("view_rates", "ViewRates", "rateKey", ttl_attribute="expiresAt", backups=False)
+VIEW_RATES = TableSpec(
+    "view_rates", "ViewRates", view_rates.PARTITION_KEY, ttl_attribute=view_rates.EXPIRES_AT, backups=False
+)
 TABLES = (VIEW_LOG, COUNTS, SALTS, VISITS, VIEW_RATES)
 TABLE_ENVIRONMENT = {
     "view_log": "VIEW_LOG_TABLE",
@@ -106,6 +108,8 @@ class FunctionSpec:
                 ARTICLE_ID_PATTERN=config.article_id_pattern,
                 ARTICLE_IDS=config.article_ids,
             )
+            if config.referrer_spam_file:
+                env["REFERRER_SPAM_FILE"] = config.referrer_spam_file
         return env
 
 
@@ -124,7 +128,7 @@ VIEWS = FunctionSpec(
         # Only the day's bot counts (`bots#...`): see `key_prefixes`.
         "counts": ("dynamodb:UpdateItem",),
     },
-    key_prefixes={"counts": (BOTS_KEY_PREFIX,)},
+    key_prefixes={"counts": (page_counts.BOTS_KEY_PREFIX,)},
     publishes_views=True, posts_to_connections=True, needs_origins=True, needs_page_rules=True,
     needs_view_rules=True,
 )  # fmt: skip

@@ -13,9 +13,9 @@ from viewcount.admission import Admission, header
 from viewcount.bots import bot_reason, prepare
 from viewcount.observability import count, logger, metrics
 from viewcount.origins import origin_allowed
-from viewcount.settings import Settings
+from viewcount.settings import ConnectSettings
 
-settings = Settings.from_env()
+settings = ConnectSettings.from_env()
 prepare()
 
 

@@ -7,9 +7,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import APIGatewayWebSocketEvent, event_source
 
 from viewcount import errors
-from viewcount.errors import RejectedFrame, encode_frame, error_frame
+from viewcount.errors import RejectedFrame
 from viewcount.observability import logger
-from viewcount.wire import parse_frame
+from viewcount.wire import encode_frame, error_frame, parse_frame
 
 SUPPORTED_ROUTES = ("views", "counts")
 

@@ -6,9 +6,6 @@ code is never renamed. The README lists them all.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 INVALID_JSON = "invalid_json"
 UNKNOWN_ROUTE = "unknown_route"
 MISSING_FIELD = "missing_field"
@@ -43,11 +40,3 @@ class RejectedFrame(Exception):
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail
-
-
-def error_frame(code: str, detail: str) -> dict[str, Any]:
-    return {"message": "error", "error": {"code": code, "detail": detail}}
-
-
-def encode_frame(frame: dict[str, Any]) -> bytes:
-    return json.dumps(frame, separators=(",", ":")).encode()

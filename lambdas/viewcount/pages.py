@@ -18,15 +18,6 @@ class EventType(StrEnum):
 HOME_PAGE = "Home_Page"
 ABOUT_PAGE = "About_Page"
 CONTACT_PAGE = "Contact_Page"
-# The counter of the whole site, next to the pages' counters.
-SITE_KEY = "site"
-# Views judged to be bots, per UTC day (`bots#2026-11-29`): one number per reason.
-BOTS_KEY_PREFIX = "bots#"
-
-
-def bots_key(day: str) -> str:
-    """The counter item of one UTC day's bot views; `day` is `YYYY-MM-DD`."""
-    return BOTS_KEY_PREFIX + day
 
 
 @dataclass(frozen=True)
@@ -76,25 +67,13 @@ class Page:
     article_id: str | None = None
     page_name: str | None = None
 
-    @property
-    def key(self) -> str:
-        """One key space for every page, used by the reader, connection and referrer tables."""
-        if self.article_id is not None:
-            return f"post#{self.article_id}"
-        return f"page#{self.page_name}"
+    @classmethod
+    def post(cls, article_id: str) -> Page:
+        return cls(EventType.POST_VIEW, article_id=article_id)
 
-    def wire_fields(self) -> dict[str, str]:
-        if self.article_id is not None:
-            return {"articleId": self.article_id}
-        return {"pageName": str(self.page_name)}
-
-
-def page_from_key(key: str) -> Page:
-    kind, _, value = key.partition("#")
-    if kind == "post":
-        return Page(EventType.POST_VIEW, article_id=value)
-    event_type = EventType.HOMEPAGE_VIEW if value == HOME_PAGE else EventType.PROFILE_VIEW
-    return Page(event_type, page_name=value)
+    @classmethod
+    def named(cls, name: str) -> Page:
+        return cls(EventType.HOMEPAGE_VIEW if name == HOME_PAGE else EventType.PROFILE_VIEW, page_name=name)
 
 
 def _strip_slash(path: str) -> str:
@@ -105,11 +84,11 @@ def classify(path: str, article_id: str | None, rules: PageRules) -> Page | None
     """The page of a view, or None when the path is none the blog counts."""
     path = path.split("?", 1)[0].split("#", 1)[0]
     if rules.post_marker in path and article_id:
-        return Page(EventType.POST_VIEW, article_id=article_id)
+        return Page.post(article_id)
     if _strip_slash(path) in rules.home_paths:
-        return Page(EventType.HOMEPAGE_VIEW, page_name=HOME_PAGE)
+        return Page.named(HOME_PAGE)
     if rules.about_marker in path:
-        return Page(EventType.PROFILE_VIEW, page_name=ABOUT_PAGE)
+        return Page.named(ABOUT_PAGE)
     if rules.contact_marker in path:
-        return Page(EventType.PROFILE_VIEW, page_name=CONTACT_PAGE)
+        return Page.named(CONTACT_PAGE)
     return None

@@ -1,14 +1,17 @@
-"""Function settings, read once from the environment into a frozen dataclass.
+"""Each function's settings: read once from its environment at init, checked, then frozen.
 
-The CDK stack and the local stack set the same variables from one definition
-(`infra/viewcount_infra/topology.py`); logic receives values, never `os.environ`.
+A function gets only the variables its spec in `infra/viewcount_infra/topology.py` names,
+and its settings class reads exactly those. A variable that is missing or malformed fails
+the cold start with a SettingsError that names it, instead of the first call that needs it.
+Logic receives these values, never `os.environ`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -18,23 +21,91 @@ from viewcount.referrer_spam import load_spam_hosts
 
 # API Gateway closes every connection after 2 h: a reader entry older than that is stale.
 CONNECTION_LIFETIME_SECONDS = 2 * 3600
+_SNS_TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+")
+_ENDPOINT = re.compile(r"https?://[^\s/]+(/\S*)?")
+
+
+class SettingsError(ValueError):
+    """A function's environment lacks a variable, or holds one that cannot be used."""
+
+
+class FunctionEnvironment:
+    """Reads a function's variables; every error names the variable and the function."""
+
+    def __init__(self, env: Mapping[str, str], function: str) -> None:
+        self._env = env
+        self._function = function
+
+    def error(self, name: str, problem: str) -> SettingsError:
+        return SettingsError(f"{self._function}: {name} {problem}")
+
+    def present(self, name: str) -> str:
+        """A variable the spec always gives; it may be empty where empty means none."""
+        if name not in self._env:
+            raise self.error(name, "is not set: its spec in infra/viewcount_infra/topology.py must give it")
+        return self._env[name]
+
+    def text(self, name: str) -> str:
+        value = self.present(name).strip()
+        if not value:
+            raise self.error(name, "is empty")
+        return value
+
+    def matching(self, name: str, pattern: re.Pattern[str], what: str) -> str:
+        value = self.text(name)
+        if not pattern.fullmatch(value):
+            raise self.error(name, f"is not {what} (got {value!r})")
+        return value
+
+    def integer(self, name: str, low: int, high: int) -> int:
+        raw = self.text(name)
+        try:
+            value = int(raw)
+        except ValueError:
+            raise self.error(name, f"must be a whole number (got {raw!r})") from None
+        if not low <= value <= high:
+            raise self.error(name, f"must be between {low} and {high} (got {value})")
+        return value
+
+    def origins(self, name: str) -> frozenset[str]:
+        try:
+            origins = parse_allow_list(self.text(name))
+        except ValueError as error:
+            raise self.error(name, f"holds {error}") from None
+        return origins
+
+    def endpoint(self, name: str) -> str:
+        return self.matching(name, _ENDPOINT, "an http(s) URL")
+
+    def topic_arn(self, name: str) -> str:
+        return self.matching(name, _SNS_TOPIC_ARN, "an SNS topic ARN")
 
 
 @dataclass(frozen=True)
-class Settings:
-    view_log_table: str = ""
-    counts_table: str = ""
-    salts_table: str = ""
-    visits_table: str = ""
-    view_rates_table: str = ""
-    views_topic_arn: str = ""
-    ws_endpoint: str | None = None
-    allowed_origins: frozenset[str] = frozenset()
-    page_rules: PageRules = field(default_factory=PageRules)
+class ConnectSettings:
+    allowed_origins: frozenset[str]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> ConnectSettings:
+        read = FunctionEnvironment(env, "connect")
+        return cls(allowed_origins=read.origins("ALLOWED_ORIGINS"))
+
+
+@dataclass(frozen=True)
+class ViewsSettings:
+    counts_table: str
+    salts_table: str
+    visits_table: str
+    view_rates_table: str
+    views_topic_arn: str
+    ws_endpoint: str
+    allowed_origins: frozenset[str]
+    page_rules: PageRules
     # Part of every visitor key, so that one reader of two sites has two unrelated keys.
-    site_id: str = ""
-    views_per_minute: int = 10
-    article_allow_list: ArticleAllowList = field(default_factory=ArticleAllowList)
+    site_id: str
+    views_per_minute: int
+    article_allow_list: ArticleAllowList
+    spam_hosts: frozenset[str]
 
     @cached_property
     def own_hosts(self) -> frozenset[str]:
@@ -42,33 +113,74 @@ class Settings:
         return hosts_of(self.allowed_origins)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
-        defaults = PageRules()
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> ViewsSettings:
+        read = FunctionEnvironment(env, "views")
+        pattern = read.present("ARTICLE_ID_PATTERN")
+        try:
+            allow_list = ArticleAllowList.parse(pattern, read.present("ARTICLE_IDS"))
+        except re.error as error:
+            raise read.error("ARTICLE_ID_PATTERN", f"is not a regular expression: {error}") from None
         return cls(
-            view_log_table=env.get("VIEW_LOG_TABLE", ""),
-            counts_table=env.get("COUNTS_TABLE", ""),
-            salts_table=env.get("SALTS_TABLE", ""),
-            visits_table=env.get("VISITS_TABLE", ""),
-            view_rates_table=env.get("VIEW_RATES_TABLE", ""),
-            views_topic_arn=env.get("VIEWS_TOPIC_ARN", ""),
-            ws_endpoint=env.get("WS_ENDPOINT") or None,
-            allowed_origins=parse_allow_list(env.get("ALLOWED_ORIGINS", "")),
+            counts_table=read.text("COUNTS_TABLE"),
+            salts_table=read.text("SALTS_TABLE"),
+            visits_table=read.text("VISITS_TABLE"),
+            view_rates_table=read.text("VIEW_RATES_TABLE"),
+            views_topic_arn=read.topic_arn("VIEWS_TOPIC_ARN"),
+            ws_endpoint=read.endpoint("WS_ENDPOINT"),
+            allowed_origins=read.origins("ALLOWED_ORIGINS"),
             page_rules=PageRules.parse(
-                post=env.get("POST_PATH_MARKER", defaults.post_marker),
-                home=env.get("HOME_PATHS", ",".join(defaults.home_paths)),
-                about=env.get("ABOUT_PATH_MARKER", defaults.about_marker),
-                contact=env.get("CONTACT_PATH_MARKER", defaults.contact_marker),
+                post=read.text("POST_PATH_MARKER"),
+                home=read.text("HOME_PATHS"),
+                about=read.text("ABOUT_PATH_MARKER"),
+                contact=read.text("CONTACT_PATH_MARKER"),
             ),
-            site_id=env.get("SITE_ID", ""),
-            views_per_minute=int(env.get("VIEWS_PER_MINUTE", "10")),
-            article_allow_list=ArticleAllowList.parse(env.get("ARTICLE_ID_PATTERN", ""), env.get("ARTICLE_IDS", "")),
+            site_id=read.text("SITE_ID"),
+            views_per_minute=read.integer("VIEWS_PER_MINUTE", 1, 600),
+            article_allow_list=allow_list,
+            spam_hosts=_spam_hosts(read, env.get("REFERRER_SPAM_FILE")),
         )
 
 
-def referrer_spam_hosts(env: Mapping[str, str] = os.environ) -> frozenset[str]:
-    """The referrer-spam list: REFERRER_SPAM_FILE if set (then it must exist), else the list
-    bundled into the function package by tools/package_lambdas.py, else none."""
-    configured = env.get("REFERRER_SPAM_FILE")
+@dataclass(frozen=True)
+class CountsRouteSettings:
+    counts_table: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> CountsRouteSettings:
+        return cls(counts_table=FunctionEnvironment(env, "counts").text("COUNTS_TABLE"))
+
+
+@dataclass(frozen=True)
+class RecordViewsSettings:
+    view_log_table: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> RecordViewsSettings:
+        return cls(view_log_table=FunctionEnvironment(env, "record_views").text("VIEW_LOG_TABLE"))
+
+
+@dataclass(frozen=True)
+class CountViewsSettings:
+    counts_table: str
+    ws_endpoint: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> CountViewsSettings:
+        read = FunctionEnvironment(env, "count_views")
+        return cls(counts_table=read.text("COUNTS_TABLE"), ws_endpoint=read.endpoint("WS_ENDPOINT"))
+
+
+def _spam_hosts(read: FunctionEnvironment, configured: str | None) -> frozenset[str]:
+    try:
+        return referrer_spam_hosts(configured)
+    except OSError as error:
+        raise read.error("REFERRER_SPAM_FILE", f"names no readable list: {error}") from None
+
+
+def referrer_spam_hosts(configured: str | None) -> frozenset[str]:
+    """The referrer-spam list: the file `configured` names if any (then it must exist; the
+    local stack's REFERRER_SPAM_FILE), else the list bundled into the function package by
+    tools/package_lambdas.py, else none."""
     if configured:
         return load_spam_hosts(Path(configured))
     bundled = Path(__file__).with_name("referrer-spam.txt")

@@ -1,4 +1,8 @@
-"""Accepting a view: validate, classify, and shape the message the fan-out carries."""
+"""A view from a frame: validated and classified; and the message the fan-out carries it in.
+
+This module owns that message: `AcceptedView.sns_message` writes it and
+`parse_view_message` reads it back in the queue consumers.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from viewcount import errors
 from viewcount.errors import RejectedFrame
 from viewcount.pages import ArticleAllowList, Page, PageRules, classify
 from viewcount.referrer_spam import is_referrer_spam
-from viewcount.wire import ViewMessage, campaign_tags, parse_view, referrer_host
+from viewcount.tables.page_counts import page_key
+from viewcount.wire import ViewMessage, campaign_tags, page_fields, parse_view, referrer_host
 
 EVERY_ARTICLE = ArticleAllowList()
 
@@ -38,12 +43,12 @@ class AcceptedView:
     def sns_message(self) -> str:
         body: dict[str, Any] = {
             "viewId": self.view_id,
-            "pageKey": self.page.key,
+            "pageKey": page_key(self.page),
             "unique": self.unique,
             "viewedAt": self.viewed_at,
             "connectionId": self.connection_id,
             "connectedAt": self.connected_at,
-            **self.page.wire_fields(),
+            **page_fields(self.page),
         }
         if self.article_title is not None:
             body["articleTitle"] = self.article_title
@@ -58,7 +63,18 @@ class AcceptedView:
         return {"event_type": {"DataType": "String", "StringValue": self.page.event_type.value}}
 
 
-def accept_view(
+def parse_view_message(body: str) -> dict[str, Any]:
+    """A fanned-out view message (`AcceptedView.sns_message`); ValueError when it is not one."""
+    view = json.loads(body)
+    if not isinstance(view, dict):
+        raise ValueError("not a view message")
+    for name, kind in (("viewId", str), ("pageKey", str), ("connectionId", str), ("viewedAt", int)):
+        if not isinstance(view.get(name), kind):
+            raise ValueError(f"{name} is missing or not a {kind.__name__}")
+    return view
+
+
+def validate_view(
     fields: dict[str, Any],
     *,
     view_id: str,

@@ -1,4 +1,4 @@
-"""The wire contract: parse and validate client frames.
+"""The wire contract: parse and validate client frames, and shape the frames sent back.
 
 Clients send the original project's messages unchanged, so field names are matched
 case-insensitively (as Go's JSON decoder did) and optional fields may be absent.
@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from viewcount import errors
 from viewcount.errors import RejectedFrame
+from viewcount.pages import Page
 
 MAX_ARTICLE_ID = 128
 MAX_TITLE = 256
@@ -144,3 +145,44 @@ def campaign_tags(current_page: str) -> dict[str, str]:
         if 0 < len(value) <= MAX_CAMPAIGN_VALUE and _CAMPAIGN_VALUE.fullmatch(value):
             tags[name] = value
     return tags
+
+
+def page_fields(page: Page) -> dict[str, str]:
+    """How a frame names its page: `articleId` for a post, else `pageName`."""
+    if page.article_id is not None:
+        return {"articleId": page.article_id}
+    return {"pageName": str(page.page_name)}
+
+
+def views_frame(
+    page: Page, total_views: int, unique_views: int, reading_now: int, site: tuple[int, int] | None = None
+) -> dict[str, Any]:
+    """The push of a page's counts; `site` is the site's (total, unique) views, for busuanzi's site slots."""
+    frame: dict[str, Any] = {
+        "message": "views",
+        **page_fields(page),
+        "totalViews": total_views,
+        "uniqueViews": unique_views,
+        "readingNow": reading_now,
+    }
+    if site is not None:
+        frame["site"] = {"totalViews": site[0], "uniqueViews": site[1]}
+    return frame
+
+
+def counts_frame(counts: dict[str, tuple[int, int]]) -> dict[str, Any]:
+    """The answer to a `counts` request: (total, unique) views per article id."""
+    return {
+        "message": "counts",
+        "counts": {
+            article_id: {"totalViews": total, "uniqueViews": unique} for article_id, (total, unique) in counts.items()
+        },
+    }
+
+
+def error_frame(code: str, detail: str) -> dict[str, Any]:
+    return {"message": "error", "error": {"code": code, "detail": detail}}
+
+
+def encode_frame(frame: dict[str, Any]) -> bytes:
+    return json.dumps(frame, separators=(",", ":")).encode()

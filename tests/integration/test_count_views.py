@@ -268,7 +268,7 @@ def test_an_event_without_a_shard_id_fails_instead_of_counting(aws, counter, con
 
 
 def test_a_full_page_counts_a_new_referrer_as_other(aws, counter, context):
-    from viewcount.counting import MAX_SOURCES_PER_PAGE
+    from viewcount.tables.page_counts import MAX_SOURCES_PER_PAGE
 
     hosts = {f"referrer:host{i}.example": {"N": "1"} for i in range(MAX_SOURCES_PER_PAGE)}
     aws.dynamodb.put_item(

@@ -17,7 +17,8 @@ from moto import mock_aws
 
 from local_stack.faults import KINDS
 from tests.integration.pipeline import Pipeline
-from viewcount.pages import Page, page_from_key
+from viewcount.pages import Page
+from viewcount.tables.page_counts import page_of_key
 from viewcount.views import AcceptedView
 
 PAGE_KEYS = ("post#alpha", "post#beta", "post#gamma", "page#Home_Page", "page#About_Page")
@@ -48,7 +49,7 @@ def test_every_view_is_counted_exactly_once_whatever_fails(local_config, views, 
     with mock_aws():
         pipeline = Pipeline(local_config, rates, seed)
         for index, (page_key, unique, host) in enumerate(views):
-            pipeline.publish(accepted(index, page_from_key(page_key), unique, host))
+            pipeline.publish(accepted(index, page_of_key(page_key), unique, host))
 
         pipeline.drain()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import replace
 
 import pytest
 
@@ -189,7 +188,7 @@ def test_views_rejects_bad_frames_with_a_stable_code(aws, context, body, code):
 
 def test_views_reports_a_failed_publish_and_does_not_claim_success(aws, context):
     handler = aws.handler(VIEWS)
-    handler.settings = replace(handler.settings, views_topic_arn="arn:aws:sns:us-east-1:123456789012:missing")
+    aws.sns.delete_topic(TopicArn=aws.resources.topic_arn)
 
     response = handler.handler(load_event("ws_views.json"), context)
 
@@ -252,3 +251,47 @@ def test_default_names_the_supported_routes(aws, context, body, code):
     assert frame["message"] == "error" and frame["error"]["code"] == code
     if code == errors.UNKNOWN_ROUTE:
         assert "views" in frame["error"]["detail"] and "counts" in frame["error"]["detail"]
+
+
+@pytest.fixture
+def info_logs():
+    """INFO logs on, whatever an earlier test in this process set."""
+    from viewcount.observability import logger
+
+    level = logger.log_level
+    logger.setLevel("INFO")
+    yield
+    logger.setLevel(level)
+
+
+def view_event(message: str, authorizer: dict[str, str], **fields) -> dict:
+    event = load_event("ws_views.json")
+    event["requestContext"].update(messageId=message, authorizer={"principalId": "reader", **authorizer})
+    event["body"] = json.dumps({**json.loads(event["body"]), **fields})
+    return event
+
+
+def test_no_address_user_agent_or_salt_is_logged(aws, context, capsys, caplog, info_logs):
+    from botocore.exceptions import ClientError
+
+    from local_stack.harness import BROWSER_USER_AGENT
+
+    user_agent = BROWSER_USER_AGENT
+    authorize(aws, context, User_Agent=user_agent)
+    views = aws.handler(VIEWS)
+    views.handler(view_event("m1=", {"userAgent": user_agent}), context)
+    views.handler(view_event("m2=", {"userAgent": user_agent}, currentPage="/tags/x"), context)
+    views.handler(view_event("m3=", {"bot": "crawler"}), context)
+
+    def throttle(model, **_):
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "test"}}, model.name)
+
+    views.dynamodb.meta.events.register("before-call.dynamodb", throttle)
+    views.handler(view_event("m4=", {"userAgent": user_agent}), context)
+
+    captured = capsys.readouterr()
+    logged = captured.out + captured.err + caplog.text
+    assert "view rejected" in logged and "visitor not checked" in logged  # the logs were captured
+    salt = bytes(aws.scan("salts")[0]["salt"]["B"])
+    for secret in ("203.0.113.7", "Firefox", "Mozilla", salt.hex(), repr(salt)):
+        assert secret not in logged

@@ -22,7 +22,7 @@ from local_stack.resources import create_resources
 from tests.conftest import WS_ENDPOINT, LambdaContext, load_event, load_handler
 from tests.frames import frames
 from viewcount import errors
-from viewcount.pages import bots_key
+from viewcount.tables.page_counts import bots_key
 from viewcount.visitors import utc_day
 from viewcount_infra.config import DeploymentConfig
 from viewcount_infra.topology import QUEUES, VIEWS

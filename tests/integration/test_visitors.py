@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from viewcount.visitors import (
-    SALT_LIFETIME_SECONDS,
-    SECONDS_PER_DAY,
-    DailySalts,
-    Salt,
-    first_visit,
-    utc_day,
-    visit_id,
-    visitor_key,
-)
+from viewcount.tables.salts import SALT_LIFETIME_SECONDS, DailySalts, Salt
+from viewcount.tables.visits import VisitsTable, visit_id
+from viewcount.visitors import SECONDS_PER_DAY, utc_day, visitor_key
 
 NOW = 1795939201  # 2026-11-29T08:00:01Z
 
@@ -85,16 +78,16 @@ def test_a_warm_instance_stops_using_its_salt_at_48_hours(aws):
 
 
 def test_a_visit_counts_first_once_until_its_record_expires(aws):
-    table = aws.resources.table_names["visits"]
+    visits = VisitsTable(aws.dynamodb, aws.resources.table_names["visits"])
     record = visit_id(utc_day(NOW), visitor_key(b"s" * 32, "site", "203.0.113.7", "UA"), "post#a")
 
-    assert first_visit(aws.dynamodb, table, record, NOW) is True
-    assert first_visit(aws.dynamodb, table, record, NOW + 60) is False
+    assert visits.first_visit(record, NOW) is True
+    assert visits.first_visit(record, NOW + 60) is False
     [item] = aws.scan("visits")
     expires = int(item["expiresAt"]["N"])
     assert expires - NOW <= 48 * 3600
     # An expired record that TTL has not deleted yet does not count.
-    assert first_visit(aws.dynamodb, table, record, expires) is True
+    assert visits.first_visit(record, expires) is True
 
 
 def test_a_visitor_key_depends_on_every_part():

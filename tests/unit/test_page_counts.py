@@ -1,10 +1,10 @@
-"""The cap on a page's referrer and campaign counters."""
+"""The PageCounts item: the cap on a page's referrer and campaign counters, and the parts of a counter update."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from viewcount.counting import MAX_SOURCES_PER_PAGE, within_limit
+from viewcount.tables.page_counts import MAX_SOURCES_PER_PAGE, within_limit
 
 
 def full_page() -> frozenset[str]:

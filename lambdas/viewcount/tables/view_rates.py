@@ -1,4 +1,4 @@
-"""At most so many views per connection per minute, counted in a shared table.
+"""The ViewRates table: at most so many views per connection per minute, counted there.
 
 One connection's frames can reach many warm instances at once, so the count cannot live
 in memory; it is one conditional write per view on an item per connection and minute.
@@ -14,6 +14,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+PARTITION_KEY = "rateKey"
+EXPIRES_AT = "expiresAt"
 # Items outlive their minute a little; TTL deletes them, and old minutes are never read.
 RATE_ITEM_LIFETIME_SECONDS = 120
 _REMEMBERED = 10_000
@@ -39,8 +41,8 @@ class ViewRateLimit:
         try:
             self._dynamodb.update_item(
                 TableName=self._table,
-                Key={"rateKey": {"S": rate_key(connection_id, minute)}},
-                UpdateExpression="ADD #views :one SET expiresAt = :expires",
+                Key={PARTITION_KEY: {"S": rate_key(connection_id, minute)}},
+                UpdateExpression=f"ADD #views :one SET {EXPIRES_AT} = :expires",
                 ConditionExpression="attribute_not_exists(#views) OR #views < :limit",
                 ExpressionAttributeNames={"#views": "views"},
                 ExpressionAttributeValues={

@@ -1,0 +1,218 @@
+"""Accepting a view, beyond validation: unique visitors, privacy signals, bots, rate limits,
+allow-lists. The use case runs on moto without its handler; what the handler makes of a
+refusal (an error frame) is in test_routes.py."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import CHROME, WS_ENDPOINT, load_event
+from viewcount import errors
+from viewcount.admission import Admission
+from viewcount.errors import RejectedFrame
+from viewcount.pages import ArticleAllowList
+from viewcount.settings import ViewsSettings
+from viewcount.tables.page_counts import bots_key
+from viewcount.use_cases.accept_view import AcceptView, ViewRequest
+from viewcount.visitors import utc_day
+from viewcount_infra.topology import VIEWS
+
+NOW = 1795939201  # the sample event's request time
+SAMPLE_BODY = json.loads(load_event("ws_views.json")["body"])
+
+
+def request(*, connection="conn-1=", message="msg-1=", ip="203.0.113.7", authorizer=None, **fields) -> ViewRequest:
+    """The sample view, changed by `fields`; `authorizer` is what the `$connect` authorizer
+    handed on (by default: a Chrome browser)."""
+    return ViewRequest(
+        body=json.dumps({**SAMPLE_BODY, **fields}),
+        message_id=message,
+        connection_id=connection,
+        connected_at=NOW - 1,
+        received_at=NOW,
+        source_ip=ip,
+        admission=Admission.of_event(authorizer if authorizer is not None else {"userAgent": CHROME}),
+    )
+
+
+def published(aws):
+    return [json.loads(message["Body"]) for message in aws.drain("post-views")]
+
+
+@pytest.fixture
+def settings(aws) -> ViewsSettings:
+    env = VIEWS.environment(aws.config, aws.resources.table_names, aws.resources.topic_arn, WS_ENDPOINT)
+    return ViewsSettings.from_env(env)
+
+
+def accept_view(aws, settings: ViewsSettings) -> AcceptView:
+    return AcceptView.on_aws(settings, dynamodb=aws.dynamodb, sns=aws.sns)
+
+
+@pytest.fixture
+def views(aws, settings) -> AcceptView:
+    return accept_view(aws, settings)
+
+
+def refused(views: AcceptView, view: ViewRequest) -> str:
+    with pytest.raises(RejectedFrame) as refusal:
+        views.accept(view)
+    return refusal.value.code
+
+
+def test_one_reader_on_two_connections_is_unique_once(aws, views):
+    views.accept(request(connection="tab-1=", message="m1="))
+    views.accept(request(connection="tab-2=", message="m2="))
+
+    assert [view["unique"] for view in published(aws)] == [True, False]
+    # One visit record, named by a hash: no IP, no User-Agent, no visitor key.
+    [record] = aws.scan("visits")
+    assert set(record) == {"visitId", "expiresAt"}
+    assert record["visitId"]["S"].startswith(utc_day(NOW) + "#")
+    assert "203.0.113.7" not in json.dumps(aws.scan("visits") + aws.scan("salts"), default=str)
+
+
+def test_another_browser_or_address_is_another_visitor(aws, views):
+    views.accept(request(message="m1="))
+    views.accept(request(message="m2=", ip="198.51.100.9"))
+    views.accept(request(message="m3=", authorizer={"userAgent": "Mozilla/5.0 Firefox/150.0"}))
+
+    assert [view["unique"] for view in published(aws)] == [True, True, True]
+
+
+def test_the_same_visitor_is_unique_once_per_page(aws, views):
+    views.accept(request(message="m1="))
+    views.accept(request(message="m2=", articleId="other", currentPage="/posts/other"))
+
+    assert [view["unique"] for view in published(aws)] == [True, True]
+
+
+def test_a_reload_is_never_unique_and_costs_no_visit_record(aws, views):
+    views.accept(request(refreshed=True))
+
+    assert [view["unique"] for view in published(aws)] == [False]
+    assert aws.scan("visits") == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "authorizer"),
+    [({"gpc": True}, {"userAgent": "Mozilla/5.0 Chrome/156.0"}), ({}, {"gpc": "1"})],
+    ids=["gpc-in-the-frame", "sec-gpc-header"],
+)
+def test_global_privacy_control_counts_without_a_visitor_key(aws, views, fields, authorizer):
+    views.accept(request(message="m1=", authorizer=authorizer, **fields))
+    views.accept(request(message="m2=", authorizer=authorizer, **fields))
+    views.accept(request(message="m3=", authorizer=authorizer, refreshed=True, **fields))
+
+    # Uniqueness falls back to the client's word, and nothing is hashed or recorded.
+    assert [view["unique"] for view in published(aws)] == [True, True, False]
+    assert aws.scan("visits") == [] and aws.scan("salts") == []
+
+
+@pytest.mark.parametrize(
+    ("authorizer", "fields", "reason"),
+    [
+        ({"bot": "crawler"}, {}, "crawler"),
+        ({"userAgent": "Mozilla/5.0 Chrome/156.0"}, {"webdriver": True}, "webdriver"),
+    ],
+)
+def test_a_bot_view_is_counted_apart_by_reason_and_day(aws, views, authorizer, fields, reason):
+    views.accept(request(authorizer=authorizer, **fields))
+    views.accept(request(message="m2=", authorizer=authorizer, **fields))
+
+    assert published(aws) == []
+    bots = aws.item("counts", {"pageKey": bots_key(utc_day(NOW))})
+    assert bots[reason] == {"N": "2"}
+    assert aws.item("counts", {"pageKey": "post#hello-world"}) is None
+
+
+def test_a_view_that_was_not_published_is_still_unique_when_sent_again(aws, settings):
+    unpublished = accept_view(aws, replace(settings, views_topic_arn=settings.views_topic_arn + "-missing"))
+    with pytest.raises(ClientError):
+        unpublished.accept(request(message="m1="))
+
+    accept_view(aws, settings).accept(request(message="m2="))
+
+    assert [view["unique"] for view in published(aws)] == [True]
+
+
+def test_a_connection_over_its_rate_gets_rate_limited_and_is_not_counted(aws, settings):
+    views = accept_view(aws, replace(settings, views_per_minute=3))
+    rate_writes = []
+    aws.dynamodb.meta.events.register(
+        "before-parameter-build.dynamodb.UpdateItem",
+        lambda params, **_: rate_writes.append(1) if params["TableName"].endswith("ViewRates") else None,
+    )
+
+    for index in range(3):
+        views.accept(request(message=f"m{index}="))
+    codes = [refused(views, request(message=f"m{index}=")) for index in range(3, 5)]
+
+    assert codes == [errors.RATE_LIMITED] * 2
+    # The fourth view's refused write tells the instance; the fifth costs no write.
+    assert len(rate_writes) == 4
+    assert len(published(aws)) == 3
+    # Another connection has a rate of its own.
+    views.accept(request(connection="conn-2=", message="m9="))
+    assert len(published(aws)) == 1
+
+
+def test_the_rate_table_does_not_keep_connection_ids(aws, views):
+    views.accept(request())
+
+    [item] = aws.scan("view_rates")
+    assert "conn-1" not in json.dumps(item)
+
+
+def test_an_article_off_the_allow_list_is_refused(aws, settings):
+    allow_list = ArticleAllowList.parse(r"[0-9]{4}-[a-z-]+", "hello-world")
+    views = accept_view(aws, replace(settings, article_allow_list=allow_list))
+
+    views.accept(request(message="m1="))
+    views.accept(request(message="m2=", articleId="2026-intro", currentPage="/posts/2026-intro"))
+    code = refused(views, request(message="m3=", articleId="wp-login.php", currentPage="/posts/x"))
+
+    assert code == errors.UNKNOWN_ARTICLE
+    assert [view["articleId"] for view in published(aws)] == ["hello-world", "2026-intro"]
+
+
+def test_referrer_spam_is_dropped_and_campaign_tags_are_kept(aws, settings):
+    views = accept_view(aws, replace(settings, spam_hosts=frozenset({"spam-example.test"})))
+
+    views.accept(
+        request(
+            message="m1=",
+            referrer="https://www.Traffic.Spam-Example.test/offer",
+            currentPage="/posts/hello-world?utm_source=Newsletter&utm_medium=email&utm_campaign=nov&fbclid=abc",
+        )
+    )
+    views.accept(request(message="m2=", referrer="https://www.Example.org/list"))
+
+    first, second = published(aws)
+    assert "referrerHost" not in first
+    # Only the three campaign tags, lower-cased; every other parameter is gone.
+    assert first["campaign"] == {"utm_source": "newsletter", "utm_medium": "email", "utm_campaign": "nov"}
+    assert second["referrerHost"] == "example.org" and "campaign" not in second
+
+
+def test_dynamodb_trouble_degrades_checks_but_loses_no_view(aws, views):
+    fail_dynamodb(aws.dynamodb)
+
+    # None of these raises: nothing for the reader to resend.
+    views.accept(request(message="m1="))
+    views.accept(request(message="m2=", refreshed=True))
+    views.accept(request(message="m3=", authorizer={"bot": "crawler"}))
+
+    # Both reader views are published; uniqueness falls back to the client's word.
+    assert [view["unique"] for view in published(aws)] == [True, False]
+
+
+def fail_dynamodb(client):
+    def throttle(model, **_):
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "test"}}, model.name)
+
+    client.meta.events.register("before-call.dynamodb", throttle)
