@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Deploy one namespace:   ./deploy.sh [--dry-run] prod|stage|local
 # Builds the packages, synthesizes (cdk-nag runs in every synth), bootstraps the
-# account and region only when CDK's bootstrap stack is missing, then deploys.
+# account and region only when CDK's bootstrap stack is missing, deploys the shared
+# Viewcount-ApiGatewayAccount stack (API Gateway's logging role) when it is missing,
+# then deploys the namespace.
 # --dry-run stops after the synth and needs no AWS credentials.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -40,4 +42,13 @@ fi
 # Prod asks before widening permissions; stage and local deploy unattended.
 approval=never
 [ "$namespace" = prod ] && approval=broadening
+# Before the namespace: its access logs need the account's CloudWatch role, and a namespace
+# stack from before the account stack existed deletes its own role when it is updated.
+decision=$(.venv/bin/python tools/account_stack.py "$namespace")
+if [ "$decision" = deploy ]; then
+  echo "viewcount: deploying Viewcount-ApiGatewayAccount (API Gateway's logging role, shared by every namespace)" >&2
+  npx cdk deploy Viewcount-ApiGatewayAccount -c namespace="$namespace" --app cdk.out --require-approval "$approval"
+else
+  echo "viewcount: $decision" >&2
+fi
 npx cdk deploy "Viewcount-$namespace" -c namespace="$namespace" --app cdk.out --require-approval "$approval"

@@ -13,6 +13,7 @@ sys.path[:0] = [str(ROOT / "infra"), str(ROOT / "lambdas")]
 import aws_cdk as cdk  # noqa: E402
 from cdk_nag import AwsSolutionsChecks  # noqa: E402
 
+from viewcount_infra.account_stack import ApiGatewayAccountStack  # noqa: E402
 from viewcount_infra.config import ConfigError, DeploymentConfig, load_dotenv  # noqa: E402
 from viewcount_infra.stack import ViewcountStack  # noqa: E402
 from viewcount_infra.topology import FUNCTIONS  # noqa: E402
@@ -25,6 +26,9 @@ def build_app(namespace: str | None, env: dict[str, str], dist_dir: Path = ROOT 
         raise ConfigError(f"missing packages in {dist_dir}: {', '.join(missing)}; run ./build_packages.sh")
     app = cdk.App(context={"namespace": config.namespace})
     ViewcountStack(app, f"Viewcount-{config.namespace}", config=config, dist_dir=dist_dir)
+    if config.api_gateway_logging_role == "stack":
+        # Shared by every namespace of the account; ./deploy.sh deploys it when it is missing.
+        ApiGatewayAccountStack(app)
     # cdk-nag 3 is a validation plugin: any unacknowledged finding fails the synth.
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app

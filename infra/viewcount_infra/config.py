@@ -27,6 +27,9 @@ CLIENT_URL_VARIABLES = {
     "local": ("LOCAL_CLIENT_URL",),
 }
 LOG_RETENTION_CHOICES = (1, 3, 7, 14, 30, 90, 365)
+# Who sets API Gateway's account-wide CloudWatch role: Viewcount's account stack, or the
+# account's owner some other way (then ./deploy.sh leaves it alone).
+LOGGING_ROLE_CHOICES = ("stack", "external")
 MAX_ARTICLE_IDS_CHARS = 2500
 DEFAULT_LOCAL_CLIENT_URL = "http://127.0.0.1:8000,http://localhost:8000"
 
@@ -59,6 +62,7 @@ class DeploymentConfig:
     article_id_pattern: str = ""
     article_ids: str = ""
     alarm_email: str = ""
+    api_gateway_logging_role: str = "stack"
     # Local only: deployed functions carry the list fetched into their package.
     referrer_spam_file: str = ""
     log_retention_days: int = 30
@@ -94,6 +98,14 @@ class DeploymentConfig:
             if not low <= value <= high:
                 raise ConfigError(f"{name} must be between {low} and {high} (got {value})")
             return value
+
+        def logging_role() -> str:
+            choice = setting("API_GATEWAY_LOGGING_ROLE", cls.api_gateway_logging_role)
+            if choice not in LOGGING_ROLE_CHOICES:
+                raise ConfigError(
+                    f"API_GATEWAY_LOGGING_ROLE must be one of {', '.join(LOGGING_ROLE_CHOICES)} (got {choice!r})"
+                )
+            return choice
 
         def retention() -> int:
             days = number("LOG_RETENTION_DAYS", 30 if namespace == "prod" else 7, 1, 365)
@@ -183,6 +195,7 @@ class DeploymentConfig:
             article_id_pattern=article_id_pattern(),
             article_ids=article_ids(),
             alarm_email=setting("ALARM_EMAIL", ""),
+            api_gateway_logging_role=logging_role(),
             referrer_spam_file=referrer_spam_file(),
             log_retention_days=retention(),
             powertools_layer_version=number("POWERTOOLS_LAYER_VERSION", cls.powertools_layer_version, 1, 10_000),

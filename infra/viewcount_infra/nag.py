@@ -16,11 +16,6 @@ def acknowledge_findings(stack: Stack) -> None:
             "accept an authorizer on $connect only; there the Origin allow-list decides, and every other "
             "route validates its frames and is throttled by the stage."
         ),
-        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-        "AmazonAPIGatewayPushToCloudWatchLogs]": (
-            "The account-level role API Gateway uses to write access logs; AWS documents this managed "
-            "policy for it and it grants only log writes."
-        ),
         "AwsSolutions-IAM5[Resource::*]": (
             "dynamodb:ListStreams, added by the DynamoDB event source mapping, has no resource-level "
             "permissions; every other action is scoped to named tables."

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 logger = Logger()
 metrics = Metrics()
@@ -12,3 +12,10 @@ metrics = Metrics()
 def count(name: str, value: int = 1) -> None:
     if value:
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+def count_one(name: str, dimension: str, value: str) -> None:
+    """One count with a dimension of its own, flushed at once: dimensions of the function's
+    other metrics would otherwise split it."""
+    with single_metric(name=name, unit=MetricUnit.Count, value=1, namespace=metrics.namespace) as metric:
+        metric.add_dimension(name=dimension, value=value)

@@ -28,9 +28,9 @@ def dist_dir(tmp_path_factory) -> Path:
 
 
 class Synthesized:
-    def __init__(self, directory: Path, namespace: str) -> None:
+    def __init__(self, directory: Path, stack_name: str) -> None:
         self.directory = directory
-        self.path = directory / f"Viewcount-{namespace}.template.json"
+        self.path = directory / f"{stack_name}.template.json"
         self.template = json.loads(self.path.read_text())
 
     def resources(self, kind: str) -> dict[str, dict]:
@@ -39,18 +39,20 @@ class Synthesized:
 
 @pytest.fixture(scope="session")
 def synth(dist_dir, tmp_path_factory):
-    """`synth(namespace)`: the synthesized template; cdk-nag findings make it raise."""
+    """`synth(namespace)`: the namespace's synthesized template, or with `stack=` another stack
+    of the same synth (the account stack); cdk-nag findings make it raise."""
     from app import build_app
 
-    cache: dict[str, Synthesized] = {}
+    cache: dict[tuple[str, str], Synthesized] = {}
 
-    def synthesize(namespace: str) -> Synthesized:
-        if namespace not in cache:
+    def synthesize(namespace: str, stack: str | None = None) -> Synthesized:
+        name = stack or f"Viewcount-{namespace}"
+        if (namespace, name) not in cache:
             assembly = build_app(namespace, dict(ENV), dist_dir).synth()
             outdir = tmp_path_factory.mktemp(f"cdk-{namespace}")
-            template = assembly.get_stack_by_name(f"Viewcount-{namespace}").template
-            (outdir / f"Viewcount-{namespace}.template.json").write_text(json.dumps(template))
-            cache[namespace] = Synthesized(outdir, namespace)
-        return cache[namespace]
+            for artifact in assembly.stacks:
+                (outdir / f"{artifact.stack_name}.template.json").write_text(json.dumps(artifact.template))
+                cache[namespace, artifact.stack_name] = Synthesized(outdir, artifact.stack_name)
+        return cache[namespace, name]
 
     return synthesize

@@ -68,7 +68,7 @@ def on_moto() -> Iterator[ViewsOnMoto]:
         # The rate limit has tests of its own; here it would refuse valid views by the dozen.
         views = load_handler(VIEWS.code, env | {"VIEWS_PER_MINUTE": "600"})
         stack = ViewsOnMoto(views, sqs, dynamodb, resources)
-        views.reply = lambda connection_id, frame: stack.refused.append(frame["error"]["code"])
+        views.replies.send = lambda connection_id, code, detail: stack.refused.append(code)
         yield stack
 
 

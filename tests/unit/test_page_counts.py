@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
-from viewcount.tables.page_counts import MAX_SOURCES_PER_PAGE, within_limit
+from viewcount.tables.page_counts import (
+    MAX_SOURCES_PER_PAGE,
+    SITE_PARTS,
+    counter_update,
+    page_parts,
+    within_limit,
+)
+from viewcount.tables.view_log import LoggedView
 
 
 def full_page() -> frozenset[str]:
@@ -46,3 +54,53 @@ def test_a_name_that_only_looks_like_an_other_counter_takes_a_place():
     sources = Counter({"referrer:evil.example(other)": 1, "utm_source:(other)x(other)": 1})
 
     assert within_limit(sources, full_page()) == Counter({"referrer:(other)": 1, "utm_source:(other)": 1})
+
+
+def logged(sequence: int, **fields) -> LoggedView:
+    return LoggedView(sequence_number=str(sequence), page_key="post#a", unique=True, **fields)
+
+
+def attributes(update) -> dict[str, str]:
+    """Each attribute the update writes, with the clause that writes it."""
+    clauses = {}
+    for clause in re.split(r"\s(?=ADD |SET |REMOVE )", update.expression):
+        verb, _, body = clause.partition(" ")
+        for part in re.split(r", (?=#)", body):
+            clauses[update.names[part.split()[0]]] = verb
+    return clauses
+
+
+def test_a_site_counter_gains_its_counts_and_its_position_only():
+    update, position = counter_update(
+        [logged(1, referrer_host="news.example", article_title="A")], "s1", SITE_PARTS, now=9
+    )
+
+    assert attributes(update) == {"totalViews": "ADD", "uniqueViews": "ADD", "position:s1": "SET"}
+    assert update.names[position] == "position:s1"
+    # The last view's sequence number at a fixed width, and when it was written.
+    assert {"S": f"{'1'.zfill(48)}|9"} in update.values.values()
+
+
+def test_a_page_counter_composes_counts_title_sources_and_readers():
+    views = [
+        logged(1, article_title="A", referrer_host="news.example", connection_id="c1", connected_at=100),
+        logged(2, article_title="B", campaign=(("utm_source", "mail"),), connection_id="c2", connected_at=200),
+    ]
+
+    update, _ = counter_update(views, "s1", page_parts(frozenset(), frozenset({"gone", "c2"})), now=9)
+
+    assert attributes(update) == {
+        "totalViews": "ADD",
+        "uniqueViews": "ADD",
+        "articleTitle": "SET",
+        "referrer:news.example": "ADD",
+        "utm_source:mail": "ADD",
+        "reader:c1": "SET",
+        "reader:c2": "SET",
+        # c2 left, but viewed again in this batch: it stays a reader.
+        "reader:gone": "REMOVE",
+        "position:s1": "SET",
+    }
+    # The first view's title, and only if the article has none yet.
+    assert "if_not_exists" in update.expression and {"S": "A"} in update.values.values()
+    assert {"N": str(100 + 2 * 3600)} in update.values.values()

@@ -6,7 +6,6 @@ import jsii
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk.aws_apigatewayv2_authorizers import WebSocketLambdaAuthorizer
 from aws_cdk.aws_apigatewayv2_integrations import WebSocketLambdaIntegration, WebSocketMockIntegration
@@ -72,17 +71,8 @@ class ViewcountWebSocketApi(Construct):
             ),
             access_log_settings=AccessLogSettings(access_logs),
         )
-        # API Gateway writes access logs with the account's CloudWatch role.
-        logging_role = iam.Role(
-            self,
-            "CloudWatchRole",
-            assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
-            managed_policies=[
-                iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonAPIGatewayPushToCloudWatchLogs")
-            ],
-        )
-        account = apigw.CfnAccount(self, "Account", cloud_watch_role_arn=logging_role.role_arn)
-        self.stage.node.add_dependency(account)
+        # API Gateway writes these logs with the account's CloudWatch role, which is one
+        # setting per account and region: viewcount_infra.account_stack owns it.
 
     @property
     def url(self) -> str:

@@ -1,15 +1,19 @@
-"""Push to readers: a page's fresh counts to every reader still on the page."""
+"""Push to readers: a page's fresh counts to every reader still on the page; and error
+frames to a sender whose frame was refused."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+import boto3
 from botocore.exceptions import ClientError
 
+from viewcount.observability import count_one, logger
 from viewcount.tables.page_counts import Item, SiteCounts, counts_of, readers_of
-from viewcount.wire import encode_frame, views_frame
+from viewcount.wire import encode_frame, error_frame, views_frame
 
 Poster = Callable[[str, bytes], None]
 Prober = Callable[[str], None]
@@ -110,3 +114,25 @@ class PushCounts:
         outcome.gone += left
         outcome.expired = expired
         return outcome
+
+
+class ErrorReplies:
+    """Error frames to the sender of a refused frame, on its connection (which stays usable)."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+
+    @cached_property
+    def management_api(self) -> Any:
+        # Made on the first refusal, so that a cold start on the good path does not pay for it.
+        return boto3.client("apigatewaymanagementapi", endpoint_url=self.endpoint)
+
+    def send(self, connection_id: str, code: str, detail: str) -> None:
+        logger.info("view rejected", extra={"code": code})
+        count_one("ViewsRejected", "code", code)
+        frame = encode_frame(error_frame(code, detail))
+        try:
+            self.management_api.post_to_connection(ConnectionId=connection_id, Data=frame)
+        except ClientError as error:
+            if not is_gone(error):
+                raise

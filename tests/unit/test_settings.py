@@ -1,0 +1,127 @@
+"""Each function's settings: exactly the variables its spec gives, each checked at init."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+
+import pytest
+
+from tests.conftest import ROOT, WS_ENDPOINT
+from viewcount.settings import (
+    ConnectSettings,
+    CountsRouteSettings,
+    CountViewsSettings,
+    RecordViewsSettings,
+    SettingsError,
+    ViewsSettings,
+)
+from viewcount_infra.config import DeploymentConfig
+from viewcount_infra.topology import FUNCTIONS, TABLES, VIEWS
+
+SETTINGS_OF_CODE = {
+    "connect": ConnectSettings,
+    "views": ViewsSettings,
+    "counts": CountsRouteSettings,
+    "default": None,  # reads nothing
+    "record_views": RecordViewsSettings,
+    "count_views": CountViewsSettings,
+}
+# Read when present: the local stack's referrer-spam list (deployed functions carry theirs).
+OPTIONAL = {"REFERRER_SPAM_FILE"}
+TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:viewcount-local-views"
+
+
+class RecordingEnv(Mapping[str, str]):
+    """An environment that remembers every name asked for, present or not."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+        self.asked: set[str] = set()
+
+    def __getitem__(self, name: str) -> str:
+        self.asked.add(name)
+        return self.values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def spec_environment(spec) -> dict[str, str]:
+    config = DeploymentConfig.load("local", {"LOCAL_CLIENT_URL": "https://blog.example.com"})
+    tables = {table.key: table.physical_name(config) for table in TABLES}
+    return spec.environment(config, tables, TOPIC_ARN, WS_ENDPOINT)
+
+
+def own_variables(env: dict[str, str]) -> set[str]:
+    """The function's own variables; Powertools reads its own at import."""
+    return {name for name in env if not name.startswith("POWERTOOLS_")}
+
+
+def test_every_function_code_has_its_settings_class():
+    assert set(SETTINGS_OF_CODE) == {spec.code for spec in FUNCTIONS}
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda spec: spec.name)
+def test_a_function_reads_exactly_the_variables_its_spec_gives(spec):
+    env = spec_environment(spec)
+    settings_class = SETTINGS_OF_CODE[spec.code]
+    recording = RecordingEnv(env)
+
+    if settings_class is not None:
+        settings_class.from_env(recording)
+
+    assert recording.asked - OPTIONAL == own_variables(env)
+
+
+@pytest.mark.parametrize(
+    ("spec", "variable"),
+    [(spec, variable) for spec in FUNCTIONS for variable in sorted(own_variables(spec_environment(spec)))],
+    ids=lambda value: getattr(value, "name", value),
+)
+def test_a_missing_variable_fails_the_init_and_names_itself(spec, variable):
+    env = spec_environment(spec)
+    del env[variable]
+
+    with pytest.raises(SettingsError, match=re.escape(variable)):
+        SETTINGS_OF_CODE[spec.code].from_env(env)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        ("VIEWS_PER_MINUTE", "ten", "whole number"),
+        ("VIEWS_PER_MINUTE", "0", "between 1 and 600"),
+        ("ALLOWED_ORIGINS", "blog.example.com", "not an origin"),
+        ("WS_ENDPOINT", "abc123.execute-api.us-east-1.amazonaws.com", "http(s) URL"),
+        ("VIEWS_TOPIC_ARN", "viewcount-local-views", "SNS topic ARN"),
+        ("ARTICLE_ID_PATTERN", "([a-z]", "not a regular expression"),
+        ("SALTS_TABLE", " ", "is empty"),
+        ("REFERRER_SPAM_FILE", "/nonexistent/spammers.txt", "no readable list"),
+    ],
+)
+def test_a_malformed_variable_fails_the_init_and_says_why(variable, value, problem):
+    env = spec_environment(VIEWS) | {variable: value}
+
+    with pytest.raises(SettingsError, match=rf"views: {variable} .*{re.escape(problem)}"):
+        ViewsSettings.from_env(env)
+
+
+def test_empty_means_none_where_the_spec_gives_an_empty_value():
+    settings = ViewsSettings.from_env(spec_environment(VIEWS) | {"ARTICLE_ID_PATTERN": "", "ARTICLE_IDS": ""})
+
+    assert settings.article_allow_list.allows("any-id")
+
+
+def test_logic_never_reads_the_environment():
+    """Only viewcount.settings reads it, at init: everything else is handed its values."""
+    readers = [
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "lambdas").rglob("*.py")
+        if re.search(r"\bos\.(environ|getenv)\b", path.read_text()) and path.name != "settings.py"
+    ]
+
+    assert readers == []
