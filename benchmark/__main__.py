@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from benchmark import pricing
+from benchmark.progress import RunProgress
 from benchmark.replay import ReplayResult, lost_and_duplicated, run
 from benchmark.trace import TraceSettings, generate, mix
 
@@ -168,9 +169,13 @@ def main(argv: list[str] | None = None) -> int:
     for spec in chosen:
         # The burst keeps its share of the reference trace (2,000 of 20,000) at any size.
         settings = TraceSettings(views=args.views, burst_views=args.views // 10, readers=spec.readers, seed=args.seed)
-        print(f"bench: run {len(reports) + 1}: {args.views} views, faults {spec.faults or 'none'}, "
+        label = f"bench: run {RUNS.index(spec) + 1}"
+        print(f"{label}: {args.views} views, faults {spec.faults or 'none'}, "
               f"readers {spec.readers[0]}-{spec.readers[1]}", file=sys.stderr, flush=True)  # fmt: skip
-        result = run(generate(settings), faults=spec.faults, seed=args.seed, concurrency=args.concurrency)
+        progress = RunProgress(label, args.views)
+        result = run(
+            generate(settings), faults=spec.faults, seed=args.seed, concurrency=args.concurrency, progress=progress
+        )
         reports.append(report(spec, settings, result))
     if args.json:
         print(json.dumps({"runs": reports}, indent=2))

@@ -30,6 +30,7 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake
 
+from benchmark.progress import RunProgress
 from benchmark.trace import TraceView, expected_counts, page_key, wire_message
 from local_stack.harness import BROWSER_USER_AGENT, LocalStackProcess
 from local_stack.state import read_snapshot
@@ -91,7 +92,9 @@ class Reader:
         self.task.cancel()
 
 
-async def replay_views(trace: list[TraceView], ws_url: str, origin: str, concurrency: int) -> tuple[int, list[float]]:
+async def replay_views(
+    trace: list[TraceView], ws_url: str, origin: str, concurrency: int, progress: RunProgress
+) -> tuple[int, list[float]]:
     """Send every view; returns how many got their push, and the push latencies in ms."""
     slots = asyncio.Semaphore(concurrency)
     still_reading: dict[str, deque[Reader]] = {}
@@ -122,10 +125,12 @@ async def replay_views(trace: list[TraceView], ws_url: str, origin: str, concurr
             reader = Reader(await open_connection(visitor))
             sent = time.perf_counter()
             await reader.ws.send(json.dumps(wire_message(view)))
+            progress.view_sent()
             await asyncio.wait([reader.first_push], timeout=SLOT_SECONDS)
         try:
             pushed = await asyncio.wait_for(asyncio.shield(reader.first_push), PUSH_TIMEOUT_SECONDS)
             latencies.append((pushed - sent) * 1000)
+            progress.view_counted()
         except TimeoutError:
             pass
         readers = still_reading.setdefault(page_key(view), deque())
@@ -148,7 +153,7 @@ def counted_from_snapshot(data_dir: Path) -> dict[str, dict[str, int]]:
     }
 
 
-def run(trace: list[TraceView], *, faults: str, seed: int, concurrency: int) -> ReplayResult:
+def run(trace: list[TraceView], *, faults: str, seed: int, concurrency: int, progress: RunProgress) -> ReplayResult:
     """One run on a fresh data directory; the stack is stopped (and saved) before counting."""
     with tempfile.TemporaryDirectory(prefix="viewcount-bench-") as directory:
         data_dir = Path(directory) / "data"
@@ -163,16 +168,21 @@ def run(trace: list[TraceView], *, faults: str, seed: int, concurrency: int) -> 
             "LOCAL_STREAM_BATCH_WINDOW_SECONDS": str(deployed.stream_batch_window_seconds),
         }
         stack = LocalStackProcess(data_dir)
+        progress.stage("starting the local stack")
         stack.start(env=env)
         started = time.perf_counter()
+        progress.replay_started()
         try:
-            pushed, latencies = asyncio.run(replay_views(trace, stack.ws_url, stack.origin, concurrency))
+            pushed, latencies = asyncio.run(replay_views(trace, stack.ws_url, stack.origin, concurrency, progress))
         except Exception:
             print("".join(stack.output[-40:]), file=sys.stderr)
             raise
         finally:
             seconds = time.perf_counter() - started
+            progress.replay_done()
+            progress.stage("stopping the local stack, which saves its tables")
             stack.stop()
+        progress.stage("comparing the saved counts with the trace")
         return ReplayResult(
             views_sent=len(trace),
             pushes_received=pushed,

@@ -1,8 +1,5 @@
-"""A view from a frame: validated and classified; and the message the fan-out carries it in.
-
-This module owns that message: `AcceptedView.sns_message` writes it and
-`parse_view_message` reads it back in the queue consumers.
-"""
+"""A view from a frame: validated and classified; and the message the fan-out carries it in
+(`AcceptedView.sns_message`, read back by viewcount.tables.view_log.parse_view_message)."""
 
 from __future__ import annotations
 
@@ -61,17 +58,6 @@ class AcceptedView:
     def sns_attributes(self) -> dict[str, dict[str, str]]:
         """`event_type` routes the view to the queue of its page type."""
         return {"event_type": {"DataType": "String", "StringValue": self.page.event_type.value}}
-
-
-def parse_view_message(body: str) -> dict[str, Any]:
-    """A fanned-out view message (`AcceptedView.sns_message`); ValueError when it is not one."""
-    view = json.loads(body)
-    if not isinstance(view, dict):
-        raise ValueError("not a view message")
-    for name, kind in (("viewId", str), ("pageKey", str), ("connectionId", str), ("viewedAt", int)):
-        if not isinstance(view.get(name), kind):
-            raise ValueError(f"{name} is missing or not a {kind.__name__}")
-    return view
 
 
 def validate_view(

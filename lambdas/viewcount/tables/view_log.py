@@ -7,6 +7,7 @@ counting function reads only INSERT records, so the stream carries every view on
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -60,9 +61,21 @@ def logged_view(sequence_number: str, image: dict[str, Any]) -> LoggedView:
     )
 
 
+def parse_view_message(body: str) -> dict[str, Any]:
+    """A fanned-out view message (viewcount.views.AcceptedView.sns_message); ValueError when
+    it is not one. Parsed here, not there, so that the queue consumers import no more."""
+    view = json.loads(body)
+    if not isinstance(view, dict):
+        raise ValueError("not a view message")
+    for name, kind in (("viewId", str), ("pageKey", str), ("connectionId", str), ("viewedAt", int)):
+        if not isinstance(view.get(name), kind):
+            raise ValueError(f"{name} is missing or not a {kind.__name__}")
+    return view
+
+
 def view_log_item(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The item of a fanned-out view message (viewcount.views.parse_view_message). It is a
-    function of the message alone, so every redelivery writes the same item."""
+    """The item of a fanned-out view message. It is a function of the message alone, so every
+    redelivery writes the same item."""
     item: dict[str, dict[str, Any]] = {
         PARTITION_KEY: {"S": view["viewId"]},
         "pageKey": {"S": view["pageKey"]},

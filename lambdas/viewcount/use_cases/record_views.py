@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from viewcount.observability import logger
-from viewcount.tables.view_log import BATCH_WRITE_LIMIT, ViewLogTable, view_log_item
-from viewcount.views import parse_view_message
+from viewcount.tables.view_log import BATCH_WRITE_LIMIT, ViewLogTable, parse_view_message, view_log_item
 
 
 def record_views(view_log: ViewLogTable, records: Iterable[tuple[str, str]]) -> tuple[set[str], set[str]]:
