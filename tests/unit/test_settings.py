@@ -125,3 +125,19 @@ def test_logic_never_reads_the_environment():
     ]
 
     assert readers == []
+
+
+def test_the_local_stack_hands_its_referrer_spam_list_to_views_and_deployments_do_not(tmp_path):
+    listed = tmp_path / "spammers.txt"
+    listed.write_text("spam-example.test\n")
+    tables = {table.key: table.key for table in TABLES}
+
+    local = DeploymentConfig.load("local", {"REFERRER_SPAM_FILE": str(listed)})
+    prod = DeploymentConfig.load(
+        "prod", {"PROD_CLIENT_URL": "https://blog.example.com", "REFERRER_SPAM_FILE": str(listed)}
+    )
+
+    settings = ViewsSettings.from_env(VIEWS.environment(local, tables, TOPIC_ARN, WS_ENDPOINT))
+    assert settings.spam_hosts == {"spam-example.test"}
+    # A deployed function reads the list bundled into its package instead of a path of this machine.
+    assert "REFERRER_SPAM_FILE" not in VIEWS.environment(prod, tables, TOPIC_ARN, WS_ENDPOINT)
