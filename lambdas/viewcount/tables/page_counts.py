@@ -306,8 +306,8 @@ def counted_to(item: Item, shard: str) -> str:
 
 class PageCountsTable:
     def __init__(self, dynamodb: Any, table: str) -> None:
-        self.dynamodb = dynamodb
-        self.name = table
+        self._dynamodb = dynamodb
+        self._table = table
 
     def add_views(
         self, key: str, views: Sequence[LoggedView], shard: str, parts: Iterable[CounterPart], *, now: int | None = None
@@ -321,8 +321,8 @@ class PageCountsTable:
             update, position = counter_update(views, shard, parts, now=now)
             first = update.value({"S": views[0].sequence})
             try:
-                response = self.dynamodb.update_item(
-                    TableName=self.name,
+                response = self._dynamodb.update_item(
+                    TableName=self._table,
                     Key=item_key,
                     UpdateExpression=update.expression,
                     ConditionExpression=f"attribute_not_exists({position}) OR {position} < {first}",
@@ -338,7 +338,7 @@ class PageCountsTable:
                 self._drop_old_positions(item, now)
                 return item
             # Some of these views were counted before: keep those past the stored position.
-            item = self.dynamodb.get_item(TableName=self.name, Key=item_key, ConsistentRead=True).get("Item", {})
+            item = self._dynamodb.get_item(TableName=self._table, Key=item_key, ConsistentRead=True).get("Item", {})
             views = [view for view in views if view.sequence > counted_to(item, shard)]
             if not views:
                 return item
@@ -354,8 +354,8 @@ class PageCountsTable:
             update = ItemUpdate()
             for name in old:
                 update.remove(name)
-            self.dynamodb.update_item(
-                TableName=self.name,
+            self._dynamodb.update_item(
+                TableName=self._table,
                 Key={PARTITION_KEY: item[PARTITION_KEY]},
                 UpdateExpression=update.expression,
                 ExpressionAttributeNames=update.names,
@@ -363,12 +363,12 @@ class PageCountsTable:
 
     def sources_of(self, key: str) -> frozenset[str]:
         """The referrer and campaign counters the item has (one eventually consistent read)."""
-        item = self.dynamodb.get_item(TableName=self.name, Key={PARTITION_KEY: {"S": key}}).get("Item", {})
+        item = self._dynamodb.get_item(TableName=self._table, Key={PARTITION_KEY: {"S": key}}).get("Item", {})
         return source_names(item)
 
     def tally_bot_view(self, reason: str, day: str) -> None:
-        self.dynamodb.update_item(
-            TableName=self.name,
+        self._dynamodb.update_item(
+            TableName=self._table,
             Key={PARTITION_KEY: {"S": bots_key(day)}},
             UpdateExpression="ADD #reason :one",
             ExpressionAttributeNames={"#reason": reason},
@@ -381,20 +381,20 @@ class PageCountsTable:
         projection = f"{PARTITION_KEY}, {TOTAL_VIEWS}, {UNIQUE_VIEWS}"
         return {
             key_of(item): (number(item, TOTAL_VIEWS), number(item, UNIQUE_VIEWS))
-            for item in batch_get_items(self.dynamodb, self.name, typed, projection)
+            for item in batch_get_items(self._dynamodb, self._table, typed, projection)
         }
 
     def get_items(self, keys: Sequence[str]) -> dict[str, Item]:
         """The items of those keys that exist, by key."""
         typed = [{PARTITION_KEY: {"S": key}} for key in dict.fromkeys(keys)]
-        return {key_of(item): item for item in batch_get_items(self.dynamodb, self.name, typed)}
+        return {key_of(item): item for item in batch_get_items(self._dynamodb, self._table, typed)}
 
     def set_title(self, key: str, title: str) -> str | None:
         """Sets the title of an existing counter and returns its previous title; KeyError when
         there is no counter at `key` (the condition makes a rename never create an item)."""
         try:
-            response = self.dynamodb.update_item(
-                TableName=self.name,
+            response = self._dynamodb.update_item(
+                TableName=self._table,
                 Key={PARTITION_KEY: {"S": key}},
                 UpdateExpression="SET #title = :title",
                 ConditionExpression="attribute_exists(#key)",
