@@ -69,6 +69,7 @@ def report(spec: RunSpec, settings: TraceSettings, result: ReplayResult) -> dict
     original_breakdown = pricing.cost_breakdown(original)
     p50, p99 = result.p50, result.percentile(0.99)
     return {
+        "run": RUNS.index(spec) + 1,
         "faults": spec.faults,
         "readers": list(spec.readers),
         "views_sent": views,
@@ -113,9 +114,7 @@ def report(spec: RunSpec, settings: TraceSettings, result: ReplayResult) -> dict
 
 
 def print_table(runs: list[dict[str, Any]]) -> None:
-    titles = [
-        f"{i}. {r['faults'] or 'no faults'}, readers {r['readers'][0]}-{r['readers'][1]}" for i, r in enumerate(runs, 1)
-    ]
+    titles = [f"{r['run']}. {r['faults'] or 'no faults'}, readers {r['readers'][0]}-{r['readers'][1]}" for r in runs]
     rows = [
         ("views sent", "views_sent"),
         ("lost / duplicated", lambda r: f"{r['lost']} / {r['duplicated']}"),
