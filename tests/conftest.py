@@ -43,6 +43,16 @@ def load_event(name: str) -> dict[str, Any]:
     return json.loads((EVENTS / name).read_text())
 
 
+def fail_dynamodb(client: Any) -> None:
+    """Every later DynamoDB call of `client` is throttled."""
+    from botocore.exceptions import ClientError
+
+    def throttle(model: Any, **_: Any) -> None:
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "test"}}, model.name)
+
+    client.meta.events.register("before-call.dynamodb", throttle)
+
+
 def load_handler(code: str, env: dict[str, str]) -> ModuleType:
     """Import `lambdas/<code>/handler.py` afresh, as a Lambda init would, with only `env` set."""
     from local_stack.functions import import_handler

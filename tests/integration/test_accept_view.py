@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import CHROME, WS_ENDPOINT, load_event
+from tests.conftest import CHROME, WS_ENDPOINT, fail_dynamodb, load_event
 from viewcount import errors
 from viewcount.admission import Admission
 from viewcount.errors import RejectedFrame
@@ -209,10 +209,3 @@ def test_dynamodb_trouble_degrades_checks_but_loses_no_view(aws, views):
 
     # Both reader views are published; uniqueness falls back to the client's word.
     assert [view["unique"] for view in published(aws)] == [True, False]
-
-
-def fail_dynamodb(client):
-    def throttle(model, **_):
-        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "test"}}, model.name)
-
-    client.meta.events.register("before-call.dynamodb", throttle)

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.conftest import CHROME, GOOGLEBOT, load_event
+from tests.conftest import CHROME, GOOGLEBOT, fail_dynamodb, load_event
 from viewcount import errors
 from viewcount_infra.topology import CONNECT, COUNTS_ROUTE, DEFAULT, VIEWS
 
@@ -272,8 +272,6 @@ def view_event(message: str, authorizer: dict[str, str], **fields) -> dict:
 
 
 def test_no_address_user_agent_or_salt_is_logged(aws, context, capsys, caplog, info_logs):
-    from botocore.exceptions import ClientError
-
     from local_stack.harness import BROWSER_USER_AGENT
 
     user_agent = BROWSER_USER_AGENT
@@ -282,11 +280,7 @@ def test_no_address_user_agent_or_salt_is_logged(aws, context, capsys, caplog, i
     views.handler(view_event("m1=", {"userAgent": user_agent}), context)
     views.handler(view_event("m2=", {"userAgent": user_agent}, currentPage="/tags/x"), context)
     views.handler(view_event("m3=", {"bot": "crawler"}), context)
-
-    def throttle(model, **_):
-        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "test"}}, model.name)
-
-    views.dynamodb.meta.events.register("before-call.dynamodb", throttle)
+    fail_dynamodb(views.dynamodb)
     views.handler(view_event("m4=", {"userAgent": user_agent}), context)
 
     captured = capsys.readouterr()
