@@ -2,7 +2,7 @@
 
 The spec is a comma-separated list of `kind:rate`, rate between 0 and 1:
 
-- `post`, `home`, `profile`: that queue consumer crashes in `rate` of its invocations, at
+- `post`, `home`, `profile`, `page`: that queue consumer crashes in `rate` of its invocations, at
   a random point between its DynamoDB writes (possibly after the last one);
 - `stream`: the counting function crashes the same way;
 - `ddb`: `rate` of the functions' DynamoDB calls fail with throttling or a 500;
@@ -24,7 +24,13 @@ from botocore.exceptions import ClientError
 
 from local_stack.functions import AWS_LOCK
 
-CRASHING_FUNCTIONS = {"post": "post_views", "home": "home_views", "profile": "profile_views", "stream": "count_views"}
+CRASHING_FUNCTIONS = {
+    "post": "post_views",
+    "home": "home_views",
+    "profile": "profile_views",
+    "page": "page_views",
+    "stream": "count_views",
+}
 KINDS = (*CRASHING_FUNCTIONS, "ddb", "dup", "push")
 WRITE_OPERATIONS = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 # Before each write of a crashing invocation, the chance that it dies there.

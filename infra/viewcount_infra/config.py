@@ -61,6 +61,10 @@ class DeploymentConfig:
     # Article id allow-list: a regex that ids must match in full, and/or a list of ids.
     article_id_pattern: str = ""
     article_ids: str = ""
+    # Page allow-list: a regex that normalised paths must match in full (empty: every path).
+    page_path_pattern: str = ""
+    # Articles and paths a site may gain before new ones count in one `(other)` page.
+    page_limit: int = 10_000
     alarm_email: str = ""
     api_gateway_logging_role: str = "stack"
     # Local only: deployed functions carry the list fetched into their package.
@@ -123,12 +127,12 @@ class DeploymentConfig:
         except ValueError as error:
             raise ConfigError(f"{CLIENT_URL_VARIABLES[namespace][0]}: {error}") from None
 
-        def article_id_pattern() -> str:
-            pattern = setting("ARTICLE_ID_PATTERN", "")
+        def pattern(name: str) -> str:
+            pattern = setting(name, "")
             try:
                 re.compile(pattern)
             except re.error as error:
-                raise ConfigError(f"ARTICLE_ID_PATTERN is not a regular expression: {error}") from None
+                raise ConfigError(f"{name} is not a regular expression: {error}") from None
             return pattern
 
         def article_ids() -> str:
@@ -192,8 +196,10 @@ class DeploymentConfig:
             throttle_rate_limit=number("THROTTLE_RATE_LIMIT", 100, 1, 10_000),
             throttle_burst_limit=number("THROTTLE_BURST_LIMIT", 200, 1, 5_000),
             views_per_minute=number("VIEWS_PER_MINUTE", cls.views_per_minute, 1, 600),
-            article_id_pattern=article_id_pattern(),
+            article_id_pattern=pattern("ARTICLE_ID_PATTERN"),
             article_ids=article_ids(),
+            page_path_pattern=pattern("PAGE_PATH_PATTERN"),
+            page_limit=number("PAGE_LIMIT", cls.page_limit, 1, 1_000_000),
             alarm_email=setting("ALARM_EMAIL", ""),
             api_gateway_logging_role=logging_role(),
             referrer_spam_file=referrer_spam_file(),

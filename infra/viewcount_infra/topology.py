@@ -76,7 +76,8 @@ class FunctionSpec:
     posts_to_connections: bool = False
     needs_origins: bool = False
     needs_page_rules: bool = False
-    needs_view_rules: bool = False  # visitor keys, rate limit, article allow-list
+    needs_view_rules: bool = False  # visitor keys, rate limit, article and path allow-lists
+    needs_page_limit: bool = False
 
     def environment(
         self, config: DeploymentConfig, table_names: Mapping[str, str], topic_arn: str, ws_endpoint: str
@@ -107,9 +108,12 @@ class FunctionSpec:
                 VIEWS_PER_MINUTE=str(config.views_per_minute),
                 ARTICLE_ID_PATTERN=config.article_id_pattern,
                 ARTICLE_IDS=config.article_ids,
+                PAGE_PATH_PATTERN=config.page_path_pattern,
             )
             if config.referrer_spam_file:
                 env["REFERRER_SPAM_FILE"] = config.referrer_spam_file
+        if self.needs_page_limit:
+            env["PAGE_LIMIT"] = str(config.page_limit)
         return env
 
 
@@ -133,11 +137,11 @@ VIEWS = FunctionSpec(
     needs_view_rules=True,
 )  # fmt: skip
 COUNTS_ROUTE = FunctionSpec(
-    "counts", "counts", "Answers index pages with the counts of up to 100 articles", 256, 5,
-    table_actions={"counts": ("dynamodb:BatchGetItem",)},
+    "counts", "counts", "Answers index pages with the counts of up to 100 articles and paths", 256, 5,
+    table_actions={"counts": ("dynamodb:BatchGetItem",)}, needs_page_rules=True,
 )  # fmt: skip
 DEFAULT = FunctionSpec("default", "default", "Answers unknown frames with an error frame", 128, 3)
-# Consumers work on batches of hundreds of views. The three queue consumers share their code.
+# Consumers work on batches of hundreds of views. The queue consumers share their code.
 _RECORD = {"view_log": ("dynamodb:BatchWriteItem",)}
 RECORD_POST_VIEWS = FunctionSpec(
     "post_views", "record_views", "Logs post views, one item per view", 256, 30, table_actions=_RECORD
@@ -148,10 +152,13 @@ RECORD_HOME_VIEWS = FunctionSpec(
 RECORD_PROFILE_VIEWS = FunctionSpec(
     "profile_views", "record_views", "Logs about and contacts views, one item per view", 256, 30, table_actions=_RECORD
 )
+RECORD_PAGE_VIEWS = FunctionSpec(
+    "page_views", "record_views", "Logs views of every other path, one item per view", 256, 30, table_actions=_RECORD
+)
 COUNT_VIEWS = FunctionSpec(
     "count_views", "count_views", "Counts logged views exactly once and pushes the counts to readers", 512, 60,
     table_actions={"counts": ("dynamodb:UpdateItem", "dynamodb:GetItem")},
-    posts_to_connections=True,
+    posts_to_connections=True, needs_page_limit=True,
 )  # fmt: skip
 FUNCTIONS = (
     CONNECT,
@@ -161,6 +168,7 @@ FUNCTIONS = (
     RECORD_POST_VIEWS,
     RECORD_HOME_VIEWS,
     RECORD_PROFILE_VIEWS,
+    RECORD_PAGE_VIEWS,
     COUNT_VIEWS,
 )
 
@@ -221,6 +229,7 @@ QUEUES = (
     QueueSpec("post-views", RECORD_POST_VIEWS, {"event_type": ("post_view",)}),
     QueueSpec("home-views", RECORD_HOME_VIEWS, {"event_type": ("homepage_view",)}),
     QueueSpec("profile-views", RECORD_PROFILE_VIEWS, {"event_type": ("profile_view",)}),
+    QueueSpec("page-views", RECORD_PAGE_VIEWS, {"event_type": ("page_view",)}),
 )
 
 

@@ -22,7 +22,9 @@ from viewcount.use_cases.push_counts import PushCounts
 settings = CountViewsSettings.from_env()
 dynamodb = boto3.client("dynamodb")
 management_api = boto3.client("apigatewaymanagementapi", endpoint_url=settings.ws_endpoint)
-count_views = CountViews(PageCountsTable(dynamodb, settings.counts_table), PushCounts.on_aws(management_api))
+count_views = CountViews(
+    PageCountsTable(dynamodb, settings.counts_table), PushCounts.on_aws(management_api), page_limit=settings.page_limit
+)
 
 
 def read_views(event: DynamoDBStreamEvent) -> tuple[list[LoggedView], set[str]]:

@@ -1,4 +1,4 @@
-"""`counts`: counts of up to 100 articles, for index pages (viewcount.use_cases.answer_counts).
+"""`counts`: counts of up to 100 articles and paths (viewcount.use_cases.answer_counts).
 
 The answer goes back as the route response, so no management API call is needed.
 """
@@ -26,7 +26,7 @@ counters = PageCountsTable(dynamodb, settings.counts_table)
 @event_source(data_class=APIGatewayWebSocketEvent)
 def handler(event: APIGatewayWebSocketEvent, context: Any) -> dict[str, Any]:
     try:
-        frame = answer_counts(counters, event.body)
+        frame = answer_counts(counters, settings.page_rules, event.body)
     except RejectedFrame as rejected:
         logger.info("counts rejected", extra={"code": rejected.code})
         return {"statusCode": 400, "body": encode_frame(error_frame(rejected.code, rejected.detail)).decode()}

@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 
 from viewcount.origins import hosts_of, parse_allow_list
-from viewcount.pages import ArticleAllowList, PageRules
+from viewcount.pages import ArticleAllowList, PageRules, PathAllowList
 from viewcount.referrer_spam import load_spam_hosts
 
 # API Gateway closes every connection after 2 h: a reader entry older than that is stale.
@@ -80,6 +80,23 @@ class FunctionEnvironment:
     def topic_arn(self, name: str) -> str:
         return self.matching(name, _SNS_TOPIC_ARN, "an SNS topic ARN")
 
+    def page_rules(self) -> PageRules:
+        return PageRules.parse(
+            post=self.text("POST_PATH_MARKER"),
+            home=self.text("HOME_PATHS"),
+            about=self.text("ABOUT_PATH_MARKER"),
+            contact=self.text("CONTACT_PATH_MARKER"),
+        )
+
+    def pattern(self, name: str) -> str:
+        """A regular expression, or empty for none."""
+        pattern = self.present(name)
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise self.error(name, f"is not a regular expression: {error}") from None
+        return pattern
+
 
 @dataclass(frozen=True)
 class ConnectSettings:
@@ -105,6 +122,7 @@ class ViewsSettings:
     site_id: str
     views_per_minute: int
     article_allow_list: ArticleAllowList
+    path_allow_list: PathAllowList
     spam_hosts: frozenset[str]
 
     @cached_property
@@ -115,11 +133,6 @@ class ViewsSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> ViewsSettings:
         read = FunctionEnvironment(env, "views")
-        pattern = read.present("ARTICLE_ID_PATTERN")
-        try:
-            allow_list = ArticleAllowList.parse(pattern, read.present("ARTICLE_IDS"))
-        except re.error as error:
-            raise read.error("ARTICLE_ID_PATTERN", f"is not a regular expression: {error}") from None
         return cls(
             counts_table=read.text("COUNTS_TABLE"),
             salts_table=read.text("SALTS_TABLE"),
@@ -128,15 +141,11 @@ class ViewsSettings:
             views_topic_arn=read.topic_arn("VIEWS_TOPIC_ARN"),
             ws_endpoint=read.endpoint("WS_ENDPOINT"),
             allowed_origins=read.origins("ALLOWED_ORIGINS"),
-            page_rules=PageRules.parse(
-                post=read.text("POST_PATH_MARKER"),
-                home=read.text("HOME_PATHS"),
-                about=read.text("ABOUT_PATH_MARKER"),
-                contact=read.text("CONTACT_PATH_MARKER"),
-            ),
+            page_rules=read.page_rules(),
             site_id=read.text("SITE_ID"),
             views_per_minute=read.integer("VIEWS_PER_MINUTE", 1, 600),
-            article_allow_list=allow_list,
+            article_allow_list=ArticleAllowList.parse(read.pattern("ARTICLE_ID_PATTERN"), read.present("ARTICLE_IDS")),
+            path_allow_list=PathAllowList.parse(read.pattern("PAGE_PATH_PATTERN")),
             spam_hosts=_spam_hosts(read, env.get("REFERRER_SPAM_FILE")),
         )
 
@@ -144,10 +153,12 @@ class ViewsSettings:
 @dataclass(frozen=True)
 class CountsRouteSettings:
     counts_table: str
+    page_rules: PageRules  # a path is answered with the counter a view of it counts in
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> CountsRouteSettings:
-        return cls(counts_table=FunctionEnvironment(env, "counts").text("COUNTS_TABLE"))
+        read = FunctionEnvironment(env, "counts")
+        return cls(counts_table=read.text("COUNTS_TABLE"), page_rules=read.page_rules())
 
 
 @dataclass(frozen=True)
@@ -163,11 +174,18 @@ class RecordViewsSettings:
 class CountViewsSettings:
     counts_table: str
     ws_endpoint: str
+    # Pages (articles and paths) a site may gain; the views of pages past it are counted in
+    # one `(other)` page.
+    page_limit: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> CountViewsSettings:
         read = FunctionEnvironment(env, "count_views")
-        return cls(counts_table=read.text("COUNTS_TABLE"), ws_endpoint=read.endpoint("WS_ENDPOINT"))
+        return cls(
+            counts_table=read.text("COUNTS_TABLE"),
+            ws_endpoint=read.endpoint("WS_ENDPOINT"),
+            page_limit=read.integer("PAGE_LIMIT", 1, 1_000_000),
+        )
 
 
 def _spam_hosts(read: FunctionEnvironment, configured: str | None) -> frozenset[str]:

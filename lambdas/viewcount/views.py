@@ -9,12 +9,13 @@ from typing import Any
 
 from viewcount import errors
 from viewcount.errors import RejectedFrame
-from viewcount.pages import ArticleAllowList, Page, PageRules, classify
+from viewcount.pages import ArticleAllowList, Page, PageRules, PathAllowList, classify
 from viewcount.referrer_spam import is_referrer_spam
 from viewcount.tables.page_counts import page_key
 from viewcount.wire import ViewMessage, campaign_tags, page_fields, parse_view, referrer_host
 
 EVERY_ARTICLE = ArticleAllowList()
+EVERY_PATH = PathAllowList()
 
 
 @dataclass(frozen=True)
@@ -70,26 +71,26 @@ def validate_view(
     rules: PageRules,
     own_hosts: frozenset[str],
     allow_list: ArticleAllowList = EVERY_ARTICLE,
+    path_allow_list: PathAllowList = EVERY_PATH,
     spam_hosts: frozenset[str] = frozenset(),
 ) -> AcceptedView:
     """The view a validated frame describes, or RejectedFrame with its code."""
     message: ViewMessage = parse_view(fields)
-    page = classify(message.current_page, message.article_id, rules)
-    if page is None:
-        if rules.post_marker in message.current_page:
-            raise RejectedFrame(errors.MISSING_FIELD, "articleId is required on post pages")
-        raise RejectedFrame(errors.UNKNOWN_PAGE, "currentPage is not a post, home, about or contacts page")
-    if page.article_id is not None and message.article_title is None:
+    page = classify(message.current_page, message.article_id, rules, article=message.article)
+    # The original's clients always title a post; a newer client's page may have no title.
+    if message.article is None and page.article_id is not None and message.article_title is None:
         raise RejectedFrame(errors.MISSING_FIELD, "articleTitle is required on post pages")
     if page.article_id is not None and not allow_list.allows(page.article_id):
         raise RejectedFrame(errors.UNKNOWN_ARTICLE, "articleId is not one of this blog's articles")
+    if page.path is not None and not path_allow_list.allows(page.path):
+        raise RejectedFrame(errors.UNKNOWN_PAGE, "currentPage is not one of this blog's pages (PAGE_PATH_PATTERN)")
     host = referrer_host(message.referrer)
     if host and (host in own_hosts or is_referrer_spam(host, spam_hosts)):
         host = None
     return AcceptedView(
         view_id=view_id,
         page=page,
-        article_title=message.article_title if page.article_id is not None else None,
+        article_title=message.article_title if page.is_article else None,
         # As in the original: a view is unique unless the client says it was a reload.
         unique=not message.refreshed,
         referrer_host=host,

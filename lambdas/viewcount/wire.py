@@ -39,6 +39,8 @@ class ViewMessage:
     refreshed: bool
     gpc: bool
     webdriver: bool  # the browser says it is driven by automation (navigator.webdriver)
+    # The newer client's word: true on an article, false elsewhere; None from an original client.
+    article: bool | None = None
 
 
 def parse_frame(body: str | bytes | None) -> dict[str, Any]:
@@ -63,13 +65,15 @@ def _optional_string(fields: dict[str, Any], name: str, limit: int) -> str | Non
     return value
 
 
-def _optional_bool(fields: dict[str, Any], name: str) -> bool:
+def _optional_flag(fields: dict[str, Any], name: str) -> bool | None:
     value = fields.get(name.lower())
-    if value is None:
-        return False
-    if not isinstance(value, bool):
+    if value is not None and not isinstance(value, bool):
         raise RejectedFrame(errors.INVALID_FIELD, f"{name} must be true or false")
     return value
+
+
+def _optional_bool(fields: dict[str, Any], name: str) -> bool:
+    return bool(_optional_flag(fields, name))
 
 
 def validate_article_id(value: str, name: str = "articleId") -> str:
@@ -96,18 +100,38 @@ def parse_view(fields: dict[str, Any]) -> ViewMessage:
         refreshed=_optional_bool(fields, "refreshed"),
         gpc=_optional_bool(fields, "gpc"),
         webdriver=_optional_bool(fields, "webdriver"),
+        article=_optional_flag(fields, "article"),
     )
 
 
-def parse_counts_request(fields: dict[str, Any]) -> list[str]:
-    ids = fields.get("articleids")
-    if ids is None:
-        raise RejectedFrame(errors.MISSING_FIELD, "articleIds is required")
-    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        raise RejectedFrame(errors.INVALID_FIELD, "articleIds must be a list of strings")
-    if len(ids) > MAX_COUNT_IDS:
-        raise RejectedFrame(errors.TOO_MANY_IDS, f"at most {MAX_COUNT_IDS} articleIds per request")
-    return list(dict.fromkeys(validate_article_id(i, "articleIds[]") for i in ids))
+@dataclass(frozen=True)
+class CountsRequest:
+    article_ids: list[str]
+    paths: list[str]  # as the client sent them: the answer is keyed by them
+
+
+def _string_list(fields: dict[str, Any], name: str) -> list[str]:
+    values = fields.get(name.lower(), [])
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise RejectedFrame(errors.INVALID_FIELD, f"{name} must be a list of strings")
+    return values
+
+
+def parse_counts_request(fields: dict[str, Any]) -> CountsRequest:
+    """Up to MAX_COUNT_IDS article ids and page paths in all; a path longer than MAX_URL or
+    one that is not a path is refused with the frame (see pages.normalise_path)."""
+    if fields.get("articleids") is None and fields.get("paths") is None:
+        raise RejectedFrame(errors.MISSING_FIELD, "articleIds or paths is required")
+    ids, paths = _string_list(fields, "articleIds"), _string_list(fields, "paths")
+    if len(ids) + len(paths) > MAX_COUNT_IDS:
+        raise RejectedFrame(errors.TOO_MANY_IDS, f"at most {MAX_COUNT_IDS} articleIds and paths per request")
+    for path in paths:
+        if len(path) > MAX_URL:
+            raise RejectedFrame(errors.FIELD_TOO_LONG, f"paths[] are at most {MAX_URL} characters")
+    return CountsRequest(
+        article_ids=list(dict.fromkeys(validate_article_id(i, "articleIds[]") for i in ids)),
+        paths=list(dict.fromkeys(paths)),
+    )
 
 
 def normalise_host(host: str) -> str:
@@ -148,9 +172,12 @@ def campaign_tags(current_page: str) -> dict[str, str]:
 
 
 def page_fields(page: Page) -> dict[str, str]:
-    """How a frame names its page: `articleId` for a post, else `pageName`."""
+    """How a frame names its page: `articleId` for an article keyed by id, `path` for a page
+    keyed by its normalised path, else `pageName`."""
     if page.article_id is not None:
         return {"articleId": page.article_id}
+    if page.path is not None:
+        return {"path": page.path}
     return {"pageName": str(page.page_name)}
 
 
@@ -170,14 +197,17 @@ def views_frame(
     return frame
 
 
-def counts_frame(counts: dict[str, tuple[int, int]]) -> dict[str, Any]:
-    """The answer to a `counts` request: (total, unique) views per article id."""
-    return {
-        "message": "counts",
-        "counts": {
-            article_id: {"totalViews": total, "uniqueViews": unique} for article_id, (total, unique) in counts.items()
-        },
-    }
+def counts_frame(counts: dict[str, tuple[int, int]], paths: dict[str, tuple[int, int]] | None = None) -> dict[str, Any]:
+    """The answer to a `counts` request: (total, unique) views per article id, and per path
+    as requested when paths were asked for."""
+
+    def numbers(entries: dict[str, tuple[int, int]]) -> dict[str, dict[str, int]]:
+        return {name: {"totalViews": total, "uniqueViews": unique} for name, (total, unique) in entries.items()}
+
+    frame: dict[str, Any] = {"message": "counts", "counts": numbers(counts)}
+    if paths is not None:
+        frame["paths"] = numbers(paths)
+    return frame
 
 
 def error_frame(code: str, detail: str) -> dict[str, Any]:

@@ -91,6 +91,38 @@ def test_home_and_profile_pages_count_and_push(local_stack, page, name):
     assert push["pageName"] == name and push["totalViews"] == 1
 
 
+def test_an_original_clients_views_of_a_hexo_blog_count_every_page_apart(local_stack):
+    # The original's client sends the last path segment as articleId on every page.
+    hexo = [
+        ("/2026/12/01/x/", "x"),
+        ("/tags/x/", "x"),
+        ("/archives/", "archives"),
+        ("/tags/x/index.html", "x"),
+        ("/posts/x", "x"),
+    ]
+
+    async def scenario():
+        pushes = []
+        async with local_stack.connect() as ws:
+            for number, (page, article) in enumerate(hexo, start=1):
+                await ws.send(view(page, article))
+                counted = await frame_matching(ws, lambda f, n=number: is_views(f) and f["site"]["totalViews"] == n)
+                pushes.append(counted)
+        return pushes
+
+    pushes = run(scenario())
+
+    assert [push.get("path", push.get("articleId")) for push in pushes] == [
+        "/2026/12/01/x",
+        "/tags/x",
+        "/archives",
+        "/tags/x",
+        "x",  # the original's post: the post marker and its id
+    ]
+    assert [push["totalViews"] for push in pushes] == [1, 1, 1, 2, 1]
+    assert all(push["readingNow"] == 1 for push in pushes)
+
+
 def test_counts_answers_without_counting(local_stack):
     async def scenario():
         async with local_stack.connect() as ws:
@@ -156,7 +188,7 @@ def test_disconnect_removes_the_connection_from_reading_now(local_stack):
             '{"message": "views", "currentPage": "/posts/a", "articleId": "a b", "articleTitle": "t"}',
             errors.INVALID_ARTICLE_ID,
         ),
-        ('{"message": "views", "currentPage": "/tags/x"}', errors.UNKNOWN_PAGE),
+        ('{"message": "views", "currentPage": "tags/x"}', errors.INVALID_FIELD),
         ('{"message": "counts", "articleIds": ' + json.dumps([str(i) for i in range(101)]) + "}", errors.TOO_MANY_IDS),
     ],
 )

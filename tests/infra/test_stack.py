@@ -74,6 +74,7 @@ def test_each_queue_has_its_filter_policy_and_raw_delivery(synth):
             '{"event_type": ["post_view"]}',
             '{"event_type": ["homepage_view"]}',
             '{"event_type": ["profile_view"]}',
+            '{"event_type": ["page_view"]}',
         ]
     )
     assert all(s["RawMessageDelivery"] is True and s["Protocol"] == "sqs" for s in subscriptions)
@@ -177,6 +178,7 @@ EXPECTED_ACTIONS = {
     "post_views": {"dynamodb:BatchWriteItem", *SQS_CONSUMER},
     "home_views": {"dynamodb:BatchWriteItem", *SQS_CONSUMER},
     "profile_views": {"dynamodb:BatchWriteItem", *SQS_CONSUMER},
+    "page_views": {"dynamodb:BatchWriteItem", *SQS_CONSUMER},
     "count_views": {
         "dynamodb:UpdateItem", "dynamodb:GetItem", "execute-api:ManageConnections",
         "dynamodb:ListStreams", "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",

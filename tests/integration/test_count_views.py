@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import time
 
 import pytest
@@ -290,8 +291,78 @@ def test_a_cold_instance_reads_a_pages_counters_only_for_views_that_bring_a_sour
 
     counter.handler(batch(), context)
 
-    read_pages = {key["pageKey"]["S"] for key in reads}
+    # (A cold instance also reads the site's page count once, for the page limit.)
+    read_pages = {key["pageKey"]["S"] for key in reads} - {"site"}
     # hello-world's views bring referrers and a campaign, and the home page's a referrer;
     # second-post's view brings neither, so its cap needs no look at the item.
     assert read_pages == {"post#hello-world", "page#Home_Page"}
     assert_exact(aws)
+
+
+def path_batch(*page_keys):
+    """The sample batch with its records' pages replaced by `page_keys`, in order."""
+    event = batch()
+    for record, page_key in zip(event["Records"], page_keys, strict=True):
+        image = record["dynamodb"]["NewImage"]
+        image["pageKey"] = {"S": page_key}
+        image.pop("articleTitle", None)
+    return event
+
+
+@pytest.fixture
+def limited_counter(aws):
+    aws.config = dataclasses.replace(aws.config, page_limit=2)
+    return aws.handler(COUNT_VIEWS)
+
+
+def test_past_the_page_limit_a_new_page_counts_in_other(aws, limited_counter, context):
+    limited_counter.handler(path_batch("path#/a", "path#/b", "path#/c", "path#/a", "page#Home_Page"), context)
+
+    assert {key: counts(aws, key) for key in ("path#/a", "path#/b", "path#/c", "page#(other)", "site")} == {
+        "path#/a": (2, 2),
+        "path#/b": (1, 1),
+        "path#/c": None,
+        "page#(other)": (1, 0),
+        "site": (5, 4),
+    }
+    assert aws.item("counts", {"pageKey": "site"})["pages"] == {"N": "2"}
+    # The named pages are not limited; the reader of /c is pushed the counts it went into.
+    assert counts(aws, "page#Home_Page") == (1, 1)
+    assert aws.sent_frames("reader-b=") == [
+        {
+            "message": "views",
+            "pageName": "(other)",
+            "totalViews": 1,
+            "uniqueViews": 0,
+            "readingNow": 1,
+            "site": {"totalViews": 5, "uniqueViews": 4},
+        }
+    ]
+    assert aws.sent_frames("reader-c=")[-1]["path"] == "/a"
+
+
+def test_the_page_limit_holds_across_batches_and_instances_and_redelivery(aws, limited_counter, context):
+    limited_counter.handler(path_batch("path#/a", "path#/b", "path#/a", "path#/a", "path#/a"), context)
+    second_instance = aws.handler(COUNT_VIEWS)
+    later = path_batch("path#/c", "path#/d", "path#/b", "path#/c", "path#/d")
+    for record in later["Records"]:
+        record["dynamodb"]["SequenceNumber"] = str(int(record["dynamodb"]["SequenceNumber"]) + 100)
+
+    second_instance.handler(later, context)
+    second_instance.handler(later, context)  # redelivered whole
+
+    assert counts(aws, "path#/c") is None and counts(aws, "path#/d") is None
+    assert counts(aws, "page#(other)") == (4, 4)
+    assert counts(aws, "path#/b") == (2, 1)
+    assert counts(aws, "site") == (10, 8)
+
+
+def test_a_page_that_exists_keeps_counting_past_the_limit(aws, limited_counter, context):
+    table = aws.resources.table_names["counts"]
+    aws.dynamodb.put_item(TableName=table, Item={"pageKey": {"S": "site"}, "pages": {"N": "5"}})
+    aws.dynamodb.put_item(TableName=table, Item={"pageKey": {"S": "path#/a"}, "totalViews": {"N": "7"}})
+
+    limited_counter.handler(path_batch("path#/a", "path#/b", "path#/a", "path#/a", "path#/a"), context)
+
+    assert counts(aws, "path#/a")[0] == 11
+    assert counts(aws, "path#/b") is None and counts(aws, "page#(other)") == (1, 1)

@@ -51,6 +51,7 @@ def every_kind_of_view(pipeline: Pipeline) -> None:
     for message_id, reason in (("m4", "crawler"), ("m5", "headless"), ("m6", "no_user_agent")):
         views.invoke(frame(message_id, authorizer={"bot": reason}))
     views.invoke(frame("m7", authorizer=reader, webdriver=True))
+    views.invoke(frame("m8", authorizer=reader, currentPage="/tags/x/?page=2", article=False))
     pipeline.drain()
 
 

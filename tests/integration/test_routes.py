@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 
 import pytest
@@ -134,6 +135,41 @@ def test_views_on_home_and_profile_pages_need_no_article(aws, context, page, que
     assert "referrerHost" not in view
 
 
+@pytest.mark.parametrize(
+    ("fields", "queue", "path"),
+    [
+        # The original's client, on a Hexo tag page: its made-up articleId is not an article.
+        ({"currentPage": "/tags/x/", "articleId": "x", "articleTitle": "Tag: x"}, "page-views", "/tags/x"),
+        ({"currentPage": "/archives/index.html?page=2", "article": False}, "page-views", "/archives"),
+        # A newer client's article outside the post marker: keyed by its path, with its title.
+        ({"currentPage": "/2026/11/30/hello-hexo/", "article": True, "articleTitle": "Hi"}, "post-views", None),
+    ],
+)
+def test_views_of_every_other_path_are_published_as_pages_of_their_own(aws, context, fields, queue, path):
+    event = load_event("ws_views.json")
+    event["body"] = json.dumps({"message": "views", **fields})
+
+    assert aws.handler(VIEWS).handler(event, context)["statusCode"] == 200
+
+    [message] = aws.drain(queue)
+    view = json.loads(message["Body"])
+    expected_path = path or "/2026/11/30/hello-hexo"
+    assert (view["pageKey"], view["path"]) == ("path#" + expected_path, expected_path)
+    assert view.get("articleTitle") == (None if path else "Hi")
+    assert "articleId" not in view and "pageName" not in view
+
+
+def test_a_path_pattern_refuses_paths_that_are_not_the_blogs(aws, context):
+    aws.config = dataclasses.replace(aws.config, page_path_pattern="/(tags|archives)(/.*)?")
+    views = aws.handler(VIEWS)
+    for page, status in (("/tags/x/", 200), ("/wp-admin/setup.php", 400)):
+        event = load_event("ws_views.json")
+        event["body"] = json.dumps({"message": "views", "currentPage": page})
+        assert views.handler(event, context)["statusCode"] == status
+    assert [json.loads(m["Body"])["path"] for m in aws.drain("page-views")] == ["/tags/x"]
+    assert aws.sent_frames("conn-1=")[-1]["error"]["code"] == errors.UNKNOWN_PAGE
+
+
 def test_a_refreshed_view_is_not_unique(aws, context):
     event = load_event("ws_views.json")
     body = json.loads(event["body"])
@@ -168,7 +204,9 @@ REJECTIONS = [
     ),
     ({"message": "views", "currentPage": "/posts/a", "articleTitle": "t"}, errors.MISSING_FIELD),
     ({"message": "views", "currentPage": "/posts/a", "articleId": "a"}, errors.MISSING_FIELD),
-    ({"message": "views", "currentPage": "/tags/python"}, errors.UNKNOWN_PAGE),
+    ({"message": "views", "currentPage": "tags/python"}, errors.INVALID_FIELD),
+    ({"message": "views", "currentPage": "/tags/%ff"}, errors.INVALID_FIELD),
+    ({"message": "views", "currentPage": "/tags/x", "article": "yes"}, errors.INVALID_FIELD),
 ]
 
 
@@ -232,6 +270,26 @@ def test_counts_rejects_bad_requests(aws, context, body, code):
     assert json.loads(response["body"])["error"]["code"] == code
 
 
+def test_counts_answers_paths_with_the_counter_a_view_of_them_counts_in(aws, context):
+    for key, total in (("path#/tags/x", 5), ("page#Home_Page", 7), ("post#hello", 3)):
+        aws.dynamodb.put_item(
+            TableName=aws.resources.table_names["counts"],
+            Item={"pageKey": {"S": key}, "totalViews": {"N": str(total)}, "uniqueViews": {"N": "1"}},
+        )
+    event = load_event("ws_counts.json")
+    event["body"] = json.dumps({"message": "counts", "paths": ["/tags/x/", "/", "/posts/hello/", "/tags/y"]})
+
+    answer = json.loads(aws.handler(COUNTS_ROUTE).handler(event, context)["body"])
+
+    assert {path: counts["totalViews"] for path, counts in answer["paths"].items()} == {
+        "/tags/x/": 5,
+        "/": 7,
+        "/posts/hello/": 3,
+        "/tags/y": 0,
+    }
+    assert answer["counts"] == {}
+
+
 def test_counts_accepts_the_maximum_of_100_ids(aws, context):
     event = copy.deepcopy(load_event("ws_counts.json"))
     event["body"] = json.dumps({"message": "counts", "articleIds": [f"a{i}" for i in range(100)]})
@@ -278,7 +336,7 @@ def test_no_address_user_agent_or_salt_is_logged(aws, context, capsys, caplog, i
     authorize(aws, context, User_Agent=user_agent)
     views = aws.handler(VIEWS)
     views.handler(view_event("m1=", {"userAgent": user_agent}), context)
-    views.handler(view_event("m2=", {"userAgent": user_agent}, currentPage="/tags/x"), context)
+    views.handler(view_event("m2=", {"userAgent": user_agent}, currentPage="tags/x"), context)
     views.handler(view_event("m3=", {"bot": "crawler"}), context)
     fail_dynamodb(views.dynamodb)
     views.handler(view_event("m4=", {"userAgent": user_agent}), context)

@@ -42,7 +42,39 @@ def test_a_url_of_2048_characters_is_accepted_and_one_more_is_not():
 
 
 def test_counts_requests_drop_duplicate_ids():
-    assert parse_counts_request({"articleids": ["a", "b", "a"]}) == ["a", "b"]
+    assert parse_counts_request({"articleids": ["a", "b", "a"]}).article_ids == ["a", "b"]
+
+
+def test_counts_requests_may_ask_for_paths():
+    request = parse_counts_request({"paths": ["/tags/x/", "/tags/x/", "/"]})
+    assert (request.article_ids, request.paths) == ([], ["/tags/x/", "/"])
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({}, errors.MISSING_FIELD),
+        ({"paths": "/tags/x"}, errors.INVALID_FIELD),
+        ({"paths": [1]}, errors.INVALID_FIELD),
+        ({"articleids": ["a"] * 60, "paths": ["/x"] * 41}, errors.TOO_MANY_IDS),
+        ({"paths": ["/" + "a" * 2048]}, errors.FIELD_TOO_LONG),
+    ],
+)
+def test_malformed_counts_requests_are_refused(fields, code):
+    with pytest.raises(RejectedFrame) as rejected:
+        parse_counts_request(fields)
+    assert rejected.value.code == code
+
+
+@pytest.mark.parametrize(("sent", "flag"), [({}, None), ({"article": True}, True), ({"article": False}, False)])
+def test_the_article_flag_is_absent_from_an_original_client(sent, flag):
+    assert parse_view({"currentpage": "/x", **sent}).article is flag
+
+
+def test_the_article_flag_must_be_a_boolean():
+    with pytest.raises(RejectedFrame) as rejected:
+        parse_view({"currentpage": "/x", "article": "yes"})
+    assert rejected.value.code == errors.INVALID_FIELD
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,9 @@
 """The PageCounts table: the counters of every page and of the site, and bot views per day.
 
 Key spaces of `pageKey`:
-- `post#<articleId>` and `page#<name>`: a page's counter item;
-- `site`: the whole site's counter item;
+- `post#<articleId>`, `path#<normalised path>` and `page#<name>`: a page's counter item
+  (`page#(other)` counts the pages past the site's page limit);
+- `site`: the whole site's counter item, with `pages`, about how many page items exist;
 - `bots#<YYYY-MM-DD>`: one UTC day's bot views, one number per reason.
 
 A counter item is made of parts, each owning its attributes; a counter is written with the
@@ -35,7 +36,7 @@ from typing import Any, Protocol
 from botocore.exceptions import ClientError
 
 from viewcount.item_reads import batch_get_items
-from viewcount.pages import Page
+from viewcount.pages import OTHER_PAGES, Page
 from viewcount.tables.view_log import LoggedView
 from viewcount.wire import CAMPAIGN_PARAMETERS
 
@@ -43,6 +44,7 @@ PARTITION_KEY = "pageKey"
 TOTAL_VIEWS = "totalViews"
 UNIQUE_VIEWS = "uniqueViews"
 ARTICLE_TITLE = "articleTitle"
+PAGES = "pages"
 POSITION_PREFIX = "position:"
 READER_PREFIX = "reader:"
 REFERRER_PREFIX = "referrer:"
@@ -55,6 +57,7 @@ SOURCE_PREFIXES = (REFERRER_PREFIX, *(name + CAMPAIGN_SEPARATOR for name in CAMP
 PROCESS_BOUND_PREFIXES = (READER_PREFIX, POSITION_PREFIX)
 
 POST_KEY_PREFIX = "post#"
+PATH_KEY_PREFIX = "path#"
 PAGE_KEY_PREFIX = "page#"
 SITE_KEY = "site"
 BOTS_KEY_PREFIX = "bots#"
@@ -82,17 +85,32 @@ def page_key(page: Page) -> str:
     """One key space for every page: the view log, the visit records and the counters use it."""
     if page.article_id is not None:
         return POST_KEY_PREFIX + page.article_id
+    if page.path is not None:
+        return PATH_KEY_PREFIX + page.path
     return PAGE_KEY_PREFIX + str(page.page_name)
 
 
+OTHER_PAGES_KEY = page_key(Page.named(OTHER_PAGES))
+
+
 def page_of_key(key: str) -> Page:
+    """The page a key counts (a page keyed by path comes back without its article flag,
+    which only routed its views)."""
     if key.startswith(POST_KEY_PREFIX):
         return Page.post(key.removeprefix(POST_KEY_PREFIX))
+    if key.startswith(PATH_KEY_PREFIX):
+        return Page.at(key.removeprefix(PATH_KEY_PREFIX))
     return Page.named(key.removeprefix(PAGE_KEY_PREFIX))
 
 
 def is_page_key(key: str) -> bool:
-    return key.startswith((POST_KEY_PREFIX, PAGE_KEY_PREFIX))
+    return key.startswith((POST_KEY_PREFIX, PATH_KEY_PREFIX, PAGE_KEY_PREFIX))
+
+
+def is_limited_key(key: str) -> bool:
+    """Keys a sender can invent (article ids and paths), which the site's page limit bounds;
+    the named pages are a fixed few."""
+    return key.startswith((POST_KEY_PREFIX, PATH_KEY_PREFIX))
 
 
 def bots_key(day: str) -> str:
@@ -131,6 +149,11 @@ def counts_of(item: Item) -> PageCounts:
 
 def site_counts_of(item: Item) -> SiteCounts:
     return SiteCounts(number(item, TOTAL_VIEWS), number(item, UNIQUE_VIEWS))
+
+
+def pages_of(site_item: Item) -> int:
+    """About how many page items the site has (see PagesCreated)."""
+    return number(site_item, PAGES)
 
 
 def title_of(item: Item) -> str | None:
@@ -260,7 +283,24 @@ class Readers:
             update.remove(READER_PREFIX + connection_id)
 
 
+@dataclass(frozen=True)
+class PagesCreated:
+    """The site's `pages` grows by the page items a batch created. It is a gauge for the
+    page limit, not a count: a batch retried after its pages were written adds them again
+    only if it had not written the site before."""
+
+    created: int = 0
+
+    def add_to(self, update: ItemUpdate, views: Sequence[LoggedView]) -> None:
+        if self.created:
+            update.add(PAGES, self.created)
+
+
 SITE_PARTS: tuple[CounterPart, ...] = (Counts(),)
+
+
+def site_parts(pages_created: int) -> tuple[CounterPart, ...]:
+    return (Counts(), PagesCreated(pages_created))
 
 
 def page_parts(known_sources: frozenset[str], departed: frozenset[str]) -> tuple[CounterPart, ...]:
@@ -310,22 +350,33 @@ class PageCountsTable:
         self._table = table
 
     def add_views(
-        self, key: str, views: Sequence[LoggedView], shard: str, parts: Iterable[CounterPart], *, now: int | None = None
+        self,
+        key: str,
+        views: Sequence[LoggedView],
+        shard: str,
+        parts: Iterable[CounterPart],
+        *,
+        now: int | None = None,
+        existing_only: bool = False,
     ) -> Item:
         """Add `views` (one shard's, in stream order) to the counter at `key` with `parts`,
-        each view exactly once. Returns the item as it is afterwards."""
+        each view exactly once. Returns the item as it is afterwards; with `existing_only`,
+        an empty item and no write when there is no counter at `key`."""
         now = int(time.time()) if now is None else now
         parts = tuple(parts)
         item_key = {PARTITION_KEY: {"S": key}}
         while views:
             update, position = counter_update(views, shard, parts, now=now)
             first = update.value({"S": views[0].sequence})
+            condition = f"(attribute_not_exists({position}) OR {position} < {first})"
+            if existing_only:
+                condition += f" AND attribute_exists({update.name(PARTITION_KEY)})"
             try:
                 response = self._dynamodb.update_item(
                     TableName=self._table,
                     Key=item_key,
                     UpdateExpression=update.expression,
-                    ConditionExpression=f"attribute_not_exists({position}) OR {position} < {first}",
+                    ConditionExpression=condition,
                     ExpressionAttributeNames=update.names,
                     ExpressionAttributeValues=update.values,
                     ReturnValues="ALL_NEW",
@@ -340,7 +391,7 @@ class PageCountsTable:
             # Some of these views were counted before: keep those past the stored position.
             item = self._dynamodb.get_item(TableName=self._table, Key=item_key, ConsistentRead=True).get("Item", {})
             views = [view for view in views if view.sequence > counted_to(item, shard)]
-            if not views:
+            if not views or (not item and existing_only):
                 return item
         raise ValueError("no views to add")
 
@@ -360,6 +411,14 @@ class PageCountsTable:
                 UpdateExpression=update.expression,
                 ExpressionAttributeNames=update.names,
             )
+
+    def pages(self) -> int:
+        """The site's `pages` (one strongly consistent read: the limit must not be judged
+        on an older, smaller number)."""
+        item = self._dynamodb.get_item(
+            TableName=self._table, Key={PARTITION_KEY: {"S": SITE_KEY}}, ConsistentRead=True
+        ).get("Item", {})
+        return pages_of(item)
 
     def sources_of(self, key: str) -> frozenset[str]:
         """The referrer and campaign counters the item has (one eventually consistent read)."""

@@ -95,6 +95,7 @@ class AcceptView:
             rules=settings.page_rules,
             own_hosts=settings.own_hosts,
             allow_list=settings.article_allow_list,
+            path_allow_list=settings.path_allow_list,
             spam_hosts=settings.spam_hosts,
         )
         now = request.received_at

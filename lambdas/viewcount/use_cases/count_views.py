@@ -1,7 +1,9 @@
 """Count a batch of logged views exactly once, then push the counts to every reader.
 
 Per batch: one update per page (counts, title, sources, the page's readers) and one for
-the site's totals; then one push to every reader of each page that gained views, with the
+the site's totals; a page that does not exist yet is created only while the site has fewer
+pages than its limit, and past it the views of new pages are counted in `page#(other)`;
+then one push to every reader of each page that gained views, with the
 counts that include them. The sequence numbers of views whose writes or pushes failed are
 handed back, for the stream to deliver them again; the counters' positions make that safe.
 """
@@ -14,13 +16,18 @@ from typing import TypeVar
 
 from viewcount.observability import count, logger
 from viewcount.tables.page_counts import (
+    OTHER_PAGES_KEY,
     SITE_KEY,
-    SITE_PARTS,
+    TOTAL_VIEWS,
     Item,
     PageCountsTable,
     SiteCounts,
+    is_limited_key,
+    number,
     page_parts,
+    pages_of,
     site_counts_of,
+    site_parts,
     source_names,
 )
 from viewcount.tables.view_log import LoggedView
@@ -55,27 +62,51 @@ class WarmInstanceMemory:
     # The referrer and campaign counters each page's item has, from its last write here (or
     # one read), so that a page's counters stay within MAX_SOURCES_PER_PAGE.
     page_sources: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Pages this instance has written: they exist, whatever the page limit.
+    written_pages: set[str] = field(default_factory=set)
+    # The site's `pages` as last seen (None: not read yet), plus the pages created since.
+    site_pages: int | None = None
 
 
 class CountViews:
-    def __init__(self, counters: PageCountsTable, push: PushCounts, memory: WarmInstanceMemory | None = None) -> None:
+    def __init__(
+        self,
+        counters: PageCountsTable,
+        push: PushCounts,
+        memory: WarmInstanceMemory | None = None,
+        *,
+        page_limit: int = 10_000,
+    ) -> None:
         self.counters = counters
         self.push = push
         self.memory = memory or WarmInstanceMemory()
+        self.page_limit = page_limit
 
     def count_batch(self, views: list[LoggedView], shard: str, now: int) -> set[str]:
         """Count and push one shard's batch; returns the sequence numbers not done."""
         pages = group_by(views, lambda view: view.page_key)
-        items, failed = self._count_pages(pages, shard, now)
+        items, created, failed = self._count_pages(pages, shard, now)
         count("ViewsCounted", len(views) - len(failed))
         site = None
         if views:
             try:
-                site = site_counts_of(self.counters.add_views(SITE_KEY, views, shard, SITE_PARTS, now=now))
+                site_item = self.counters.add_views(SITE_KEY, views, shard, site_parts(created), now=now)
+                site = site_counts_of(site_item)
+                self.memory.site_pages = max(pages_of(site_item), self.memory.site_pages or 0)
             except Exception:
                 logger.exception("site counts not written")
                 failed |= ids(views)
         return failed | self._push_pages(items, pages, site, now)
+
+    def _may_create(self, page_key: str) -> bool:
+        """Whether a write may create the page's item: a page this instance has written
+        exists, a named page always may, and a new article or path only below the limit."""
+        memory = self.memory
+        if page_key in memory.written_pages or not is_limited_key(page_key):
+            return True
+        if memory.site_pages is None:
+            memory.site_pages = self.counters.pages()
+        return memory.site_pages < self.page_limit
 
     def _known_sources(self, page_key: str, views: list[LoggedView]) -> frozenset[str]:
         """Read once per instance, and only for views that bring a source: the usual view
@@ -89,21 +120,51 @@ class CountViews:
 
     def _count_pages(
         self, pages: dict[str, list[LoggedView]], shard: str, now: int
-    ) -> tuple[dict[str, Item], set[str]]:
-        """Each page's counter item after this batch, and the records whose page was not written."""
+    ) -> tuple[dict[str, Item], int, set[str]]:
+        """Each page's counter item after this batch, how many were created, and the records
+        whose page was not written. The views of pages past the limit move to `(other)` in
+        `pages`, in stream order."""
+        items, created, failed, folded = {}, 0, set(), []
+        for page_key, page_views in list(pages.items()):
+            item = self._count_page(page_key, page_views, shard, now, failed)
+            if item is None:
+                continue
+            if not item:
+                folded += pages.pop(page_key)
+                continue
+            items[page_key] = item
+            if is_limited_key(page_key) and number(item, TOTAL_VIEWS) == len(page_views):
+                created += 1
+                if self.memory.site_pages is not None:
+                    self.memory.site_pages += 1
+        if folded:
+            count("ViewsOfPagesPastLimit", len(folded))
+            pages[OTHER_PAGES_KEY] = sorted(folded, key=lambda view: view.sequence)
+            if item := self._count_page(OTHER_PAGES_KEY, pages[OTHER_PAGES_KEY], shard, now, failed):
+                items[OTHER_PAGES_KEY] = item
+        return items, created, failed
+
+    def _count_page(
+        self, page_key: str, views: list[LoggedView], shard: str, now: int, failed: set[str]
+    ) -> Item | None:
+        """The page's item after adding `views`; empty when the page is past the limit and
+        was not written; None when the write failed (the views are then in `failed`)."""
         departed = self.memory.departed_readers
-        items, failed = {}, set()
-        for page_key, page_views in pages.items():
-            gone = departed.pop(page_key, set())
-            try:
-                parts = page_parts(self._known_sources(page_key, page_views), frozenset(gone))
-                items[page_key] = self.counters.add_views(page_key, page_views, shard, parts, now=now)
-                self.memory.page_sources[page_key] = source_names(items[page_key])
-            except Exception:
-                departed.setdefault(page_key, set()).update(gone)
-                logger.exception("page counts not written", extra={"page": page_key})
-                failed |= ids(page_views)
-        return items, failed
+        gone = departed.pop(page_key, set())
+        try:
+            parts = page_parts(self._known_sources(page_key, views), frozenset(gone))
+            item = self.counters.add_views(
+                page_key, views, shard, parts, now=now, existing_only=not self._may_create(page_key)
+            )
+        except Exception:
+            departed.setdefault(page_key, set()).update(gone)
+            logger.exception("page counts not written", extra={"page": page_key})
+            failed |= ids(views)
+            return None
+        if item:
+            self.memory.page_sources[page_key] = source_names(item)
+            self.memory.written_pages.add(page_key)
+        return item
 
     def _push_pages(
         self, items: dict[str, Item], pages: dict[str, list[LoggedView]], site: SiteCounts | None, now: int
