@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { minify } from 'terser';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const BUDGET = 2048; // bytes, gzipped viewcount.min.js
+export const BUDGET = 2560; // bytes, gzipped viewcount.min.js
 
 // A fresh object per call: terser writes into the options it is given (e.g. compress.module).
 const terserOptions = (module = false) => ({

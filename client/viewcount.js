@@ -14,7 +14,7 @@
   const HIDDEN_CLOSE = 30000; // close the socket once the page has been hidden this long (ms)
   const NAV_DELAY = 100; // give an SPA time to set its new title/meta before a navigation is counted
   const KINDS = { total: 'totalViews', unique: 'uniqueViews', reading: 'readingNow' };
-  const SLOTS = '[data-viewcount],[data-viewcount-article],[id^=busuanzi_],[class*=busuanzi_]';
+  const SLOTS = '[data-viewcount],[data-viewcount-article],[data-viewcount-path],[id^=busuanzi_],[class*=busuanzi_]';
 
   // ---- Pure helpers (no DOM access) ---------------------------------------------------------------
 
@@ -29,8 +29,9 @@
   // First truthy value: explicit options win over page metadata, which wins over URL/title fallbacks.
   const pick = (...values) => values.find(Boolean);
 
-  // "/posts/hello/", "/posts/hello.html", "/posts/hello/index.html" -> "hello"; "/" -> undefined.
-  const idFromPath = (path) => (path || '').replace(/(\/index)?\.html$/, '').split('/').filter(Boolean).pop();
+  // An option or meta value as a flag: absent -> undefined, "false" -> false, anything else
+  // (data-article="" included) -> true.
+  const flag = (value) => (value == null ? undefined : String(value) !== 'false');
 
   // Same-origin referrer -> { previousPage: path }; external -> { referrer: url }; none or invalid -> {}.
   const referrerParts = (referrer, origin) => {
@@ -58,6 +59,7 @@
     return {
       message: 'views',
       articleId: validId(c.articleId),
+      article: !!c.article,
       articleTitle: clip(c.articleTitle, 256),
       previousPage: clip(c.previousPage || ref.previousPage, URL_MAX),
       currentPage: clip(c.currentPage, URL_MAX),
@@ -73,15 +75,17 @@
 
   // What an element shows, or null:
   //   data-viewcount-article="id" [data-viewcount-kind="unique"] -> { article, field } (index pages)
+  //   data-viewcount-path="/path/" [data-viewcount-kind="unique"] -> { path, field }    (index pages)
   //   data-viewcount="total|unique|reading"                       -> { field }
   //   busuanzi_(value|container)_(page|site)_(pv|uv) as the id or one of the classes
   //                                                               -> { field, site, container }
   const slotOf = (el) => {
     const article = el.getAttribute('data-viewcount-article');
+    const path = el.getAttribute('data-viewcount-path');
     const field = KINDS[el.getAttribute('data-viewcount')];
     const m = /\bbusuanzi_(value|container)_(page|site)_(pv|uv)\b/.exec(el.id + ' ' + el.getAttribute('class'));
-    return article
-      ? { article, field: KINDS[el.getAttribute('data-viewcount-kind')] || KINDS.total }
+    return article || path
+      ? { article, path, field: KINDS[el.getAttribute('data-viewcount-kind')] || KINDS.total }
       : field
         ? { field }
         : m && { field: m[3] === 'pv' ? KINDS.total : KINDS.unique, site: m[2] === 'site', container: m[1] === 'container' };
@@ -120,9 +124,10 @@
   let attempt = 0; // reconnect attempts since the last successful open
   let hiddenTimer;
   let ignored = ''; // viewBlocker's reason, read once at start
-  let current; // article id of the page last viewed
+  let current; // article id of the page last viewed, when it named one
   let lastPath; // path of the page last viewed (set by the first view)
   let indexIds = []; // ids of the [data-viewcount-article] elements
+  let indexPaths = []; // paths of the [data-viewcount-path] elements
   let listeners = [];
   const queue = []; // views waiting for an open socket
   const doc = globalThis.document; // undefined under Node
@@ -140,6 +145,8 @@
 
   const each = (selector, fn) => doc.querySelectorAll(selector).forEach(fn);
   const meta = (name) => doc.querySelector(`meta[name="viewcount:${name}"]`)?.content;
+  // Most themes mark an article with Open Graph's <meta property="og:type" content="article">.
+  const ogArticle = () => doc.querySelector('meta[property="og:type"]')?.content === 'article';
 
   // For every slot, textOf(slot, el) gives its new text (falsy: leave it). A container with text is revealed
   // instead (busuanzi themes ship them with an inline display:none).
@@ -155,25 +162,33 @@
   // Collect index ids; give empty number slots a neutral placeholder, never a wrong number.
   const scan = () => {
     indexIds = [];
+    indexPaths = [];
     paint((slot, el) => {
       if (slot.article) indexIds.push(slot.article);
+      if (slot.path) indexPaths.push(slot.path);
       return !slot.container && !el.textContent.trim() && '\u2013';
     });
   };
 
-  // One `counts` request per open socket: index elements, plus the current page when not counting.
+  // One `counts` request per open socket: index elements, plus the current page when not counting
+  // (by its id, else by its path). At most 100 ids and paths in all.
   const sendCounts = () => {
-    const ids = uniqueIds([ignored && current, ...indexIds]);
-    if (ids.length) flush([{ message: 'counts', articleIds: ids }], ws);
+    const articleIds = uniqueIds([ignored && current, ...indexIds]);
+    const paths = [...new Set([ignored && !current && lastPath, ...indexPaths].filter((p) => p && p.length <= URL_MAX))];
+    paths.length = Math.min(paths.length, 100 - articleIds.length);
+    if (articleIds.length + paths.length) flush([{ message: 'counts', articleIds, paths }], ws);
   };
 
   const receive = (data) => {
     // The server pushes a connection only the counts of the page it last viewed: accept every push.
-    if (data.message === 'views') paint((slot) => !slot.article && slotText(slot, data));
+    if (data.message === 'views') paint((slot) => !slot.article && !slot.path && slotText(slot, data));
     if (data.message === 'counts') {
       // Index elements; when not counting, the current page's slots too (that is why we asked for it).
       const counts = data.counts || {};
-      paint((slot) => slotText(slot, slot.article ? counts[slot.article] : ignored && counts[current]));
+      const paths = data.paths || {};
+      paint((slot) =>
+        slotText(slot, slot.article ? counts[slot.article] : slot.path ? paths[slot.path] : ignored && (current ? counts[current] : paths[lastPath])),
+      );
     }
     if (data.message === 'error') warn(data.error);
     listeners.forEach((fn) => fn(data));
@@ -199,8 +214,12 @@
   const view = (options, first) => {
     const path = location.pathname;
     scan();
+    // No id is made up from the path: the server keys an article without one by its path.
+    const articleId = pick(options.articleId, first && cfg.articleId, meta('article-id'));
     const msg = buildView({
-      articleId: pick(options.articleId, first && cfg.articleId, meta('article-id'), idFromPath(path)),
+      articleId,
+      // `??`, not pick(): an empty data-article and track({ article: false }) are answers too.
+      article: !!articleId || (flag(options.article ?? (first ? cfg.article : undefined) ?? meta('article')) ?? ogArticle()),
       articleTitle: pick(options.articleTitle, first && cfg.articleTitle, meta('article-title'), doc.title),
       currentPage: path,
       previousPage: first ? '' : lastPath,
@@ -295,7 +314,7 @@
   // Not in the minified build (see build.mjs): the pure helpers for tests, and CommonJS.
   if (typeof VIEWCOUNT_MINIFIED === 'undefined') {
     api._internal = {
-      clip, validId, pick, idFromPath, referrerParts, isReload, privacySignal, buildView, uniqueIds,
+      clip, validId, pick, flag, referrerParts, isReload, privacySignal, buildView, uniqueIds,
       slotOf, slotText, backoff, flush, startBlocker, viewBlocker,
     };
     if (typeof module === 'object' && module?.exports) module.exports = globalThis.viewcount;

@@ -32,6 +32,7 @@ function browser({
   referrer = '',
   dataset = { endpoint: ENDPOINT },
   metas = {},
+  ogType = null, // <meta property="og:type" content=...>
   elements = [],
   navigationType = 'navigate',
   navigator = {},
@@ -92,7 +93,8 @@ function browser({
     currentScript: dataset && { dataset },
     querySelectorAll: () => elements,
     querySelector: (selector) => {
-      const name = /viewcount:([\w-]+)/.exec(selector)?.[1];
+      if (selector === 'meta[property="og:type"]') return ogType == null ? null : { content: ogType };
+      const name = /^meta\[name="viewcount:([\w-]+)"\]$/.exec(selector)?.[1];
       return name && metas[name] != null ? { content: metas[name] } : null;
     },
     addEventListener: on('document'),
@@ -148,6 +150,9 @@ function browser({
     get views() {
       return sockets.flatMap((s) => s.sent).filter((m) => m.message === 'views');
     },
+    get counts() {
+      return sockets.flatMap((s) => s.sent).filter((m) => m.message === 'counts');
+    },
     // advance the fake clock, running due timers in order
     tick(ms) {
       const end = now + ms;
@@ -160,6 +165,9 @@ function browser({
         due.fn();
       }
       now = end;
+    },
+    setOgType(content) {
+      ogType = content;
     },
     setVisibility(state) {
       document.visibilityState = state;
@@ -183,7 +191,7 @@ for (const [variant, code] of Object.entries(variants)) {
       assert.deepEqual(b.socket.sent, []); // still connecting
       b.socket.open();
       assert.deepEqual(b.socket.sent, [
-        { message: 'views', articleId: 'abc', articleTitle: 'Hello', currentPage: '/posts/hello', refreshed: false, referrer: 'https://news.ycombinator.com/' },
+        { message: 'views', articleId: 'abc', article: true, articleTitle: 'Hello', currentPage: '/posts/hello', refreshed: false, referrer: 'https://news.ycombinator.com/' },
       ]);
       b.tick(120000);
       assert.equal(b.views.length, 1);
@@ -196,12 +204,22 @@ for (const [variant, code] of Object.entries(variants)) {
       assert.equal(typeof b.context.viewcount.track, 'function');
     });
 
-    test('fallbacks: id from the path, title from document.title, previousPage from a same-origin referrer', () => {
+    test('fallbacks: no id, title from document.title, previousPage from a same-origin referrer', () => {
       const b = make({ path: '/posts/my-post/index.html', title: 'My post', referrer: `${ORIGIN}/archive/` });
       b.socket.open();
       assert.deepEqual(b.views, [
-        { message: 'views', articleId: 'my-post', articleTitle: 'My post', previousPage: '/archive/', currentPage: '/posts/my-post/index.html', refreshed: false },
+        { message: 'views', article: false, articleTitle: 'My post', previousPage: '/archive/', currentPage: '/posts/my-post/index.html', refreshed: false },
       ]);
+    });
+
+    test('no id is made up from the path: the server keys such a page by its path', () => {
+      for (const path of ['/posts/hello', '/posts/hello/', '/posts/hello.html', '/2024/05/my-post/', '/tags/js/', '/myindex.html']) {
+        const b = make({ path });
+        b.socket.open();
+        assert.equal('articleId' in b.views[0], false, path);
+        assert.equal(b.views[0].currentPage, path);
+        assert.equal(b.views[0].article, false, path);
+      }
     });
 
     test('meta tags beat the fallbacks, script data- attributes beat meta tags', () => {
@@ -221,9 +239,10 @@ for (const [variant, code] of Object.entries(variants)) {
       b1.socket.open();
       assert.equal('articleId' in b1.views[0], false);
       assert.equal(b1.views[0].currentPage, '/');
-      const b2 = make({ path: '/posts/caf%C3%A9' });
+      const b2 = make({ path: '/posts/caf%C3%A9', metas: { 'article-id': 'caf%C3%A9' } });
       b2.socket.open();
       assert.equal('articleId' in b2.views[0], false);
+      assert.equal(b2.views[0].currentPage, '/posts/caf%C3%A9');
     });
 
     test('reload, GPC/DNT and webdriver flags', () => {
@@ -252,6 +271,90 @@ for (const [variant, code] of Object.entries(variants)) {
       b.fire('document:prerenderingchange');
       b.socket.open();
       assert.equal(b.views.length, 1);
+    });
+  });
+
+  describe(`${variant}: the article flag`, () => {
+    const articleOf = (options) => {
+      const b = make(options);
+      b.socket.open();
+      assert.equal(b.views.length, 1);
+      assert.equal(typeof b.views[0].article, 'boolean');
+      return b.views[0].article;
+    };
+
+    test('false by default, on any path', () => {
+      assert.equal(articleOf({ path: '/posts/hello' }), false);
+      assert.equal(articleOf({ path: '/' }), false);
+    });
+
+    test('from <meta property="og:type" content="article"> only', () => {
+      assert.equal(articleOf({ ogType: 'article' }), true);
+      assert.equal(articleOf({ ogType: 'website' }), false);
+      assert.equal(articleOf({ ogType: '' }), false);
+    });
+
+    test('from <meta name="viewcount:article">: "false" is false, any other value true; it beats og:type', () => {
+      assert.equal(articleOf({ metas: { article: 'true' } }), true);
+      assert.equal(articleOf({ metas: { article: 'yes' } }), true);
+      assert.equal(articleOf({ metas: { article: 'false' } }), false);
+      assert.equal(articleOf({ metas: { article: 'false' }, ogType: 'article' }), false);
+      assert.equal(articleOf({ metas: { article: 'true' }, ogType: 'website' }), true);
+    });
+
+    test('from the script tag\'s data-article ("false" is false, any other value true), beating meta and og:type', () => {
+      assert.equal(articleOf({ dataset: { endpoint: ENDPOINT, article: 'true' } }), true);
+      assert.equal(articleOf({ dataset: { endpoint: ENDPOINT, article: 'false' }, ogType: 'article' }), false);
+      assert.equal(articleOf({ dataset: { endpoint: ENDPOINT, article: 'false' }, metas: { article: 'true' } }), false);
+      assert.equal(articleOf({ dataset: { endpoint: ENDPOINT, article: 'true' }, metas: { article: 'false' } }), true);
+    });
+
+    test('a bare data-article (empty value) marks an article', () => {
+      assert.equal(articleOf({ dataset: { endpoint: ENDPOINT, article: '' } }), true);
+    });
+
+    test('an explicit id always makes it an article, whatever the flag says', () => {
+      assert.equal(articleOf({ dataset: { endpoint: ENDPOINT, articleId: 'tagged' } }), true);
+      assert.equal(articleOf({ metas: { 'article-id': 'meta-id' } }), true);
+      assert.equal(articleOf({ metas: { 'article-id': 'meta-id', article: 'false' } }), true);
+      assert.equal(articleOf({ dataset: { endpoint: ENDPOINT, articleId: 'tagged', article: 'false' }, ogType: 'website' }), true);
+    });
+
+    test('track(): { article } and { articleId } per view; data-article applies to the first view only', () => {
+      const b = make({ path: '/a', dataset: { endpoint: ENDPOINT, article: 'true', spa: 'false' } });
+      b.socket.open();
+      b.location.pathname = '/b';
+      b.context.viewcount.track();
+      b.context.viewcount.track({ article: true });
+      b.context.viewcount.track({ article: 'false' });
+      b.context.viewcount.track({ articleId: 'manual' });
+      assert.deepEqual(b.views.map((v) => [v.articleId, v.article]), [
+        [undefined, true], [undefined, false], [undefined, true], [undefined, false], ['manual', true],
+      ]);
+    });
+
+    test('track({ article: false }) beats og:type', () => {
+      const b = make({ ogType: 'article', dataset: { endpoint: ENDPOINT, spa: 'false' } });
+      b.socket.open();
+      b.context.viewcount.track({ article: false });
+      assert.deepEqual(b.views.map((v) => v.article), [true, false]);
+    });
+
+    test('an SPA navigation reads the new page\'s og:type and meta', () => {
+      const metas = {};
+      const b = make({ path: '/', ogType: 'website', metas });
+      b.socket.open();
+      b.setOgType('article');
+      b.navigate('/posts/x/');
+      b.tick(100);
+      metas.article = 'false';
+      b.navigate('/posts/y/');
+      b.tick(100);
+      delete metas.article;
+      b.setOgType(null);
+      b.navigate('/tags/js/');
+      b.tick(100);
+      assert.deepEqual(b.views.map((v) => [v.currentPage, v.article]), [['/', false], ['/posts/x/', true], ['/posts/y/', false], ['/tags/js/', false]]);
     });
   });
 
@@ -302,6 +405,30 @@ for (const [variant, code] of Object.entries(variants)) {
       assert.equal(siteBox.style.display, 'none');
     });
 
+    test('a push naming its page by path is painted like any other', () => {
+      const total = element({ attrs: { 'data-viewcount': 'total' } });
+      const pv = element({ id: 'busuanzi_value_page_pv' });
+      const siteUv = element({ id: 'busuanzi_value_site_uv' });
+      const b = make({ path: '/tags/js/', elements: [total, pv, siteUv] });
+      b.socket.open();
+      b.socket.push({ message: 'views', path: '/tags/js', totalViews: 21, uniqueViews: 11, readingNow: 1, site: { totalViews: 900, uniqueViews: 300 } });
+      assert.equal(total.textContent, '21');
+      assert.equal(pv.textContent, '21');
+      assert.equal(siteUv.textContent, '300');
+    });
+
+    test('a push never paints index slots (by article or by path)', () => {
+      const byId = element({ attrs: { 'data-viewcount-article': 'other' } });
+      const byPath = element({ attrs: { 'data-viewcount-path': '/tags/js/' } });
+      const total = element({ attrs: { 'data-viewcount': 'total' } });
+      const b = make({ path: '/', elements: [byId, byPath, total] });
+      b.socket.open();
+      b.socket.push({ message: 'views', pageName: 'Home_Page', totalViews: 40, uniqueViews: 30, readingNow: 1 });
+      assert.equal(total.textContent, '40');
+      assert.equal(byId.textContent, DASH);
+      assert.equal(byPath.textContent, DASH);
+    });
+
     test('on() listeners receive pushes until unsubscribed', () => {
       const b = make();
       const seen = [];
@@ -325,8 +452,8 @@ for (const [variant, code] of Object.entries(variants)) {
       assert.equal(a.textContent, DASH);
       b.socket.open();
       assert.deepEqual(b.socket.sent, [
-        { message: 'views', articleTitle: 'Hello', currentPage: '/', refreshed: false },
-        { message: 'counts', articleIds: ['post-a', 'post-c'] },
+        { message: 'views', article: false, articleTitle: 'Hello', currentPage: '/', refreshed: false },
+        { message: 'counts', articleIds: ['post-a', 'post-c'], paths: [] },
       ]);
       b.socket.push({ message: 'counts', counts: { 'post-a': { totalViews: 5, uniqueViews: 4 } } });
       assert.equal(a.textContent, '5');
@@ -336,12 +463,78 @@ for (const [variant, code] of Object.entries(variants)) {
       assert.equal(b.views.length, 1);
     });
 
+    test('data-viewcount-path slots: unique paths asked for as written, answers from `paths` fill them', () => {
+      const tag = element({ attrs: { 'data-viewcount-path': '/tags/js/' } });
+      const tagUnique = element({ attrs: { 'data-viewcount-path': '/tags/js/', 'data-viewcount-kind': 'unique' } });
+      const archive = element({ attrs: { 'data-viewcount-path': '/archives/' }, text: '?' });
+      const post = element({ attrs: { 'data-viewcount-article': 'post-a' } });
+      const total = element({ attrs: { 'data-viewcount': 'total' } });
+      const b = make({ path: '/', elements: [tag, tagUnique, archive, post, total] });
+      assert.equal(tag.textContent, DASH);
+      assert.equal(archive.textContent, '?');
+      b.socket.open();
+      assert.deepEqual(b.counts, [{ message: 'counts', articleIds: ['post-a'], paths: ['/tags/js/', '/archives/'] }]);
+      b.socket.push({
+        message: 'counts',
+        counts: { 'post-a': { totalViews: 5, uniqueViews: 4 }, '/tags/js/': { totalViews: 99, uniqueViews: 98 } },
+        paths: { '/tags/js/': { totalViews: 7, uniqueViews: 3 }, 'post-a': { totalViews: 66, uniqueViews: 65 } },
+      });
+      assert.equal(tag.textContent, '7');
+      assert.equal(tagUnique.textContent, '3');
+      assert.equal(archive.textContent, '?'); // not in the answer: untouched
+      assert.equal(post.textContent, '5'); // ids read `counts`, paths read `paths`, never the other way
+      assert.equal(total.textContent, DASH); // the current page is counting: not from a counts answer
+      assert.equal(b.views.length, 1);
+    });
+
+    test('an answer without `paths` leaves path slots alone', () => {
+      const tag = element({ attrs: { 'data-viewcount-path': '/tags/js/' } });
+      const b = make({ path: '/', elements: [tag] });
+      b.socket.open();
+      b.socket.push({ message: 'counts', counts: { '/tags/js/': { totalViews: 5, uniqueViews: 4 } } });
+      assert.equal(tag.textContent, DASH);
+    });
+
+    test('no index slots: no counts request at all', () => {
+      const b = make({ path: '/', elements: [element({ attrs: { 'data-viewcount': 'total' } })] });
+      b.socket.open();
+      assert.deepEqual(b.counts, []);
+      assert.equal(b.views.length, 1);
+    });
+
     test('at most 100 ids per request', () => {
       const els = Array.from({ length: 130 }, (_, i) => element({ attrs: { 'data-viewcount-article': `p${i}` } }));
       const b = make({ path: '/', elements: els });
       b.socket.open();
-      const counts = b.socket.sent.find((m) => m.message === 'counts');
-      assert.equal(counts.articleIds.length, 100);
+      assert.equal(b.counts.length, 1);
+      assert.equal(b.counts[0].articleIds.length, 100);
+      assert.equal(b.counts[0].articleIds[99], 'p99');
+      assert.deepEqual(b.counts[0].paths, []);
+    });
+
+    test('at most 100 ids and paths in all: ids first, then as many paths as fit', () => {
+      const ids = Array.from({ length: 60 }, (_, i) => element({ attrs: { 'data-viewcount-article': `p${i}` } }));
+      const paths = Array.from({ length: 60 }, (_, i) => element({ attrs: { 'data-viewcount-path': `/tags/t${i}/` } }));
+      const b1 = make({ path: '/', elements: [...paths, ...ids] });
+      b1.socket.open();
+      assert.equal(b1.counts[0].articleIds.length, 60);
+      assert.equal(b1.counts[0].paths.length, 40);
+      assert.equal(b1.counts[0].paths[39], '/tags/t39/');
+      const b2 = make({ path: '/', elements: paths.concat(paths.slice(0, 10), ids.slice(0, 30)) });
+      b2.socket.open();
+      assert.equal(b2.counts[0].articleIds.length, 30);
+      assert.equal(b2.counts[0].paths.length, 60); // duplicates do not use up the budget
+      const many = Array.from({ length: 130 }, (_, i) => element({ attrs: { 'data-viewcount-article': `p${i}` } }));
+      const b3 = make({ path: '/', elements: [...many, ...paths] });
+      b3.socket.open();
+      assert.equal(b3.counts[0].articleIds.length, 100);
+      assert.deepEqual(b3.counts[0].paths, []);
+      const onlyPaths = Array.from({ length: 130 }, (_, i) => element({ attrs: { 'data-viewcount-path': `/p/${i}/` } }));
+      const b4 = make({ path: '/', elements: onlyPaths });
+      b4.socket.open();
+      assert.deepEqual(b4.counts[0].articleIds, []);
+      assert.equal(b4.counts[0].paths.length, 100);
+      assert.equal(b4.counts[0].paths[99], '/p/99/');
     });
   });
 
@@ -355,7 +548,17 @@ for (const [variant, code] of Object.entries(variants)) {
       b.tick(1000); // first retry lands within base (1 s)
       assert.equal(b.sockets.length, 2);
       b.socket.open();
-      assert.deepEqual(b.socket.sent, [{ message: 'counts', articleIds: ['other'] }]);
+      assert.deepEqual(b.socket.sent, [{ message: 'counts', articleIds: ['other'], paths: [] }]);
+      assert.equal(b.views.length, 1);
+    });
+
+    test('path slots are asked for again after a reconnect', () => {
+      const b = make({ path: '/', elements: [element({ attrs: { 'data-viewcount-path': '/tags/js/' } })] });
+      b.socket.open();
+      b.socket.drop();
+      b.tick(1000);
+      b.socket.open();
+      assert.deepEqual(b.socket.sent, [{ message: 'counts', articleIds: [], paths: ['/tags/js/'] }]);
       assert.equal(b.views.length, 1);
     });
 
@@ -478,7 +681,7 @@ for (const [variant, code] of Object.entries(variants)) {
       b.tick(100);
       b.navigate('/posts/second/#comments');
       b.tick(100);
-      assert.deepEqual(b.views[1], { message: 'views', articleId: 'second', articleTitle: 'Second', previousPage: '/', currentPage: '/posts/second/', refreshed: false });
+      assert.deepEqual(b.views[1], { message: 'views', article: false, articleTitle: 'Second', previousPage: '/', currentPage: '/posts/second/', refreshed: false });
       assert.equal(b.views.length, 2);
     });
 
@@ -490,7 +693,11 @@ for (const [variant, code] of Object.entries(variants)) {
       b.location.pathname = '/posts/a';
       b.fire('window:popstate');
       b.tick(100);
-      assert.deepEqual(b.views.map((v) => [v.articleId, v.previousPage]), [['landing', undefined], ['b', '/posts/a'], ['a', '/posts/b']]);
+      assert.deepEqual(b.views.map((v) => [v.articleId, v.article, v.currentPage, v.previousPage]), [
+        ['landing', true, '/posts/a', undefined],
+        [undefined, false, '/posts/b', '/posts/a'],
+        [undefined, false, '/posts/a', '/posts/b'],
+      ]);
     });
 
     test('data-spa="false" leaves history alone; track() counts manually', () => {
@@ -500,7 +707,7 @@ for (const [variant, code] of Object.entries(variants)) {
       b.tick(1000);
       assert.equal(b.views.length, 1);
       b.context.viewcount.track({ articleId: 'manual', articleTitle: '  Manual  ' });
-      assert.deepEqual(b.views[1], { message: 'views', articleId: 'manual', articleTitle: 'Manual', previousPage: '/posts/a', currentPage: '/posts/b', refreshed: false });
+      assert.deepEqual(b.views[1], { message: 'views', articleId: 'manual', article: true, articleTitle: 'Manual', previousPage: '/posts/a', currentPage: '/posts/b', refreshed: false });
     });
 
     test('module-style start() without a script tag; track() before start() is ignored', () => {
@@ -512,29 +719,68 @@ for (const [variant, code] of Object.entries(variants)) {
       assert.equal(b.sockets.length, 1);
       b.socket.open();
       assert.equal(b.views[0].articleId, 'from-start');
+      assert.equal(b.views[0].article, true);
       assert.equal(b.views.length, 1);
     });
   });
 
   describe(`${variant}: privacy`, () => {
-    test('localStorage.viewcount_ignore = "1": no view, counts for the current article fill the page', () => {
+    test('localStorage.viewcount_ignore = "1": no view, counts for the current article (by its id) fill the page', () => {
       const total = element({ attrs: { 'data-viewcount': 'total' } });
       const pv = element({ id: 'busuanzi_value_page_pv' });
       const reading = element({ attrs: { 'data-viewcount': 'reading' } });
-      const b = make({ storage: { viewcount_ignore: '1' }, elements: [total, pv, reading] });
+      const b = make({ storage: { viewcount_ignore: '1' }, metas: { 'article-id': 'hello' }, elements: [total, pv, reading] });
       b.socket.open();
-      assert.deepEqual(b.socket.sent, [{ message: 'counts', articleIds: ['hello'] }]);
-      b.socket.push({ message: 'counts', counts: { hello: { totalViews: 50, uniqueViews: 20 } } });
+      assert.deepEqual(b.socket.sent, [{ message: 'counts', articleIds: ['hello'], paths: [] }]);
+      b.socket.push({ message: 'counts', counts: { hello: { totalViews: 50, uniqueViews: 20 } }, paths: { '/posts/hello': { totalViews: 9, uniqueViews: 9 } } });
       assert.equal(total.textContent, '50');
       assert.equal(pv.textContent, '50');
       assert.equal(reading.textContent, DASH);
       assert.equal(b.views.length, 0);
     });
 
-    test('ignored on a non-post page: nothing sent at all', () => {
+    test('ignored on a page without an id: asks for its path and fills the page from `paths`', () => {
+      const total = element({ attrs: { 'data-viewcount': 'total' } });
+      const uv = element({ id: 'busuanzi_value_page_uv' });
+      const b = make({ path: '/posts/hello/', storage: { viewcount_ignore: '1' }, elements: [total, uv] });
+      b.socket.open();
+      assert.deepEqual(b.sent, [{ message: 'counts', articleIds: [], paths: ['/posts/hello/'] }]);
+      b.socket.push({ message: 'counts', counts: {}, paths: { '/posts/other/': { totalViews: 1, uniqueViews: 1 } } });
+      assert.equal(total.textContent, DASH); // another path's numbers are not this page's
+      b.socket.push({ message: 'counts', counts: { hello: { totalViews: 8, uniqueViews: 8 } }, paths: { '/posts/hello/': { totalViews: 31, uniqueViews: 17 } } });
+      assert.equal(total.textContent, '31');
+      assert.equal(uv.textContent, '17');
+      assert.equal(b.views.length, 0);
+    });
+
+    test('ignored on the home page: asks for "/" by path, still sends no view', () => {
       const b = make({ path: '/', storage: { viewcount_ignore: '1' } });
       b.socket.open();
-      assert.deepEqual(b.sent, []);
+      assert.deepEqual(b.sent, [{ message: 'counts', articleIds: [], paths: ['/'] }]);
+    });
+
+    test('ignored with index slots: the current page comes first and counts towards the 100', () => {
+      const paths = Array.from({ length: 100 }, (_, i) => element({ attrs: { 'data-viewcount-path': `/tags/t${i}/` } }));
+      const b = make({ path: '/tags/', storage: { viewcount_ignore: '1' }, elements: [element({ attrs: { 'data-viewcount-article': 'a' } }), ...paths] });
+      b.socket.open();
+      assert.equal(b.counts.length, 1);
+      assert.deepEqual(b.counts[0].articleIds, ['a']);
+      assert.equal(b.counts[0].paths.length, 99);
+      assert.deepEqual(b.counts[0].paths.slice(0, 2), ['/tags/', '/tags/t0/']);
+    });
+
+    test('ignored in an SPA: each navigation asks for the new page', () => {
+      const b = make({ path: '/posts/a/', storage: { viewcount_ignore: '1' } });
+      b.socket.open();
+      b.navigate('/tags/js/');
+      b.tick(100);
+      b.context.viewcount.track({ articleId: 'manual' });
+      assert.deepEqual(b.counts, [
+        { message: 'counts', articleIds: [], paths: ['/posts/a/'] },
+        { message: 'counts', articleIds: [], paths: ['/tags/js/'] },
+        { message: 'counts', articleIds: ['manual'], paths: [] },
+      ]);
+      assert.equal(b.views.length, 0);
     });
 
     test('blocked storage counts normally and writes nothing', () => {

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import viewcount from '../viewcount.js';
 
 const {
-  clip, validId, pick, idFromPath, referrerParts, isReload, privacySignal, buildView, uniqueIds,
+  clip, validId, pick, flag, referrerParts, isReload, privacySignal, buildView, uniqueIds,
   slotOf, slotText, backoff, flush, startBlocker, viewBlocker,
 } = viewcount._internal;
 
@@ -16,6 +16,7 @@ describe('buildView', () => {
   test('all fields of the contract example', () => {
     const msg = buildView({
       articleId: 'abc',
+      article: true,
       articleTitle: 'Hello',
       currentPage: '/posts/hello',
       referrer: 'https://news.ycombinator.com/',
@@ -24,7 +25,7 @@ describe('buildView', () => {
     });
     assert.equal(
       JSON.stringify(msg),
-      '{"message":"views","articleId":"abc","articleTitle":"Hello","currentPage":"/posts/hello","refreshed":false,"referrer":"https://news.ycombinator.com/"}',
+      '{"message":"views","articleId":"abc","article":true,"articleTitle":"Hello","currentPage":"/posts/hello","refreshed":false,"referrer":"https://news.ycombinator.com/"}',
     );
   });
 
@@ -36,7 +37,7 @@ describe('buildView', () => {
 
   test('explicit previousPage (SPA navigation) wins, refreshed false', () => {
     const msg = wire(buildView({ articleId: 'b', currentPage: '/posts/b', previousPage: '/posts/a', origin: ORIGIN }));
-    assert.deepEqual(msg, { message: 'views', articleId: 'b', previousPage: '/posts/a', currentPage: '/posts/b', refreshed: false });
+    assert.deepEqual(msg, { message: 'views', articleId: 'b', article: false, previousPage: '/posts/a', currentPage: '/posts/b', refreshed: false });
   });
 
   test('refreshed, gpc and webdriver are sent only when true', () => {
@@ -45,7 +46,14 @@ describe('buildView', () => {
     assert.equal(on.gpc, true);
     assert.equal(on.webdriver, true);
     const off = wire(buildView({ currentPage: '/', refreshed: false, gpc: false, webdriver: false, origin: ORIGIN }));
-    assert.deepEqual(off, { message: 'views', currentPage: '/', refreshed: false });
+    assert.deepEqual(off, { message: 'views', article: false, currentPage: '/', refreshed: false });
+  });
+
+  test('article is always a boolean on the wire: false when not given, true only when truthy', () => {
+    assert.equal(wire(buildView({ currentPage: '/', origin: ORIGIN })).article, false);
+    assert.equal(wire(buildView({ article: undefined, currentPage: '/', origin: ORIGIN })).article, false);
+    assert.equal(wire(buildView({ article: false, currentPage: '/', origin: ORIGIN })).article, false);
+    assert.equal(wire(buildView({ article: true, currentPage: '/', origin: ORIGIN })).article, true);
   });
 
   test('ids outside the server charset or too long are omitted', () => {
@@ -87,7 +95,7 @@ describe('clip', () => {
   });
 });
 
-describe('validId / pick / idFromPath', () => {
+describe('validId / pick / flag', () => {
   test('validId rejects null and undefined (not "null")', () => {
     assert.equal(validId(null), undefined);
     assert.equal(validId(undefined), undefined);
@@ -100,16 +108,20 @@ describe('validId / pick / idFromPath', () => {
     assert.equal(pick(undefined, null), undefined);
   });
 
-  test('idFromPath takes the last non-empty segment without .html / index.html', () => {
-    assert.equal(idFromPath('/posts/hello'), 'hello');
-    assert.equal(idFromPath('/posts/hello/'), 'hello');
-    assert.equal(idFromPath('/posts/hello.html'), 'hello');
-    assert.equal(idFromPath('/posts/hello/index.html'), 'hello');
-    assert.equal(idFromPath('/2024/05/my-post/'), 'my-post');
-    assert.equal(idFromPath('/myindex.html'), 'myindex');
-    assert.equal(idFromPath('/'), undefined);
-    assert.equal(idFromPath('/index.html'), undefined);
-    assert.equal(idFromPath(''), undefined);
+  test('no id is made up from the path any more: idFromPath is gone', () => {
+    assert.equal('idFromPath' in viewcount._internal, false);
+  });
+
+  test('flag: absent -> undefined, "false" -> false, any other present value -> true', () => {
+    assert.equal(flag(undefined), undefined);
+    assert.equal(flag(null), undefined);
+    assert.equal(flag('false'), false);
+    assert.equal(flag(false), false);
+    assert.equal(flag('true'), true);
+    assert.equal(flag(true), true);
+    assert.equal(flag(''), true); // <script data-article>
+    assert.equal(flag('yes'), true);
+    assert.equal(flag('0'), true);
   });
 });
 
@@ -210,11 +222,20 @@ describe('slotOf (busuanzi and data-viewcount matching)', () => {
   });
 
   test('index elements: data-viewcount-article with optional kind', () => {
-    assert.deepEqual(slotOf(el({ attrs: { 'data-viewcount-article': 'abc' } })), { article: 'abc', field: 'totalViews' });
+    assert.deepEqual(slotOf(el({ attrs: { 'data-viewcount-article': 'abc' } })), { article: 'abc', path: null, field: 'totalViews' });
     assert.deepEqual(
       slotOf(el({ attrs: { 'data-viewcount-article': 'abc', 'data-viewcount-kind': 'unique' } })),
-      { article: 'abc', field: 'uniqueViews' },
+      { article: 'abc', path: null, field: 'uniqueViews' },
     );
+  });
+
+  test('index elements: data-viewcount-path with optional kind', () => {
+    assert.deepEqual(slotOf(el({ attrs: { 'data-viewcount-path': '/tags/js/' } })), { article: null, path: '/tags/js/', field: 'totalViews' });
+    assert.deepEqual(
+      slotOf(el({ attrs: { 'data-viewcount-path': '/tags/js/', 'data-viewcount-kind': 'unique' } })),
+      { article: null, path: '/tags/js/', field: 'uniqueViews' },
+    );
+    assert.equal(slotOf(el({ attrs: { 'data-viewcount-path': '' } })), null);
   });
 });
 
