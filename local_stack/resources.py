@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from viewcount_infra.config import DeploymentConfig
-from viewcount_infra.topology import MAX_RECEIVE_COUNT, QUEUES, TABLES, TableSpec, stream_dlq_name, topic_name
+from viewcount_infra.topology import (
+    MAX_RECEIVE_COUNT,
+    QUEUES,
+    STREAM_VIEW_TYPE,
+    TABLES,
+    TableSpec,
+    stream_dlq_name,
+    topic_name,
+)
 
 
 @dataclass
@@ -29,7 +37,7 @@ def create_table(dynamodb: Any, spec: TableSpec, config: DeploymentConfig) -> di
         "BillingMode": "PAY_PER_REQUEST",
     }
     if spec.stream:
-        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": STREAM_VIEW_TYPE}
     description = dynamodb.create_table(**request)["TableDescription"]
     if spec.ttl_attribute:
         dynamodb.update_time_to_live(

@@ -21,6 +21,7 @@ import threading
 import time
 from typing import Any
 
+from local_stack.event_filters import matches
 from local_stack.functions import AWS_LOCK, REGION, LocalFunction
 from viewcount_infra.config import DeploymentConfig
 from viewcount_infra.topology import STREAM_FILTER, STREAM_TUMBLING_WINDOW_SECONDS
@@ -365,4 +366,4 @@ class StreamTrigger(threading.Thread):
 
 
 def passes_filter(record: dict[str, Any]) -> bool:
-    return all(record.get(name) in values for name, values in STREAM_FILTER.items())
+    return matches(STREAM_FILTER, record)

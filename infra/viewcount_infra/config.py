@@ -58,6 +58,8 @@ class DeploymentConfig:
     throttle_burst_limit: int = 200
     # Per connection; API Gateway's stage throttling above limits the whole API.
     views_per_minute: int = 10
+    # Views of one page one visitor counts a day; enforced by the view's one write.
+    views_per_page_per_day: int = 20
     # Article id allow-list: a regex that ids must match in full, and/or a list of ids.
     article_id_pattern: str = ""
     article_ids: str = ""
@@ -196,6 +198,7 @@ class DeploymentConfig:
             throttle_rate_limit=number("THROTTLE_RATE_LIMIT", 100, 1, 10_000),
             throttle_burst_limit=number("THROTTLE_BURST_LIMIT", 200, 1, 5_000),
             views_per_minute=number("VIEWS_PER_MINUTE", cls.views_per_minute, 1, 600),
+            views_per_page_per_day=number("VIEWS_PER_PAGE_PER_DAY", cls.views_per_page_per_day, 1, 10_000),
             article_id_pattern=pattern("ARTICLE_ID_PATTERN"),
             article_ids=article_ids(),
             page_path_pattern=pattern("PAGE_PATH_PATTERN"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from viewcount.tables import page_counts, salts, view_log, view_rates, visits
+from viewcount.tables import page_counts, salts, visitor_days
 from viewcount_infra.config import DeploymentConfig
 
 # ---- tables ----------------------------------------------------------------------
@@ -23,7 +23,7 @@ class TableSpec:
     logical_name: str  # the original project's name, kept in the physical name
     partition_key: str
     sort_key: str | None = None
-    stream: bool = False  # NEW_IMAGE stream that feeds the counting function
+    stream: bool = False  # NEW_AND_OLD_IMAGES stream that feeds the counting function
     ttl_attribute: str | None = None
     # Point-in-time recovery keeps 35 days of a table's past. Tables whose items must be
     # gone within 48 h (salts, visitor records) have none: a backup would bring them back.
@@ -33,29 +33,30 @@ class TableSpec:
         return f"{config.prefix}-{self.logical_name}"
 
 
-# One item per view, written by the queue consumers. A redelivered view rewrites its own
-# item, which changes nothing and so adds no stream record: the stream carries each view
-# once. Items outlive every redelivery (SQS keeps a message at most 4 days by default).
-VIEW_LOG = TableSpec("view_log", "ViewLog", view_log.PARTITION_KEY, stream=True, ttl_attribute=view_log.EXPIRES_AT)
+# One item per visitor and day (and one per view that has no visitor), written by the queue
+# consumers: a view's one write, whose condition drops a redelivery, so the stream carries
+# each view once. Gone within 48 h (PRIVACY.md), hence no backups.
+VISITOR_DAYS = TableSpec(
+    "visitor_days",
+    "VisitorDays",
+    visitor_days.PARTITION_KEY,
+    stream=True,
+    ttl_attribute=visitor_days.EXPIRES_AT,
+    backups=False,
+)
 # Counts per page (`post#<id>`, `page#<name>`) and for the whole site (`site`). A page's
 # item also holds its views per referrer host, the connections reading it and, per stream
 # shard, the position it has counted up to.
 COUNTS = TableSpec("counts", "PageCounts", page_counts.PARTITION_KEY)
 # One random salt per UTC day for the visitor keys; deleted after 48 h (PRIVACY.md).
 SALTS = TableSpec("salts", "Salts", salts.PARTITION_KEY, ttl_attribute=salts.EXPIRES_AT, backups=False)
-# One record per visitor, page and day, so a page's unique views grow once per visitor a day.
-VISITS = TableSpec("visits", "Visits", visits.PARTITION_KEY, ttl_attribute=visits.EXPIRES_AT, backups=False)
-# Views per connection per minute, for the rate limit.
-VIEW_RATES = TableSpec(
-    "view_rates", "ViewRates", view_rates.PARTITION_KEY, ttl_attribute=view_rates.EXPIRES_AT, backups=False
-)
-TABLES = (VIEW_LOG, COUNTS, SALTS, VISITS, VIEW_RATES)
+TABLES = (VISITOR_DAYS, COUNTS, SALTS)
+# The new image is the view; the old one tells whether its page and the site were new to the visitor that day.
+STREAM_VIEW_TYPE = "NEW_AND_OLD_IMAGES"
 TABLE_ENVIRONMENT = {
-    "view_log": "VIEW_LOG_TABLE",
+    "visitor_days": "VISITOR_DAYS_TABLE",
     "counts": "COUNTS_TABLE",
     "salts": "SALTS_TABLE",
-    "visits": "VISITS_TABLE",
-    "view_rates": "VIEW_RATES_TABLE",
 }
 
 # ---- functions -------------------------------------------------------------------
@@ -78,6 +79,7 @@ class FunctionSpec:
     needs_page_rules: bool = False
     needs_view_rules: bool = False  # visitor keys, rate limit, article and path allow-lists
     needs_page_limit: bool = False
+    needs_daily_cap: bool = False
 
     def environment(
         self, config: DeploymentConfig, table_names: Mapping[str, str], topic_arn: str, ws_endpoint: str
@@ -114,6 +116,8 @@ class FunctionSpec:
                 env["REFERRER_SPAM_FILE"] = config.referrer_spam_file
         if self.needs_page_limit:
             env["PAGE_LIMIT"] = str(config.page_limit)
+        if self.needs_daily_cap:
+            env["VIEWS_PER_PAGE_PER_DAY"] = str(config.views_per_page_per_day)
         return env
 
 
@@ -127,8 +131,6 @@ VIEWS = FunctionSpec(
     "views", "views", "Validates views, limits their rate, keys visitors and publishes views", 256, 5,
     table_actions={
         "salts": ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"),
-        "visits": ("dynamodb:PutItem", "dynamodb:DeleteItem"),
-        "view_rates": ("dynamodb:UpdateItem",),
         # Only the day's bot counts (`bots#...`): see `key_prefixes`.
         "counts": ("dynamodb:UpdateItem",),
     },
@@ -142,18 +144,42 @@ COUNTS_ROUTE = FunctionSpec(
 )  # fmt: skip
 DEFAULT = FunctionSpec("default", "default", "Answers unknown frames with an error frame", 128, 3)
 # Consumers work on batches of hundreds of views. The queue consumers share their code.
-_RECORD = {"view_log": ("dynamodb:BatchWriteItem",)}
+_RECORD = {"visitor_days": ("dynamodb:UpdateItem", "dynamodb:PutItem")}
 RECORD_POST_VIEWS = FunctionSpec(
-    "post_views", "record_views", "Logs post views, one item per view", 256, 30, table_actions=_RECORD
+    "post_views",
+    "record_views",
+    "Records post views, one write per view",
+    256,
+    30,
+    table_actions=_RECORD,
+    needs_daily_cap=True,
 )
 RECORD_HOME_VIEWS = FunctionSpec(
-    "home_views", "record_views", "Logs home page views, one item per view", 256, 30, table_actions=_RECORD
+    "home_views",
+    "record_views",
+    "Records home page views, one write per view",
+    256,
+    30,
+    table_actions=_RECORD,
+    needs_daily_cap=True,
 )
 RECORD_PROFILE_VIEWS = FunctionSpec(
-    "profile_views", "record_views", "Logs about and contacts views, one item per view", 256, 30, table_actions=_RECORD
+    "profile_views",
+    "record_views",
+    "Records about and contacts views, one write per view",
+    256,
+    30,
+    table_actions=_RECORD,
+    needs_daily_cap=True,
 )
 RECORD_PAGE_VIEWS = FunctionSpec(
-    "page_views", "record_views", "Logs views of every other path, one item per view", 256, 30, table_actions=_RECORD
+    "page_views",
+    "record_views",
+    "Records views of every other path, one write per view",
+    256,
+    30,
+    table_actions=_RECORD,
+    needs_daily_cap=True,
 )
 COUNT_VIEWS = FunctionSpec(
     "count_views", "count_views", "Counts logged views exactly once and pushes the counts to readers", 512, 60,
@@ -237,13 +263,19 @@ def topic_name(config: DeploymentConfig) -> str:
     return f"{config.prefix}-views"
 
 
-# ---- counting and pushing: the view log's stream ------------------------------------
+# ---- counting and pushing: the visitor days' stream ----------------------------------
 
-STREAM_SOURCES = (VIEW_LOG,)
+STREAM_SOURCES = (VISITOR_DAYS,)
 STREAM_CONSUMER = COUNT_VIEWS
-# Only a new item is a new view. Rewrites of a redelivered view (moto reports them as
-# MODIFY; DynamoDB reports nothing) and TTL deletions never reach the function.
-STREAM_FILTER = {"eventName": ("INSERT",)}
+# A Lambda event filter pattern (its grammar is emulated by local_stack.event_filters).
+# Every write of the table is a new view (a redelivery writes nothing): an INSERT (a
+# visitor's first view of the day, or a view without a visitor) or a MODIFY (a later view),
+# with the view's page in its new image. TTL deletions (REMOVE), and the key-only image moto
+# streams before an item that an update creates, never reach the function.
+STREAM_FILTER = {
+    "eventName": ["INSERT", "MODIFY"],
+    "dynamodb": {"NewImage": {visitor_days.PAGE_KEY: {"S": [{"exists": True}]}}},
+}
 # A tumbling window is what puts `shardId` into the event; the counters keep a position
 # per shard. Its length only bounds the (unused) window state, so it is the maximum.
 STREAM_TUMBLING_WINDOW_SECONDS = 900

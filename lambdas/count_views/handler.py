@@ -1,4 +1,4 @@
-"""View log stream consumer: count each view exactly once, then push the counts to readers
+"""VisitorDays stream consumer: count each view exactly once, then push the counts to readers
 (viewcount.use_cases.count_views). Records whose writes or pushes failed are reported, and
 the stream delivers them again; the counters' positions make that safe.
 """
@@ -15,7 +15,7 @@ from viewcount.batches import EventType, partial_response
 from viewcount.observability import count, logger, metrics
 from viewcount.settings import CountViewsSettings
 from viewcount.tables.page_counts import PageCountsTable
-from viewcount.tables.view_log import LoggedView, logged_view
+from viewcount.tables.visitor_days import LoggedView, is_view_image, logged_view
 from viewcount.use_cases.count_views import CountViews
 from viewcount.use_cases.push_counts import PushCounts
 
@@ -28,12 +28,16 @@ count_views = CountViews(
 
 
 def read_views(event: DynamoDBStreamEvent) -> tuple[list[LoggedView], set[str]]:
-    """The logged views of a batch, and the sequence numbers of records that are none."""
+    """The views of a batch, and the sequence numbers of records that are none. A key-only
+    image (moto streams one before the item an update creates) is skipped."""
     views, unreadable = [], set()
     for record in event.records:
-        sequence_number = record.dynamodb.sequence_number
+        sequence_number, new = record.dynamodb.sequence_number, record.dynamodb.new_image
         try:
-            views.append(logged_view(sequence_number, record.dynamodb.new_image))
+            if is_view_image(new):
+                views.append(logged_view(sequence_number, new, record.dynamodb.old_image))
+            elif not set(new) <= set(record.dynamodb.keys):
+                raise ValueError("neither a view nor a key-only image")
         except (KeyError, ValueError, TypeError):
             unreadable.add(sequence_number)
     return views, unreadable
@@ -48,7 +52,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     views, unreadable = read_views(DynamoDBStreamEvent(event))
     if unreadable:
         # Not retried: the stack wrote these items itself, so another delivery cannot mend them.
-        logger.error("view log records without a view", extra={"sequence_numbers": sorted(unreadable)})
+        logger.error("visitor day records without a view", extra={"sequence_numbers": sorted(unreadable)})
         count("ViewsUnreadable", len(unreadable))
     failed = count_views.count_batch(views, shard, int(time.time()))
     response = partial_response(event, failed, EventType.DynamoDBStreams, context)

@@ -1,12 +1,13 @@
-"""Queue consumer: log each view of a batch in the view log, one item per view
-(viewcount.use_cases.record_views).
+"""Queue consumer: record each view of a batch with one conditional write in its visitor's
+day (viewcount.use_cases.record_views).
 
-The post, home and profile queues each feed a function of their own built from this code.
-Counting happens downstream, from the view log's stream, so that it is exact.
+The post, home, profile and page queues each feed a function of their own built from this
+code. Counting happens downstream, from the table's stream, so that it is exact.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import boto3
@@ -15,21 +16,32 @@ from aws_lambda_powertools.utilities.data_classes import SQSEvent
 from viewcount.batches import EventType, partial_response
 from viewcount.observability import count, logger, metrics
 from viewcount.settings import RecordViewsSettings
-from viewcount.tables.view_log import ViewLogTable
+from viewcount.tables.visitor_days import Recorded, VisitorDaysTable
 from viewcount.use_cases.record_views import record_views
 
 settings = RecordViewsSettings.from_env()
 dynamodb = boto3.client("dynamodb")
-view_log = ViewLogTable(dynamodb, settings.view_log_table)
+visitor_days = VisitorDaysTable(
+    dynamodb, settings.visitor_days_table, views_per_page_per_day=settings.views_per_page_per_day
+)
+METRICS = {
+    Recorded.NEW: "ViewsRecorded",
+    Recorded.DUPLICATE: "ViewsRedelivered",
+    Recorded.OVER_DAILY_CAP: "ViewsOverDailyCap",
+    Recorded.TOO_LATE: "ViewsTooLateToCount",
+}
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     records = [(record.message_id, record.body) for record in SQSEvent(event).records]
-    failed, malformed = record_views(view_log, records)
-    if malformed:
+    batch = record_views(visitor_days, records, int(time.time()))
+    if batch.malformed:
         # Poison messages fail on every delivery, so they end in the DLQ and raise its alarm.
-        logger.error("malformed view messages", extra={"message_ids": sorted(malformed)})
-    count("ViewsLogged", len(records) - len(failed) - len(malformed))
-    return partial_response(event, failed | malformed, EventType.SQS, context)
+        logger.error("malformed view messages", extra={"message_ids": sorted(batch.malformed)})
+    if batch.outcomes[Recorded.TOO_LATE]:
+        logger.error("views older than their visitor's day dropped", extra={"views": batch.outcomes[Recorded.TOO_LATE]})
+    for outcome, views in batch.outcomes.items():
+        count(METRICS[outcome], views)
+    return partial_response(event, batch.failed | batch.malformed, EventType.SQS, context)

@@ -112,8 +112,6 @@ class ConnectSettings:
 class ViewsSettings:
     counts_table: str
     salts_table: str
-    visits_table: str
-    view_rates_table: str
     views_topic_arn: str
     ws_endpoint: str
     allowed_origins: frozenset[str]
@@ -136,8 +134,6 @@ class ViewsSettings:
         return cls(
             counts_table=read.text("COUNTS_TABLE"),
             salts_table=read.text("SALTS_TABLE"),
-            visits_table=read.text("VISITS_TABLE"),
-            view_rates_table=read.text("VIEW_RATES_TABLE"),
             views_topic_arn=read.topic_arn("VIEWS_TOPIC_ARN"),
             ws_endpoint=read.endpoint("WS_ENDPOINT"),
             allowed_origins=read.origins("ALLOWED_ORIGINS"),
@@ -163,11 +159,18 @@ class CountsRouteSettings:
 
 @dataclass(frozen=True)
 class RecordViewsSettings:
-    view_log_table: str
+    visitor_days_table: str
+    # Views of one page that one visitor counts a day; later ones are dropped (a flood limit
+    # that costs no write of its own: the view's one write enforces it).
+    views_per_page_per_day: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> RecordViewsSettings:
-        return cls(view_log_table=FunctionEnvironment(env, "record_views").text("VIEW_LOG_TABLE"))
+        read = FunctionEnvironment(env, "record_views")
+        return cls(
+            visitor_days_table=read.text("VISITOR_DAYS_TABLE"),
+            views_per_page_per_day=read.integer("VIEWS_PER_PAGE_PER_DAY", 1, 10_000),
+        )
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """A view from a frame: validated and classified; and the message the fan-out carries it in
-(`AcceptedView.sns_message`, read back by viewcount.tables.view_log.parse_view_message)."""
+(`AcceptedView.sns_message`, read back by viewcount.tables.visitor_days.parse_view_message)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class AcceptedView:
     view_id: str
     page: Page
     article_title: str | None
-    unique: bool  # as the client says (not a reload); the views function may say otherwise
+    unique: bool  # as the client says (not a reload); the visitor's day item may say otherwise
     referrer_host: str | None
     viewed_at: int
     connection_id: str
@@ -37,6 +37,10 @@ class AcceptedView:
     campaign: dict[str, str] = field(default_factory=dict)  # utm_source, utm_medium, utm_campaign
     gpc: bool = False
     webdriver: bool = False
+    # The visitor's hashes (viewcount.visitors), when it is keyed: not under GPC or DNT,
+    # not without an address or a salt.
+    visitor: str | None = None
+    page_token: str | None = None
 
     def sns_message(self) -> str:
         body: dict[str, Any] = {
@@ -54,6 +58,9 @@ class AcceptedView:
             body["referrerHost"] = self.referrer_host
         if self.campaign:
             body["campaign"] = self.campaign
+        if self.visitor is not None:
+            body["visitor"] = self.visitor
+            body["pageToken"] = self.page_token
         return json.dumps(body, separators=(",", ":"))
 
     def sns_attributes(self) -> dict[str, dict[str, str]]:
@@ -91,7 +98,7 @@ def validate_view(
         view_id=view_id,
         page=page,
         article_title=message.article_title if page.is_article else None,
-        # As in the original: a view is unique unless the client says it was a reload.
+        # A reload is never unique; whether the visitor was seen today is told downstream.
         unique=not message.refreshed,
         referrer_host=host,
         viewed_at=viewed_at,

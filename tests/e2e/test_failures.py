@@ -54,4 +54,4 @@ def test_a_poison_message_ends_in_the_dlq_after_max_receive_count(in_process_sta
     # It was tried maxReceiveCount (5) times before it was parked, and counted nothing.
     assert stack.functions["post_views"].invocations == 5
     with AWS_LOCK:
-        assert stack.dynamodb.scan(TableName=stack.resources.table_names["view_log"])["Items"] == []
+        assert stack.dynamodb.scan(TableName=stack.resources.table_names["visitor_days"])["Items"] == []

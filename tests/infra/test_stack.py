@@ -126,7 +126,9 @@ def test_consumers_report_failures_and_cap_concurrency(synth):
     assert stream["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert "OnFailure" in stream["DestinationConfig"]
     # Only new view log items are views; the window is what names the shard in events.
-    assert stream["FilterCriteria"] == {"Filters": [{"Pattern": '{"eventName":["INSERT"]}'}]}
+    assert [json.loads(f["Pattern"]) for f in stream["FilterCriteria"]["Filters"]] == [
+        {"eventName": ["INSERT", "MODIFY"], "dynamodb": {"NewImage": {"pageKey": {"S": [{"exists": True}]}}}}
+    ]
     assert stream["TumblingWindowInSeconds"] == 900
     # Exact counts need every record counted: retry until it succeeds.
     assert stream["MaximumRetryAttempts"] == -1
@@ -175,10 +177,10 @@ EXPECTED_ACTIONS = {
     },
     "counts": {"dynamodb:BatchGetItem"},
     "default": set(),
-    "post_views": {"dynamodb:BatchWriteItem", *SQS_CONSUMER},
-    "home_views": {"dynamodb:BatchWriteItem", *SQS_CONSUMER},
-    "profile_views": {"dynamodb:BatchWriteItem", *SQS_CONSUMER},
-    "page_views": {"dynamodb:BatchWriteItem", *SQS_CONSUMER},
+    "post_views": {"dynamodb:UpdateItem", "dynamodb:PutItem", *SQS_CONSUMER},
+    "home_views": {"dynamodb:UpdateItem", "dynamodb:PutItem", *SQS_CONSUMER},
+    "profile_views": {"dynamodb:UpdateItem", "dynamodb:PutItem", *SQS_CONSUMER},
+    "page_views": {"dynamodb:UpdateItem", "dynamodb:PutItem", *SQS_CONSUMER},
     "count_views": {
         "dynamodb:UpdateItem", "dynamodb:GetItem", "execute-api:ManageConnections",
         "dynamodb:ListStreams", "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
@@ -224,10 +226,12 @@ def test_tables_that_must_forget_within_48_hours_have_no_backups_and_a_ttl(synth
         t["Properties"]["TableName"]: t["Properties"] for t in synth("prod").resources("AWS::DynamoDB::Table").values()
     }
 
-    for name in ("Salts", "Visits", "ViewRates"):
+    for name in ("Salts", "VisitorDays"):
         table = tables[f"viewcount-prod-{name}"]
         assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is False
         assert table["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+    # The stream's old image tells whether a page and the site were new to the visitor.
+    assert tables["viewcount-prod-VisitorDays"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
 
 
 def test_views_may_update_only_the_bot_counts_in_the_counts_table(synth):

@@ -12,10 +12,10 @@ import boto3
 from local_stack.faults import FaultPlan
 from local_stack.functions import LocalFunction
 from local_stack.resources import create_resources
-from local_stack.triggers import SqsTrigger, StreamTrigger
+from local_stack.triggers import SqsTrigger, StreamTrigger, passes_filter
 from tests.conftest import WS_ENDPOINT, load_handler
 from viewcount.views import AcceptedView
-from viewcount_infra.topology import FUNCTIONS, QUEUES, STREAM_CONSUMER, VIEW_LOG
+from viewcount_infra.topology import FUNCTIONS, QUEUES, STREAM_CONSUMER, VISITOR_DAYS
 
 
 class Pipeline:
@@ -41,7 +41,7 @@ class Pipeline:
         self.stream = StreamTrigger(
             clients["dynamodbstreams"],
             self.sqs,
-            self.resources.stream_arns[VIEW_LOG.key],
+            self.resources.stream_arns[VISITOR_DAYS.key],
             functions[STREAM_CONSUMER.name],
             self.config,
             self.resources.count_failures_url,
@@ -60,7 +60,7 @@ class Pipeline:
                 records = self.stream._collect(shard_id)
                 handled += len(records)
                 if records:
-                    self.stream.deliver(shard_id, [r for r in records if r["eventName"] == "INSERT"])
+                    self.stream.deliver(shard_id, [r for r in records if passes_filter(r)])
             if handled:
                 continue
             if self.in_flight():

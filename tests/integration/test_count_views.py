@@ -44,7 +44,7 @@ def record_keys(counter, operation="UpdateItem"):
 
 def batch(*sequence_numbers):
     """The sample batch (or the records with these sequence numbers), its readers connected just now."""
-    event = load_event("ddb_stream_view_log.json")
+    event = load_event("ddb_stream_visitor_days.json")
     if sequence_numbers:
         event["Records"] = [r for r in event["Records"] if int(r["dynamodb"]["SequenceNumber"]) in sequence_numbers]
     for record in event["Records"]:
@@ -249,7 +249,63 @@ def test_a_record_that_is_no_view_is_reported_and_skipped(aws, counter, context,
     assert response["batchItemFailures"] == []
     assert counts(aws, "post#second-post") == (1, 1)
     assert counts(aws, "post#hello-world") is None
-    assert "view log records without a view" in caplog.text
+    assert "visitor day records without a view" in caplog.text
+
+
+def test_a_key_only_image_is_no_view_and_no_error(aws, counter, context, caplog):
+    # moto streams a key-only INSERT before the item an update creates.
+    event = batch(100, 103)
+    record = event["Records"][0]["dynamodb"]
+    record["NewImage"] = dict(record["Keys"])
+
+    response = counter.handler(event, context)
+
+    assert response["batchItemFailures"] == []
+    assert counts(aws, "site") == (1, 1) and "without a view" not in caplog.text
+
+
+def visitor_views(*pages):
+    """One visitor's views of `pages` in one day, as its item's stream records them: each
+    record's old image is the item before that view."""
+    event = batch(100)
+    template = event["Records"][0]
+    event["Records"] = []
+    item = {"visitorDay": {"S": "2026-11-29#" + "f" * 32}}
+    for index, (page_key, unique) in enumerate(pages):
+        record = copy.deepcopy(template)
+        token = page_key.encode().hex()[:16]
+        old = copy.deepcopy(item)
+        item["views"] = {"SS": [*item.get("views", {}).get("SS", []), f"{index:012d}"]}
+        item[f"p:{token}"] = {"N": str(int(item.get(f"p:{token}", {}).get("N", "0")) + 1)}
+        new = {**template["dynamodb"]["NewImage"], **item, "pageKey": {"S": page_key}, "pageToken": {"S": token}}
+        new["unique"] = {"BOOL": unique}
+        record["eventName"] = "MODIFY" if index else "INSERT"
+        record["dynamodb"] = {**record["dynamodb"], "Keys": {"visitorDay": item["visitorDay"]}, "NewImage": new}
+        record["dynamodb"]["SequenceNumber"] = str(200 + index)
+        if index:
+            record["dynamodb"]["OldImage"] = old
+        event["Records"].append(record)
+    return event
+
+
+def test_a_reader_of_six_pages_is_one_site_unique(aws, counter, context):
+    pages = ["path#/", "path#/tags/x", "path#/archives", "post#x", "path#/about", "path#/tags/x", "path#/2026/x"]
+
+    counter.handler(visitor_views(*((page, True) for page in pages)), context)
+
+    assert counts(aws, "site") == (7, 1)
+    # A page's unique views grow once per visitor: /tags/x twice is one unique.
+    assert counts(aws, "path#/tags/x") == (2, 1)
+    assert counts(aws, "post#x") == (1, 1)
+
+
+def test_a_reload_is_never_unique_and_does_not_make_the_next_view_unique(aws, counter, context):
+    counter.handler(visitor_views(("post#x", False), ("post#x", True), ("post#y", True)), context)
+
+    assert counts(aws, "post#x") == (2, 0)
+    # The visitor was seen today (by the reload): its view of another page is no new site visitor.
+    assert counts(aws, "post#y") == (1, 1)
+    assert counts(aws, "site") == (3, 0)
 
 
 def test_an_empty_final_window_invocation_answers_with_a_state(aws, counter, context):

@@ -1,62 +1,132 @@
-"""Property: small traces under random fault schedules end with every view counted once.
+"""Property: small traces under random fault schedules end with every view counted once, and
+every visitor's first view of a page, and of the site, counted unique once a day.
 
 The real handlers run on moto, fed by the local stack's own event source mappings (the
-same retry, bisect and DLQ behaviour) and faulted by its `FaultPlan`: consumer and
-counting crashes between writes, DynamoDB throttling and 5xx, duplicate deliveries and
-failed pushes. Messages that reach a DLQ are redriven, as an operator would.
+same retry, bisect and DLQ behaviour, and its emulation of the stream's filter) and
+faulted by its `FaultPlan`: consumer and counting crashes between writes, DynamoDB
+throttling and 5xx, duplicate deliveries and failed pushes. Messages that reach a DLQ are
+redriven, as an operator would.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
 from local_stack.faults import KINDS
 from tests.integration.pipeline import Pipeline
-from viewcount.pages import Page
 from viewcount.tables.page_counts import page_of_key
 from viewcount.views import AcceptedView
+from viewcount_infra.topology import QUEUES
 
-PAGE_KEYS = ("post#alpha", "post#beta", "post#gamma", "page#Home_Page", "page#About_Page")
+PAGE_KEYS = ("post#alpha", "post#beta", "path#/tags/x", "page#Home_Page", "page#About_Page")
+VISITORS = ("a" * 32, "b" * 32, None)  # None: a view without a visitor key (GPC)
+DAILY_CAP = 3
+# (page, visitor, refreshed, referrer host). A keyed visitor's views are never reloads
+# here: which of two views is recorded first depends on the fault schedule, and only the
+# first can be unique, so a reload among them would make the expected uniques depend on it.
 views_strategy = st.lists(
-    st.tuples(st.sampled_from(PAGE_KEYS), st.booleans(), st.sampled_from([None, "news.ycombinator.com"])),
+    st.tuples(
+        st.sampled_from(PAGE_KEYS),
+        st.sampled_from(VISITORS),
+        st.booleans(),
+        st.sampled_from([None, "news.ycombinator.com"]),
+    ).map(lambda view: (view[0], view[1], view[2] and view[1] is None, view[3])),
     min_size=1,
     max_size=25,
 )
 faults_strategy = st.dictionaries(st.sampled_from(KINDS), st.sampled_from([0.1, 0.3, 0.5]), min_size=1)
 
 
-def accepted(index: int, page: Page, unique: bool, host: str | None) -> AcceptedView:
+def accepted(index: int, page_key: str, visitor: str | None, refreshed: bool, host: str | None) -> AcceptedView:
+    page = page_of_key(page_key)
     return AcceptedView(
         view_id=f"view-{index}",
         page=page,
         article_title="A title" if page.article_id else None,
-        unique=unique,
+        unique=not refreshed,
         referrer_host=host,
-        viewed_at=1795939200 + index,
+        viewed_at=int(time.time()),
         connection_id=f"connection-{index}=",
         connected_at=int(time.time()),
+        visitor=visitor,
+        page_token=None if visitor is None else page_key.encode().hex()[:16],
     )
+
+
+def expected_counts(views) -> tuple[dict[str, tuple[int, int]], Counter]:
+    """What exact counting ends with: each (visitor, page) counts at most DAILY_CAP views,
+    the first of them unique; a view without a visitor counts, unique unless a reload."""
+    counted = []
+    per_visitor_page: Counter = Counter()
+    for view in views:
+        page_key, visitor = view[0], view[1]
+        if visitor is not None:
+            per_visitor_page[(visitor, page_key)] += 1
+            if per_visitor_page[(visitor, page_key)] > DAILY_CAP:
+                continue
+        counted.append(view)
+    expected: dict[str, tuple[int, int]] = {}
+    seen = set()
+    for page_key, visitor, refreshed, _ in counted:
+        total, uniques = expected.get(page_key, (0, 0))
+        unique = not refreshed if visitor is None else (visitor, page_key) not in seen
+        seen.add((visitor, page_key))
+        expected[page_key] = (total + 1, uniques + unique)
+    keyed = {visitor for _, visitor, _, _ in counted if visitor is not None}
+    unkeyed_uniques = sum(1 for _, visitor, refreshed, _ in counted if visitor is None and not refreshed)
+    expected["site"] = (len(counted), len(keyed) + unkeyed_uniques)
+    referrals = Counter((page_key, host) for page_key, _, _, host in counted if host)
+    return expected, referrals
+
+
+def pipeline_for(local_config, rates, seed) -> Pipeline:
+    return Pipeline(dataclasses.replace(local_config, views_per_page_per_day=DAILY_CAP), rates, seed)
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(views=views_strategy, rates=faults_strategy, seed=st.integers(0, 2**32 - 1))
 def test_every_view_is_counted_exactly_once_whatever_fails(local_config, views, rates, seed):
     with mock_aws():
-        pipeline = Pipeline(local_config, rates, seed)
-        for index, (page_key, unique, host) in enumerate(views):
-            pipeline.publish(accepted(index, page_of_key(page_key), unique, host))
+        pipeline = pipeline_for(local_config, rates, seed)
+        for index, view in enumerate(views):
+            pipeline.publish(accepted(index, *view))
 
         pipeline.drain()
 
-        expected: dict[str, tuple[int, int]] = {}
-        for page_key, unique, _ in views:
-            total, uniques = expected.get(page_key, (0, 0))
-            expected[page_key] = (total + 1, uniques + unique)
-        expected["site"] = (len(views), sum(unique for _, unique, _ in views))
+        expected, referrals = expected_counts(views)
         assert pipeline.counts() == expected
-        assert pipeline.referrals() == Counter((page_key, host) for page_key, _, host in views if host)
+        assert pipeline.referrals() == referrals
+
+
+@pytest.mark.parametrize("condition", ["kept", "disabled"])
+def test_the_writes_condition_is_what_drops_a_redelivery(local_config, condition):
+    with mock_aws():
+        pipeline = pipeline_for(local_config, {"dup": 1.0}, seed=7)
+        if condition == "disabled":
+            for function in (pipeline.functions[spec.consumer.name] for spec in QUEUES):
+                function.module.dynamodb.meta.events.register(
+                    "before-parameter-build.dynamodb.UpdateItem", always_true_condition
+                )
+        for index, page_key in enumerate(("post#alpha", "path#/tags/x")):
+            pipeline.publish(accepted(index, page_key, "a" * 32, False, None))
+
+        pipeline.drain()
+
+        # Every message is delivered twice; only the condition keeps the second out.
+        site_total = pipeline.counts()["site"][0]
+        assert site_total == (2 if condition == "kept" else 4)
+
+
+def always_true_condition(params, **_):
+    if "#tags" in params.get("ExpressionAttributeNames", {}):
+        params["ConditionExpression"] = (
+            "attribute_not_exists(#tags) OR size(#tags) >= :one OR #page < :cap OR size(#tags) < :most "
+            "OR contains(#tags, :tag)"
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 from moto import mock_aws
 
@@ -33,7 +34,11 @@ def documented_attributes() -> dict[str, list[re.Pattern[str]]]:
 
 def frame(message_id, *, authorizer, **fields):
     event = load_event("ws_views.json")
-    event["requestContext"].update(messageId=message_id, connectionId=f"c-{message_id}")
+    # Made now: a view older than its visitor's day could live is dropped downstream.
+    now_ms = int(time.time()) * 1000
+    event["requestContext"].update(
+        messageId=message_id, connectionId=f"c-{message_id}", requestTimeEpoch=now_ms, connectedAt=now_ms - 1000
+    )
     event["requestContext"]["identity"] = {"sourceIp": IP}
     event["requestContext"]["authorizer"] = {"principalId": "reader", **authorizer}
     event["body"] = json.dumps({**json.loads(event["body"]), **fields})
@@ -48,6 +53,7 @@ def every_kind_of_view(pipeline: Pipeline) -> None:
     views.invoke(frame("m1", authorizer=reader, currentPage=campaign))
     views.invoke(frame("m2", authorizer=reader, refreshed=True))
     views.invoke(frame("m3", authorizer={"gpc": "1"}, currentPage="/", articleId=""))
+    views.invoke(frame("m3b", authorizer=reader, currentPage="/posts/second", articleId="second"))
     for message_id, reason in (("m4", "crawler"), ("m5", "headless"), ("m6", "no_user_agent")):
         views.invoke(frame(message_id, authorizer={"bot": reason}))
     views.invoke(frame("m7", authorizer=reader, webdriver=True))

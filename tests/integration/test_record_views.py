@@ -1,49 +1,83 @@
-"""The queue consumers: one view log item per view, whatever SQS delivers twice."""
+"""The queue consumers: one conditional write per view in its visitor's day, whatever SQS
+delivers twice, with the daily cap and the lateness rule."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
+import time
 
 import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import load_event
+from viewcount.tables.visitor_days import ITEM_LIFETIME_SECONDS, view_tag
+from viewcount.visitors import start_of_day, utc_day
 from viewcount_infra.topology import RECORD_HOME_VIEWS, RECORD_POST_VIEWS
 
 
-def logged(aws):
-    return {item["viewId"]["S"]: item for item in aws.scan("view_log")}
+def fresh(event, *, viewed_at=None):
+    """The sample event with its views made now (a view older than its day's item is dropped)."""
+    viewed_at = int(time.time()) if viewed_at is None else viewed_at
+    for record in event["Records"]:
+        body = json.loads(record["body"])
+        body.update(viewedAt=viewed_at, connectedAt=viewed_at - 1)
+        record["body"] = json.dumps(body)
+    return event
 
 
-def test_each_view_becomes_one_item_that_names_its_page_and_reader(aws, context):
-    response = aws.handler(RECORD_POST_VIEWS).handler(load_event("sqs_post_views.json"), context)
+def post_views():
+    return fresh(load_event("sqs_post_views.json"))
+
+
+def days(aws):
+    return {item["visitorDay"]["S"]: item for item in aws.scan("visitor_days")}
+
+
+def day_of(visitor):
+    return f"{utc_day(int(time.time()))}#{visitor}"
+
+
+def test_each_view_is_one_write_in_its_visitors_day(aws, context):
+    handler = aws.handler(RECORD_POST_VIEWS)
+    writes = []
+    handler.dynamodb.meta.events.register("before-call.dynamodb.*", lambda model, **_: writes.append(model.name))
+
+    response = handler.handler(post_views(), context)
 
     assert response == {"batchItemFailures": []}
-    items = logged(aws)
-    assert set(items) == {"v0", "v1", "v2", "v3"}
-    assert items["v1"]["pageKey"]["S"] == "post#hello-world"
-    assert items["v1"]["unique"]["BOOL"] is False
-    assert items["v1"]["connectionId"]["S"] == "c1="
-    assert items["v2"]["articleTitle"]["S"] == "Second"
-    assert items["v0"]["campaign"]["M"] == {"utm_medium": {"S": "email"}, "utm_source": {"S": "newsletter"}}
-    # Expiry outlives any redelivery, and no client address or agent is kept.
-    assert int(items["v0"]["expiresAt"]["N"]) - 1795939201 >= 14 * 86400
-    assert not {"sourceIp", "userAgent"} & {name for item in items.values() for name in item}
+    assert sorted(writes) == ["PutItem", "UpdateItem", "UpdateItem", "UpdateItem"]
+    items = days(aws)
+    assert set(items) == {day_of("a" * 32), day_of("b" * 32), "view#v3"}
+    visitor_a = items[day_of("a" * 32)]
+    # Two views of two pages: both tags, a view count per page token, and the latest view.
+    assert set(visitor_a["views"]["SS"]) == {view_tag("v0"), view_tag("v2")}
+    assert (visitor_a["p:" + "1" * 16], visitor_a["p:" + "3" * 16]) == ({"N": "1"}, {"N": "1"})
+    assert visitor_a["pageKey"]["S"] == "post#second-post" and visitor_a["articleTitle"]["S"] == "Second"
+    # v0's campaign is not v2's: a view's record never carries an earlier view's attributes.
+    assert "campaign" not in visitor_a
+    assert int(visitor_a["expiresAt"]["N"]) == start_of_day(int(time.time())) + ITEM_LIFETIME_SECONDS
+    # A view without a visitor (GPC) is an item of its own, holding no hash.
+    unkeyed = items["view#v3"]
+    assert "views" not in unkeyed and unkeyed["pageKey"]["S"] == "post#hello-world"
+    assert not {"sourceIp", "userAgent", "viewId"} & {name for item in items.values() for name in item}
 
 
-def test_a_redelivered_batch_rewrites_the_same_items(aws, context):
+def test_a_redelivered_batch_writes_nothing(aws, context):
     handler = aws.handler(RECORD_POST_VIEWS)
-    handler.handler(load_event("sqs_post_views.json"), context)
-    first = logged(aws)
+    event = post_views()
+    handler.handler(event, context)
+    first = days(aws)
 
-    handler.handler(load_event("sqs_post_views.json"), context)
+    response = handler.handler(event, context)
 
-    assert logged(aws) == first
+    assert response == {"batchItemFailures": []}
+    assert days(aws) == first
 
 
-def test_two_deliveries_in_one_batch_are_one_item_and_both_succeed(aws, context):
-    event = load_event("sqs_post_views.json")
+def test_two_deliveries_in_one_batch_are_one_view_and_both_succeed(aws, context):
+    event = post_views()
     again = copy.deepcopy(event["Records"][0])
     again["messageId"] = "m0-again"
     event["Records"].append(again)
@@ -51,47 +85,39 @@ def test_two_deliveries_in_one_batch_are_one_item_and_both_succeed(aws, context)
     response = aws.handler(RECORD_POST_VIEWS).handler(event, context)
 
     assert response == {"batchItemFailures": []}
-    assert len(logged(aws)) == 4
+    assert len(days(aws)[day_of("a" * 32)]["views"]["SS"]) == 2
 
 
-def test_a_failed_write_fails_only_the_records_it_carried(aws, context):
-    event = load_event("sqs_post_views.json")
-    template = event["Records"][0]
-    event["Records"] = []
-    for index in range(30):
-        record = copy.deepcopy(template)
-        record["messageId"] = f"m{index}"
-        record["body"] = json.dumps({**json.loads(template["body"]), "viewId": f"v{index}"})
-        event["Records"].append(record)
+def test_a_failed_write_fails_only_its_record(aws, context):
     handler = aws.handler(RECORD_POST_VIEWS)
     calls = []
 
-    def throttle_first_call(**_):
+    def throttle_the_second_write(**_):
         calls.append(1)
-        if len(calls) == 1:
-            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "BatchWriteItem")
+        if len(calls) == 2:
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "UpdateItem")
 
-    handler.dynamodb.meta.events.register("before-call.dynamodb.BatchWriteItem", throttle_first_call)
+    handler.dynamodb.meta.events.register("before-call.dynamodb.UpdateItem", throttle_the_second_write)
 
-    response = handler.handler(event, context)
+    response = handler.handler(post_views(), context)
 
-    assert {failure["itemIdentifier"] for failure in response["batchItemFailures"]} == {f"m{i}" for i in range(25)}
-    assert set(logged(aws)) == {f"v{i}" for i in range(25, 30)}
+    assert response == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+    assert day_of("b" * 32) not in days(aws)
 
 
 def test_a_malformed_message_fails_alone(aws, context):
-    event = load_event("sqs_post_views.json")
+    event = post_views()
     event["Records"][1]["body"] = "{not json"
     event["Records"][2]["body"] = json.dumps({"viewId": "v2", "pageKey": "post#x"})  # no connection, no time
 
     response = aws.handler(RECORD_POST_VIEWS).handler(event, context)
 
     assert response == {"batchItemFailures": [{"itemIdentifier": "m1"}, {"itemIdentifier": "m2"}]}
-    assert set(logged(aws)) == {"v0", "v3"}
+    assert set(days(aws)) == {day_of("a" * 32), "view#v3"}
 
 
 def test_when_every_record_fails_the_batch_is_retried_whole(aws, context):
-    event = load_event("sqs_post_views.json")
+    event = post_views()
     for record in event["Records"]:
         record["body"] = "[]"
 
@@ -99,8 +125,44 @@ def test_when_every_record_fails_the_batch_is_retried_whole(aws, context):
         aws.handler(RECORD_POST_VIEWS).handler(event, context)
 
 
-def test_home_views_are_logged_by_the_same_code(aws, context):
-    response = aws.handler(RECORD_HOME_VIEWS).handler(load_event("sqs_home_views.json"), context)
+def test_home_views_are_recorded_by_the_same_code(aws, context):
+    response = aws.handler(RECORD_HOME_VIEWS).handler(fresh(load_event("sqs_home_views.json")), context)
 
     assert response == {"batchItemFailures": []}
-    assert {item["pageKey"]["S"] for item in logged(aws).values()} == {"page#Home_Page"}
+    assert {item["pageKey"]["S"] for item in days(aws).values()} == {"page#Home_Page"}
+    assert days(aws)[day_of("c" * 32)]["p:" + "4" * 16] == {"N": "2"}
+
+
+def repeated_views(count):
+    """`count` views of one page by one visitor, each its own message."""
+    event = post_views()
+    template = event["Records"][0]
+    event["Records"] = []
+    for index in range(count):
+        record = copy.deepcopy(template)
+        record["messageId"] = f"m{index}"
+        record["body"] = json.dumps({**json.loads(template["body"]), "viewId": f"v{index}"})
+        event["Records"].append(record)
+    return event
+
+
+def test_views_past_the_daily_cap_of_a_visitor_on_a_page_are_dropped(aws, context, capsys):
+    aws.config = dataclasses.replace(aws.config, views_per_page_per_day=3)
+
+    response = aws.handler(RECORD_POST_VIEWS).handler(repeated_views(5), context)
+
+    assert response == {"batchItemFailures": []}
+    item = days(aws)[day_of("a" * 32)]
+    assert item["p:" + "1" * 16] == {"N": "3"} and len(item["views"]["SS"]) == 3
+    assert '"ViewsOverDailyCap":[2.0]' in capsys.readouterr().out
+
+
+def test_a_view_older_than_its_days_item_could_live_is_dropped_not_counted(aws, context, capsys):
+    # A DLQ redrive days later: its visitor's day may be gone, and it would count again.
+    late = int(time.time()) - ITEM_LIFETIME_SECONDS
+
+    response = aws.handler(RECORD_POST_VIEWS).handler(fresh(load_event("sqs_post_views.json"), viewed_at=late), context)
+
+    assert response == {"batchItemFailures": []}
+    assert days(aws) == {}
+    assert '"ViewsTooLateToCount":[4.0]' in capsys.readouterr().out

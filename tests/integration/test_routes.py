@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import re
 
 import pytest
 
@@ -96,6 +97,8 @@ def test_views_publishes_a_post_view_with_its_reader(aws, context):
     assert response["statusCode"] == 200
     [message] = aws.drain("post-views")
     view = json.loads(message["Body"])
+    # The visitor's hashes: fixed-length hex that names no one (viewcount.visitors).
+    assert re.fullmatch("[0-9a-f]{32}", view.pop("visitor")) and re.fullmatch("[0-9a-f]{16}", view.pop("pageToken"))
     assert view == {
         "viewId": "msg-1=",
         "pageKey": "post#hello-world",
@@ -339,11 +342,13 @@ def test_no_address_user_agent_or_salt_is_logged(aws, context, capsys, caplog, i
     views.handler(view_event("m2=", {"userAgent": user_agent}, currentPage="tags/x"), context)
     views.handler(view_event("m3=", {"bot": "crawler"}), context)
     fail_dynamodb(views.dynamodb)
-    views.handler(view_event("m4=", {"userAgent": user_agent}), context)
+    next_day = view_event("m4=", {"userAgent": user_agent})
+    next_day["requestContext"]["requestTimeEpoch"] += 86_400_000  # a new day's salt, which cannot be read
+    views.handler(next_day, context)
 
     captured = capsys.readouterr()
     logged = captured.out + captured.err + caplog.text
-    assert "view rejected" in logged and "visitor not checked" in logged  # the logs were captured
+    assert "view rejected" in logged and "visitor not keyed" in logged  # the logs were captured
     salt = bytes(aws.scan("salts")[0]["salt"]["B"])
     for secret in ("203.0.113.7", "Firefox", "Mozilla", salt.hex(), repr(salt)):
         assert secret not in logged

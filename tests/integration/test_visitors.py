@@ -1,10 +1,9 @@
-"""Daily salts and visit records against moto."""
+"""Daily salts against moto, and the hashes made from a visitor key."""
 
 from __future__ import annotations
 
 from viewcount.tables.salts import SALT_LIFETIME_SECONDS, DailySalts, Salt
-from viewcount.tables.visits import VisitsTable, visit_id
-from viewcount.visitors import SECONDS_PER_DAY, utc_day, visitor_key
+from viewcount.visitors import SECONDS_PER_DAY, page_token, utc_day, visitor_hash, visitor_key
 
 NOW = 1795939201  # 2026-11-29T08:00:01Z
 
@@ -77,19 +76,6 @@ def test_a_warm_instance_stops_using_its_salt_at_48_hours(aws):
     assert salts.of_day(NOW) != salt
 
 
-def test_a_visit_counts_first_once_until_its_record_expires(aws):
-    visits = VisitsTable(aws.dynamodb, aws.resources.table_names["visits"])
-    record = visit_id(utc_day(NOW), visitor_key(b"s" * 32, "site", "203.0.113.7", "UA"), "post#a")
-
-    assert visits.first_visit(record, NOW) is True
-    assert visits.first_visit(record, NOW + 60) is False
-    [item] = aws.scan("visits")
-    expires = int(item["expiresAt"]["N"])
-    assert expires - NOW <= 48 * 3600
-    # An expired record that TTL has not deleted yet does not count.
-    assert visits.first_visit(record, expires) is True
-
-
 def test_a_visitor_key_depends_on_every_part():
     key = visitor_key(b"s" * 32, "site", "203.0.113.7", "UA")
 
@@ -97,7 +83,11 @@ def test_a_visitor_key_depends_on_every_part():
     assert key != visitor_key(b"s" * 32, "other", "203.0.113.7", "UA")
     assert key != visitor_key(b"s" * 32, "site", "203.0.113.8", "UA")
     assert key != visitor_key(b"s" * 32, "site", "203.0.113.7", "UA2")
-    assert visit_id("2026-11-29", key, "post#a") != visit_id("2026-11-29", key, "post#b")
+    assert page_token(key, "post#a") != page_token(key, "post#b")
+    other_visitor = visitor_key(b"s" * 32, "site", "203.0.113.8", "UA")
+    assert page_token(key, "post#a") != page_token(other_visitor, "post#a")
+    # What is stored names the visitor's day: it is not the key that makes the page tokens.
+    assert visitor_hash(key) != key.hex()[:32] and len(visitor_hash(key)) == 32
 
 
 def salt_made_by_another_instance_first(aws, day: str, created_at: int) -> bytes:

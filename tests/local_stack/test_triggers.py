@@ -98,10 +98,10 @@ def test_a_stream_poller_that_read_its_shard_to_the_end_waits_for_the_next_recor
     config = dataclasses.replace(aws.config, stream_batch_window_seconds=0)
     function = RecordingFunction()
     trigger = StreamTrigger(
-        streams, aws.sqs, aws.resources.stream_arns["view_log"], function, config, aws.resources.count_failures_url
+        streams, aws.sqs, aws.resources.stream_arns["visitor_days"], function, config, aws.resources.count_failures_url
     )
-    table = aws.resources.table_names["view_log"]
-    aws.dynamodb.put_item(TableName=table, Item={"viewId": {"S": "view-1"}})
+    table = aws.resources.table_names["visitor_days"]
+    aws.dynamodb.put_item(TableName=table, Item={"visitorDay": {"S": "view#1"}, "pageKey": {"S": "page#Home_Page"}})
 
     reads = calls_during(streams, "GetRecords", lambda: poll_once_then_rest(trigger, function))
 

@@ -61,7 +61,7 @@ def test_the_article_allow_list_reaches_the_views_function_from_a_pattern_and_a_
         {"PROD_CLIENT_URL": "https://b.example", "ARTICLE_ID_PATTERN": "20[0-9]{2}-.+", "ARTICLE_IDS_FILE": str(ids)},
     )
 
-    env = VIEWS.environment(config, {"salts": "s", "visits": "v", "view_rates": "r", "counts": "c"}, "topic", "wss://x")
+    env = VIEWS.environment(config, {"salts": "s", "counts": "c"}, "topic", "wss://x")
     assert env["ARTICLE_IDS"] == "hello-world,second-post"
     allow = ArticleAllowList.parse(env["ARTICLE_ID_PATTERN"], env["ARTICLE_IDS"])
     assert [allow.allows(i) for i in ("hello-world", "second-post", "2026-intro", "wp-login.php")] == [

@@ -7,12 +7,12 @@ from collections import Counter
 
 from viewcount.tables.page_counts import (
     MAX_SOURCES_PER_PAGE,
-    SITE_PARTS,
     counter_update,
     page_parts,
+    site_parts,
     within_limit,
 )
-from viewcount.tables.view_log import LoggedView
+from viewcount.tables.visitor_days import LoggedView
 
 
 def full_page() -> frozenset[str]:
@@ -57,7 +57,7 @@ def test_a_name_that_only_looks_like_an_other_counter_takes_a_place():
 
 
 def logged(sequence: int, **fields) -> LoggedView:
-    return LoggedView(sequence_number=str(sequence), page_key="post#a", unique=True, **fields)
+    return LoggedView(sequence_number=str(sequence), page_key="post#a", **{"unique": True, **fields})
 
 
 def attributes(update) -> dict[str, str]:
@@ -72,7 +72,7 @@ def attributes(update) -> dict[str, str]:
 
 def test_a_site_counter_gains_its_counts_and_its_position_only():
     update, position = counter_update(
-        [logged(1, referrer_host="news.example", article_title="A")], "s1", SITE_PARTS, now=9
+        [logged(1, referrer_host="news.example", article_title="A")], "s1", site_parts(0), now=9
     )
 
     assert attributes(update) == {"totalViews": "ADD", "uniqueViews": "ADD", "position:s1": "SET"}
@@ -104,3 +104,17 @@ def test_a_page_counter_composes_counts_title_sources_and_readers():
     # The first view's title, and only if the article has none yet.
     assert "if_not_exists" in update.expression and {"S": "A"} in update.values.values()
     assert {"N": str(100 + 2 * 3600)} in update.values.values()
+
+
+def test_the_site_counts_its_visitors_first_views_and_a_page_its_own():
+    views = [logged(1, unique=True, site_unique=True), logged(2, unique=True), logged(3, unique=False)]
+    for parts, unique in ((site_parts(0), 1), (page_parts(frozenset(), frozenset()), 2)):
+        update, _ = counter_update(views, "s1", parts, now=9)
+        adds = update.expression.split(" SET ")[0].removeprefix("ADD ").split(", ")
+        added = {update.names[name]: update.values[value] for name, value in (add.split() for add in adds)}
+        assert added["uniqueViews"] == {"N": str(unique)} and added["totalViews"] == {"N": "3"}
+
+
+def test_a_site_counter_adds_the_pages_a_batch_created():
+    update, _ = counter_update([logged(1)], "s1", site_parts(2), now=9)
+    assert attributes(update)["pages"] == "ADD"

@@ -1,4 +1,4 @@
-"""The tables: the view log (with its stream), the counts, and the short-lived salts, visits and rates."""
+"""The tables: the visitor days (with their stream), the counts, and the short-lived salts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
 from viewcount_infra.config import DeploymentConfig
-from viewcount_infra.topology import TABLES, TableSpec
+from viewcount_infra.topology import STREAM_VIEW_TYPE, TABLES, TableSpec
 
 
 class CounterTables(Construct):
@@ -33,8 +33,7 @@ class CounterTables(Construct):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=spec.backups
             ),
-            # The counting function needs only the logged view, not an old image.
-            stream=dynamodb.StreamViewType.NEW_IMAGE if spec.stream else None,
+            stream=dynamodb.StreamViewType(STREAM_VIEW_TYPE) if spec.stream else None,
             time_to_live_attribute=spec.ttl_attribute,
             deletion_protection=config.is_production,
             removal_policy=RemovalPolicy.RETAIN if config.is_production else RemovalPolicy.DESTROY,
@@ -44,7 +43,7 @@ class CounterTables(Construct):
                 Acknowledgment(
                     id="AwsSolutions-DDB3",
                     reason="Its items must be gone within 48 h (PRIVACY.md); point-in-time recovery would keep "
-                    "them 35 days. They are rebuilt by use: a lost salt or visit record costs at most a day's "
+                    "them 35 days. They are rebuilt by use: a lost salt or visitor day costs at most a day's "
                     "uniqueness.",
                 )
             )

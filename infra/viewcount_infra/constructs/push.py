@@ -40,11 +40,7 @@ class PushPath(Construct):
                     starting_position=lambda_.StartingPosition.LATEST,
                     batch_size=config.stream_batch_size,
                     max_batching_window=Duration.seconds(config.stream_batch_window_seconds),
-                    filters=[
-                        lambda_.FilterCriteria.filter(
-                            {name: lambda_.FilterRule.or_(*values) for name, values in STREAM_FILTER.items()}
-                        )
-                    ],
+                    filters=[lambda_.FilterCriteria.filter(STREAM_FILTER)],
                     tumbling_window=Duration.seconds(STREAM_TUMBLING_WINDOW_SECONDS),
                     bisect_batch_on_error=True,
                     retry_attempts=config.stream_retry_attempts,

@@ -37,7 +37,7 @@ from botocore.exceptions import ClientError
 
 from viewcount.item_reads import batch_get_items
 from viewcount.pages import OTHER_PAGES, Page
-from viewcount.tables.view_log import LoggedView
+from viewcount.tables.visitor_days import LoggedView
 from viewcount.wire import CAMPAIGN_PARAMETERS
 
 PARTITION_KEY = "pageKey"
@@ -235,9 +235,14 @@ class CounterPart(Protocol):
 
 @dataclass(frozen=True)
 class Counts:
+    """Total and unique views; the site's unique views are its visitors' first views of the
+    day anywhere on it, a page's those on the page."""
+
+    site: bool = False
+
     def add_to(self, update: ItemUpdate, views: Sequence[LoggedView]) -> None:
         update.add(TOTAL_VIEWS, len(views))
-        update.add(UNIQUE_VIEWS, sum(view.unique for view in views))
+        update.add(UNIQUE_VIEWS, sum(view.site_unique if self.site else view.unique for view in views))
 
 
 @dataclass(frozen=True)
@@ -296,11 +301,8 @@ class PagesCreated:
             update.add(PAGES, self.created)
 
 
-SITE_PARTS: tuple[CounterPart, ...] = (Counts(),)
-
-
 def site_parts(pages_created: int) -> tuple[CounterPart, ...]:
-    return (Counts(), PagesCreated(pages_created))
+    return (Counts(site=True), PagesCreated(pages_created))
 
 
 def page_parts(known_sources: frozenset[str], departed: frozenset[str]) -> tuple[CounterPart, ...]:

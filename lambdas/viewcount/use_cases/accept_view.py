@@ -1,8 +1,11 @@
-"""Accept a view: validate it, limit its rate, judge whether it is unique, and publish it.
+"""Accept a view: validate it, limit its rate, key its visitor, and publish it.
 
-DynamoDB trouble on the way degrades what it guards (the rate limit, the uniqueness check,
-a bot's tally), logged and counted, but never costs a reader's view: only a failed publish
-does, and the client is told to send it again.
+The usual view costs no DynamoDB write here: the rate limit is kept in the warm instance,
+the day's salt is read once per instance and day, and whether the visitor is new to the
+page or the site is told by the view's one write downstream (viewcount.tables.visitor_days).
+DynamoDB trouble on the way degrades what it guards (a missing salt leaves the view
+unkeyed, a bot's tally is lost), logged and counted, but never costs a reader's view: only
+a failed publish does, and the client is told to send it again.
 """
 
 from __future__ import annotations
@@ -17,15 +20,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from viewcount import errors
 from viewcount.admission import Admission
 from viewcount.bots import WEBDRIVER
+from viewcount.connection_rates import ConnectionRates
 from viewcount.errors import RejectedFrame
 from viewcount.observability import count, logger
 from viewcount.settings import ViewsSettings
 from viewcount.tables.page_counts import PageCountsTable, page_key
 from viewcount.tables.salts import DailySalts, SaltUnavailable
-from viewcount.tables.view_rates import ViewRateLimit
-from viewcount.tables.visits import VisitsTable, visit_id
 from viewcount.views import AcceptedView, validate_view
-from viewcount.visitors import utc_day, visitor_key
+from viewcount.visitors import page_token, utc_day, visitor_hash, visitor_key
 from viewcount.wire import parse_frame
 
 Publish = Callable[[AcceptedView], None]
@@ -57,16 +59,13 @@ class AcceptView:
         self,
         settings: ViewsSettings,
         *,
-        rate_limit: ViewRateLimit,
         salts: DailySalts,
-        visits: VisitsTable,
         counters: PageCountsTable,
         publish: Publish,
     ) -> None:
         self.settings = settings
-        self.rate_limit = rate_limit
+        self.rates = ConnectionRates(settings.views_per_minute)
         self.salts = salts
-        self.visits = visits
         self.counters = counters
         self.publish = publish
 
@@ -75,9 +74,7 @@ class AcceptView:
         """The use case on the function's own tables and topic."""
         return cls(
             settings,
-            rate_limit=ViewRateLimit(dynamodb, settings.view_rates_table, settings.views_per_minute),
             salts=DailySalts(dynamodb, settings.salts_table),
-            visits=VisitsTable(dynamodb, settings.visits_table),
             counters=PageCountsTable(dynamodb, settings.counts_table),
             publish=sns_publisher(sns, settings.views_topic_arn),
         )
@@ -99,40 +96,23 @@ class AcceptView:
             spam_hosts=settings.spam_hosts,
         )
         now = request.received_at
-        if not self._within_rate(view.connection_id, now):
+        if not self.rates.allows(view.connection_id, now):
             raise RejectedFrame(
-                errors.RATE_LIMITED, f"at most {self.rate_limit.views_per_minute} views per minute on one connection"
+                errors.RATE_LIMITED, f"at most {self.rates.views_per_minute} views per minute on one connection"
             )
         bot = request.admission.bot or (WEBDRIVER if view.webdriver else None)
         if bot:
             self._tally_bot_view(bot, now)
             return
-        record = None
-        # The client's word stands for a reload, under GPC (no key is computed), without an
-        # address, and when the check itself fails.
-        if view.unique and request.source_ip and not (view.gpc or request.admission.gpc):
+        # No key under GPC or DNT, or without an address: such a view counts as the client
+        # says, never linked to another.
+        if request.source_ip and not (view.gpc or request.admission.gpc):
             try:
-                record = self._first_of_the_day(view, request, now)
-                view = dataclasses.replace(view, unique=record is not None)
+                view = self._keyed(view, request, now)
             except (BotoCoreError, ClientError, SaltUnavailable):
-                logger.exception("visitor not checked; the client's word stands")
+                logger.exception("visitor not keyed; the client's word stands")
                 count("UniqueViewsUnchecked")
-        try:
-            self.publish(view)
-        except (BotoCoreError, ClientError):
-            if record is not None:
-                self._forget_visit(record)
-            raise
-
-    def _within_rate(self, connection_id: str, now: int) -> bool:
-        try:
-            return self.rate_limit.allows(connection_id, now)
-        except (BotoCoreError, ClientError):
-            # Refusing would lose readers' views over the counter's own outage; the stage's
-            # throttling still bounds a flood meanwhile.
-            logger.exception("rate limit unavailable; the view is let through")
-            count("RateLimitUnavailable")
-            return True
+        self.publish(view)
 
     def _tally_bot_view(self, reason: str, now: int) -> None:
         """Bots are counted by reason and day, so a blogger can see what was filtered."""
@@ -143,17 +123,8 @@ class AcceptView:
             logger.exception("bot view not tallied", extra={"reason": reason})
             count("BotViewsNotTallied")
 
-    def _first_of_the_day(self, view: AcceptedView, request: ViewRequest, now: int) -> str | None:
-        """The visit record this view made, when it is its visitor's first on the page today."""
-        source_ip = request.source_ip or ""
-        key = visitor_key(self.salts.of_day(now), self.settings.site_id, source_ip, request.admission.user_agent or "")
-        record = visit_id(utc_day(now), key, page_key(view.page))
-        return record if self.visits.first_visit(record, now) else None
-
-    def _forget_visit(self, record: str) -> None:
-        """Undo a visit record whose view was not published, so that the resent view is unique."""
-        try:
-            self.visits.forget(record)
-        except (BotoCoreError, ClientError):
-            logger.exception("visit record of an unpublished view left in place")
-            count("UniqueViewsLost")
+    def _keyed(self, view: AcceptedView, request: ViewRequest, now: int) -> AcceptedView:
+        key = visitor_key(
+            self.salts.of_day(now), self.settings.site_id, request.source_ip or "", request.admission.user_agent or ""
+        )
+        return dataclasses.replace(view, visitor=visitor_hash(key), page_token=page_token(key, page_key(view.page)))

@@ -30,7 +30,7 @@ from viewcount.tables.page_counts import (
     site_parts,
     source_names,
 )
-from viewcount.tables.view_log import LoggedView
+from viewcount.tables.visitor_days import LoggedView
 from viewcount.use_cases.push_counts import PushCounts
 
 Key = TypeVar("Key", bound=Hashable)

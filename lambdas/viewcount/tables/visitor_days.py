@@ -1,0 +1,233 @@
+"""The VisitorDays table: one item per visitor and day, and one per view that has no visitor.
+
+It is the one write a view costs on its way in, made by the queue consumers, and its
+stream is the view for the counting function.
+
+- `<day>#<hash of the visitor key>`: a keyed visitor's day. Each view is one UpdateItem
+  that adds the view's tag to `views` and one to the view count of its page's token
+  (`p:<token>`). It also sets the view's own attributes (page, title, referrer host,
+  campaign, connection), which the stream record carries. Its condition drops a view whose
+  tag is already there (a redelivery), a view past the daily cap on its page, and a view past
+  the cap of a visitor's day. The record's old image tells whether the page (no
+  `p:<token>` before) and the site (no `views` before) were new to the visitor that day.
+- `view#<view id>`: a view without a visitor key (GPC or DNT, no address, no salt). It is
+  put only if absent, so a redelivery writes nothing. Its uniqueness is the client's word.
+
+An item lives until 48 h after its day began. A view that comes after that (a DLQ redrive
+days later) could find its item gone and count again, so it is dropped (TOO_LATE).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from viewcount.visitors import start_of_day, utc_day
+
+PARTITION_KEY = "visitorDay"
+EXPIRES_AT = "expiresAt"
+VIEW_TAGS = "views"
+PAGE_TOKEN_PREFIX = "p:"
+PAGE_KEY = "pageKey"
+PAGE_TOKEN = "pageToken"
+UNIQUE = "unique"
+ARTICLE_TITLE = "articleTitle"
+REFERRER_HOST = "referrerHost"
+CAMPAIGN = "campaign"
+CONNECTION_ID = "connectionId"
+CONNECTED_AT = "connectedAt"
+UNKEYED_PREFIX = "view#"
+# The view's own attributes: set by each write, so the stream record is that view. Those a
+# view lacks are removed, so that a record never carries an earlier view's.
+_OPTIONAL_VIEW_ATTRIBUTES = (ARTICLE_TITLE, REFERRER_HOST, CAMPAIGN)
+
+ITEM_LIFETIME_SECONDS = 48 * 3600
+# A view is recorded only this long before its item could expire: its item is then surely
+# still there, whatever the clocks of the consumers.
+LATE_MARGIN_SECONDS = 300
+# One visitor's day holds at most this many views, so that its item stays a few KB (a tag is
+# 12 characters): every write of it pays for its size.
+MAX_VIEWS_PER_VISITOR_DAY = 500
+_TAG_LENGTH = 12
+
+
+class Recorded(Enum):
+    NEW = "new"  # written: the stream carries it to the counters
+    DUPLICATE = "duplicate"  # recorded before: a redelivery
+    OVER_DAILY_CAP = "over_daily_cap"  # past the views one visitor counts on a page (or in all) a day
+    TOO_LATE = "too_late"  # its item may be gone already: it could count twice
+
+
+@dataclass(frozen=True)
+class LoggedView:
+    """A view as the stream delivers it."""
+
+    sequence_number: str  # as the stream gives it: the record's id in batch responses
+    page_key: str
+    unique: bool  # the page's unique views grow by it
+    site_unique: bool = False  # the site's unique views grow by it
+    article_title: str | None = None
+    referrer_host: str | None = None
+    connection_id: str | None = None
+    connected_at: int | None = None
+    campaign: tuple[tuple[str, str], ...] = ()  # (utm parameter, value)
+
+    @property
+    def sequence(self) -> str:
+        """The sequence number at a fixed width, so that it compares as a string."""
+        return self.sequence_number.zfill(_SEQUENCE_WIDTH)
+
+
+# Sequence numbers are decimal strings of varying length; fixed width makes them compare
+# as strings, which is all a DynamoDB condition can do with them.
+_SEQUENCE_WIDTH = 48
+
+
+def is_view_image(image: dict[str, Any]) -> bool:
+    """Whether a NEW_IMAGE is a view's (moto also streams a key-only image when an update
+    creates an item; the deployed stream filter never passes one)."""
+    return PAGE_KEY in image
+
+
+def logged_view(sequence_number: str, new: dict[str, Any], old: dict[str, Any] | None) -> LoggedView:
+    """From a record's deserialised images; KeyError or ValueError when it is not a view's."""
+    if not isinstance(new[PAGE_KEY], str):
+        raise ValueError("pageKey is not a string")
+    unique = bool(new.get(UNIQUE))
+    if new[PARTITION_KEY].startswith(UNKEYED_PREFIX):
+        page_new = site_new = True
+    else:
+        old = old or {}
+        page_new = PAGE_TOKEN_PREFIX + new[PAGE_TOKEN] not in old
+        site_new = VIEW_TAGS not in old
+    connected_at = new.get(CONNECTED_AT)
+    campaign = new.get(CAMPAIGN) or {}
+    return LoggedView(
+        sequence_number=sequence_number,
+        page_key=new[PAGE_KEY],
+        # A reload is never unique; neither is a visitor's later view of the page (or site) that day.
+        unique=unique and page_new,
+        site_unique=unique and site_new,
+        article_title=new.get(ARTICLE_TITLE),
+        referrer_host=new.get(REFERRER_HOST),
+        connection_id=new.get(CONNECTION_ID),
+        connected_at=int(connected_at) if connected_at is not None else None,
+        campaign=tuple(sorted((str(name), str(value)) for name, value in campaign.items())),
+    )
+
+
+def parse_view_message(body: str) -> dict[str, Any]:
+    """A fanned-out view message (viewcount.views.AcceptedView.sns_message); ValueError when
+    it is not one. Parsed here, not there, so that the queue consumers import no more."""
+    view = json.loads(body)
+    if not isinstance(view, dict):
+        raise ValueError("not a view message")
+    for name, kind in (("viewId", str), ("pageKey", str), ("connectionId", str), ("viewedAt", int)):
+        if not isinstance(view.get(name), kind):
+            raise ValueError(f"{name} is missing or not a {kind.__name__}")
+    if ("visitor" in view) != ("pageToken" in view):
+        raise ValueError("visitor and pageToken come together")
+    return view
+
+
+def expires_at(viewed_at: int) -> int:
+    return start_of_day(viewed_at) + ITEM_LIFETIME_SECONDS
+
+
+def view_tag(view_id: str) -> str:
+    """A short tag of the view's id: enough to tell one visitor's views of a day apart."""
+    return hashlib.sha256(view_id.encode()).hexdigest()[:_TAG_LENGTH]
+
+
+def _view_attributes(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    attributes: dict[str, dict[str, Any]] = {
+        PAGE_KEY: {"S": view["pageKey"]},
+        UNIQUE: {"BOOL": bool(view.get("unique"))},
+        CONNECTION_ID: {"S": view["connectionId"]},
+        CONNECTED_AT: {"N": str(int(view.get("connectedAt", view["viewedAt"])))},
+    }
+    for name in (ARTICLE_TITLE, REFERRER_HOST):
+        if isinstance(view.get(name), str):
+            attributes[name] = {"S": view[name]}
+    campaign = view.get("campaign")
+    if isinstance(campaign, dict) and campaign:
+        attributes[CAMPAIGN] = {"M": {name: {"S": str(value)} for name, value in sorted(campaign.items())}}
+    return attributes
+
+
+class VisitorDaysTable:
+    def __init__(self, dynamodb: Any, table: str, *, views_per_page_per_day: int) -> None:
+        self._dynamodb = dynamodb
+        self._table = table
+        self.views_per_page_per_day = views_per_page_per_day
+
+    def record(self, view: dict[str, Any], now: int) -> Recorded:
+        """Record a fanned-out view with one conditional write; ClientError when DynamoDB fails."""
+        if now >= expires_at(view["viewedAt"]) - LATE_MARGIN_SECONDS:
+            return Recorded.TOO_LATE
+        if "visitor" not in view:
+            return self._record_unkeyed(view)
+        names = {"#tags": VIEW_TAGS, "#page": PAGE_TOKEN_PREFIX + view["pageToken"], "#expires": EXPIRES_AT}
+        tag = view_tag(view["viewId"])
+        values = {
+            ":tags": {"SS": [tag]},
+            ":tag": {"S": tag},
+            ":one": {"N": "1"},
+            ":cap": {"N": str(self.views_per_page_per_day)},
+            ":most": {"N": str(MAX_VIEWS_PER_VISITOR_DAY)},
+            ":expires": {"N": str(expires_at(view["viewedAt"]))},
+        }
+        sets, removes = ["#expires = if_not_exists(#expires, :expires)"], []
+        attributes = {**_view_attributes(view), PAGE_TOKEN: {"S": view["pageToken"]}}
+        for index, name in enumerate(dict.fromkeys((*attributes, *_OPTIONAL_VIEW_ATTRIBUTES))):
+            names[f"#v{index}"] = name
+            if name in attributes:
+                values[f":v{index}"] = attributes[name]
+                sets.append(f"#v{index} = :v{index}")
+            else:
+                removes.append(f"#v{index}")
+        expression = f"ADD #tags :tags, #page :one SET {', '.join(sets)}"
+        if removes:
+            expression += f" REMOVE {', '.join(removes)}"
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table,
+                Key={PARTITION_KEY: {"S": f"{utc_day(view['viewedAt'])}#{view['visitor']}"}},
+                UpdateExpression=expression,
+                ConditionExpression="attribute_not_exists(#tags) OR (NOT contains(#tags, :tag) "
+                "AND (attribute_not_exists(#page) OR #page < :cap) AND size(#tags) < :most)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            old = error.response.get("Item", {})
+            seen = tag in old.get(VIEW_TAGS, {}).get("SS", [])
+            return Recorded.DUPLICATE if seen else Recorded.OVER_DAILY_CAP
+        return Recorded.NEW
+
+    def _record_unkeyed(self, view: dict[str, Any]) -> Recorded:
+        item = {
+            PARTITION_KEY: {"S": UNKEYED_PREFIX + view["viewId"]},
+            EXPIRES_AT: {"N": str(expires_at(view["viewedAt"]))},
+            **_view_attributes(view),
+        }
+        try:
+            self._dynamodb.put_item(
+                TableName=self._table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(#key)",
+                ExpressionAttributeNames={"#key": PARTITION_KEY},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return Recorded.DUPLICATE
+        return Recorded.NEW
