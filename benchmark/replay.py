@@ -101,8 +101,7 @@ async def replay_views(
     latencies: list[float] = []
 
     async def open_connection(visitor: int) -> ClientConnection:
-        # Every view of the trace is another reader: on one address, only the browser tells them
-        # apart, and the visitor key would otherwise make all but the first view of a page repeat.
+        # On one address only the browser tells readers apart: each reader of the trace has its own.
         user_agent = f"{BROWSER_USER_AGENT} reader/{visitor}"
         # A busy 2-core stack can drop a handshake; the blog's client reconnects, and so do we.
         for attempt in range(CONNECT_ATTEMPTS):
@@ -138,7 +137,15 @@ async def replay_views(
         while len(readers) > view.readers:
             await readers.popleft().close()
 
-    await asyncio.gather(*(one(visitor, view) for visitor, view in enumerate(trace)))
+    async def read(views: list[TraceView]) -> None:
+        # A person opens their next page once the last one has shown its counts.
+        for view in views:
+            await one(view.reader, view)
+
+    by_reader: dict[int, list[TraceView]] = {}
+    for view in trace:
+        by_reader.setdefault(view.reader, []).append(view)
+    await asyncio.gather(*(read(views) for views in by_reader.values()))
     for readers in still_reading.values():
         for reader in readers:
             await reader.close()

@@ -7,9 +7,16 @@ from one `random.Random(seed)`.
 Shape of a trace:
 
 - Background views are spread uniformly over `duration_seconds` (a Poisson arrival process,
-  conditioned on its count). A `page_share` of them are home, about or contact views, split
-  60 / 20 / 20 (the home page is where most readers land); the rest are posts, whose rank `k`
-  is drawn with P(k) proportional to 1 / k**zipf_s. The article of rank `k` is `post-00k`.
+  conditioned on its count). A `page_share` (20 %) of them are home, about or contact views,
+  split 60 / 20 / 20 (the home page is where most readers land); an `other_share` (30 %) are
+  other pages of a blog (tags, categories, archives: `OTHER_PATHS`, uniformly); the rest are
+  posts, whose rank `k` is drawn with P(k) proportional to 1 / k**zipf_s. The article of
+  rank `k` is `post-00k`.
+- Readers: a view belongs to a reader (`TraceView.reader`, one browser). A
+  `multi_page_share` (40 %) of the background's readers open 2-6 pages (uniformly), the
+  views next to each other in time; the rest, and every reader of the burst, open one. A
+  reader's first view of a page is unique unless it is a reload, and its first view of the
+  day is the site's unique view unless it is a reload.
 - The burst: `burst_views` views of one mid-ranked post (rank `articles // 2`, a quiet post
   that just hit a news site) uniformly within `burst_seconds`, starting at a random time.
   It tests hot keys and fan-out; it is what the original's 5-WCU tables could not absorb.
@@ -26,7 +33,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate
 from typing import Any
 
@@ -39,6 +46,16 @@ PAGES: tuple[tuple[str, str, float], ...] = (
     (HOME_PATH, "Home_Page", 0.6),
     (ABOUT_PATH, "About_Page", 0.2),
     (CONTACT_PATH, "Contact_Page", 0.2),
+)
+
+# The other pages of a blog that readers open: tag, category and archive pages.
+OTHER_PATHS: tuple[str, ...] = (
+    *(f"/tags/tag-{k}/" for k in range(10)),
+    *(f"/categories/category-{k}/" for k in range(5)),
+    "/archives/",
+    "/archives/2026/",
+    "/archives/2026/11/",
+    "/archives/page/2/",
 )
 
 # External referrers with rough weights: search engines and link aggregators dominate.
@@ -63,7 +80,9 @@ class TraceSettings:
     views: int = 20_000  # total, burst included
     articles: int = 200
     zipf_s: float = 1.1
-    page_share: float = 0.30  # of the background views; the burst is all one post
+    page_share: float = 0.20  # home, about and contact: of the background views; the burst is all one post
+    other_share: float = 0.30  # other pages (OTHER_PATHS), of the background views
+    multi_page_share: float = 0.40  # of the background's readers, those who open 2-6 pages
     reload_share: float = 0.25
     referrer_share: float = 0.40
     burst_views: int = 2_000
@@ -81,7 +100,15 @@ class TraceSettings:
             "views must be at least burst_views >= 0": 0 <= self.burst_views <= self.views,
             "articles must be at least 1": self.articles >= 1,
             "shares must lie in [0, 1]": all(
-                0 <= share <= 1 for share in (self.page_share, self.reload_share, self.referrer_share)
+                0 <= share <= 1
+                for share in (
+                    self.page_share,
+                    self.other_share,
+                    self.page_share + self.other_share,
+                    self.multi_page_share,
+                    self.reload_share,
+                    self.referrer_share,
+                )
             ),
             "burst_seconds must be positive and fit in duration_seconds": (
                 0 < self.burst_seconds <= self.duration_seconds
@@ -112,6 +139,7 @@ class TraceView:
     readers: int  # other readers connected to the same page when this view arrives
     dwell_seconds: float
     burst: bool = False  # part of the burst, so a replay can report the burst apart
+    reader: int = 0  # who views: one browser, the same for each of its views
 
 
 @dataclass(frozen=True)
@@ -120,7 +148,7 @@ class TraceMix:
 
     views: int
     post_views: int
-    page_views: int  # home, about and contact
+    page_views: int  # every view that is no article's: home, about, contact and the other pages
     views_with_referrer: int
     connection_minutes: float  # the trace's own connections: sum of dwell / 60
     distinct_articles: int
@@ -173,8 +201,11 @@ def generate(settings: TraceSettings = TraceSettings()) -> list[TraceView]:
     trace: list[TraceView] = []
     for _ in range(settings.views - settings.burst_views):
         at = rng.uniform(0, settings.duration_seconds)
-        if rng.random() < settings.page_share:
+        kind = rng.random()
+        if kind < settings.page_share:
             trace.append(view(at, rng.choices(PAGES, cum_weights=page_weights)[0][0], None))
+        elif kind < settings.page_share + settings.other_share:
+            trace.append(view(at, rng.choice(OTHER_PATHS), None))
         else:
             rank = rng.choices(ranks, cum_weights=rank_weights)[0]
             trace.append(view(at, post_path(rank), rank))
@@ -185,7 +216,29 @@ def generate(settings: TraceSettings = TraceSettings()) -> list[TraceView]:
         trace.append(view(burst_start + rng.uniform(0, settings.burst_seconds), post_path(hot), hot, burst=True))
 
     trace.sort(key=lambda v: v.at)
-    return trace
+    return assign_readers(trace, rng, settings.multi_page_share)
+
+
+def assign_readers(trace: list[TraceView], rng: random.Random, multi_page_share: float) -> list[TraceView]:
+    """The trace with each view given its reader: background readers take the next 1 or 2-6
+    views in time order, each burst view is a reader of its own."""
+    readers: dict[int, int] = {}
+    next_reader, left = 0, 0
+    for index, trace_view in enumerate(trace):
+        if trace_view.burst:
+            continue
+        if left == 0:
+            next_reader += 1
+            left = rng.randint(2, 6) if rng.random() < multi_page_share else 1
+        readers[index] = next_reader
+        left -= 1
+    burst_reader = next_reader
+    assigned = []
+    for index, trace_view in enumerate(trace):
+        if trace_view.burst:
+            burst_reader += 1
+        assigned.append(replace(trace_view, reader=readers.get(index, burst_reader)))
+    return assigned
 
 
 def wire_message(view: TraceView) -> dict[str, Any]:
@@ -206,28 +259,34 @@ def wire_message(view: TraceView) -> dict[str, Any]:
 
 
 def page_key(view: TraceView) -> str:
-    """The key the system counts `view` under: `post#<articleId>` or `page#<name>`."""
+    """The key the system counts `view` under: `post#<articleId>`, `page#<name>` or `path#<path>`."""
     if view.article_id is not None:
         return f"post#{view.article_id}"
     for path, name, _ in PAGES:
         if view.path == path:
             return f"page#{name}"
+    if view.path in OTHER_PATHS:
+        return "path#" + view.path.rstrip("/")
     raise ValueError(f"no page for path {view.path!r}")
 
 
 def expected_counts(trace: list[TraceView]) -> dict[str, dict[str, int]]:
-    """Per page key, the counts a correct system ends with: every view once, unique = not refreshed."""
+    """Per page key, and for `site`, the counts a correct system ends with: every view once; a
+    reader's first view of a page unique unless a reload, and its first view of the site too."""
     counts: dict[str, dict[str, int]] = {}
+    seen: set[tuple[int, str]] = set()
     for view in trace:
-        entry = counts.setdefault(page_key(view), {"totalViews": 0, "uniqueViews": 0})
-        entry["totalViews"] += 1
-        entry["uniqueViews"] += not view.refreshed
+        for key in (page_key(view), "site"):
+            entry = counts.setdefault(key, {"totalViews": 0, "uniqueViews": 0})
+            entry["totalViews"] += 1
+            entry["uniqueViews"] += (view.reader, key) not in seen and not view.refreshed
+            seen.add((view.reader, key))
     return counts
 
 
 def site_totals(trace: list[TraceView]) -> dict[str, int]:
     """The site-wide counts over all pages."""
-    return {"totalViews": len(trace), "uniqueViews": sum(not view.refreshed for view in trace)}
+    return expected_counts(trace)["site"]
 
 
 def mix(trace: list[TraceView], batch_size: int = 10) -> TraceMix:

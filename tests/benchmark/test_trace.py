@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from benchmark.trace import (
+    OTHER_PATHS,
     TraceSettings,
     TraceView,
     article_id,
@@ -27,10 +28,16 @@ def reference() -> list[TraceView]:
 
 
 def view(
-    at: float, path: str, article: str | None = None, refreshed: bool = False, referrer: str | None = None, dwell=60.0
+    at: float,
+    path: str,
+    article: str | None = None,
+    refreshed: bool = False,
+    referrer: str | None = None,
+    dwell=60.0,
+    reader: int = 0,
 ) -> TraceView:
     title = f"Title of {article}" if article else None
-    return TraceView(at, path, article, title, refreshed, referrer, readers=0, dwell_seconds=dwell)
+    return TraceView(at, path, article, title, refreshed, referrer, readers=0, dwell_seconds=dwell, reader=reader)
 
 
 def share(views: list[TraceView], predicate) -> float:
@@ -53,20 +60,23 @@ def test_the_trace_has_every_view_in_time_order(reference):
 
 def test_reloads_referrers_and_pages_come_in_their_shares(reference):
     background = [v for v in reference if not v.burst]
-    pages = [v for v in background if v.article_id is None]
+    pages = [v for v in background if v.article_id is None and v.path not in OTHER_PATHS]
 
     assert share(reference, lambda v: v.refreshed) == pytest.approx(0.25, abs=0.02)
     assert share(reference, lambda v: v.referrer is not None) == pytest.approx(0.40, abs=0.02)
-    assert share(background, lambda v: v.article_id is None) == pytest.approx(0.30, abs=0.02)
+    # 50 % articles, 20 % home, about and contacts, 30 % other pages (of the background).
+    assert share(background, lambda v: v.article_id is not None) == pytest.approx(0.50, abs=0.02)
+    assert share(background, lambda v: v.path in OTHER_PATHS) == pytest.approx(0.30, abs=0.02)
+    assert len(pages) / len(background) == pytest.approx(0.20, abs=0.02)
     assert share(pages, lambda v: v.path == "/") == pytest.approx(0.6, abs=0.03)
     assert share(pages, lambda v: v.path == "/pages/about") == pytest.approx(0.2, abs=0.03)
     assert share(pages, lambda v: v.path == "/pages/contacts") == pytest.approx(0.2, abs=0.03)
 
 
-def test_every_view_is_a_post_or_one_of_the_three_pages(reference):
+def test_every_view_is_a_post_a_named_page_or_another_page(reference):
     for v in reference:
         if v.article_id is None:
-            assert v.path in {"/", "/pages/about", "/pages/contacts"}
+            assert v.path in {"/", "/pages/about", "/pages/contacts", *OTHER_PATHS}
             assert v.article_title is None
         else:
             assert v.path == f"/posts/{v.article_id}"
@@ -153,7 +163,9 @@ def test_viewcount_counts_each_wire_message_under_the_key_of_the_truth():
         assert message.refreshed == v.refreshed
         keys[page_key(page)] += 1
 
-    assert keys == {key: counts["totalViews"] for key, counts in expected_counts(trace).items()}
+    truth = expected_counts(trace)
+    assert truth.pop("site")["totalViews"] == len(trace)
+    assert keys == {key: counts["totalViews"] for key, counts in truth.items()}
 
 
 def test_expected_counts_of_a_small_trace():
@@ -172,17 +184,49 @@ def test_expected_counts_of_a_small_trace():
         "page#Home_Page": {"totalViews": 1, "uniqueViews": 1},
         "page#About_Page": {"totalViews": 1, "uniqueViews": 1},
         "page#Contact_Page": {"totalViews": 1, "uniqueViews": 0},
+        # One reader: one site visitor.
+        "site": {"totalViews": 6, "uniqueViews": 1},
     }
-    assert site_totals(trace) == {"totalViews": 6, "uniqueViews": 3}
+    assert site_totals(trace) == {"totalViews": 6, "uniqueViews": 1}
 
 
 def test_expected_counts_add_up_to_the_trace(reference):
-    counts = expected_counts(reference).values()
-    not_refreshed = sum(1 for v in reference if not v.refreshed)
+    counts = expected_counts(reference)
+    site = counts.pop("site")
+    first_of_reader_and_page = {(v.reader, v.path) for v in reference}
 
-    assert sum(c["totalViews"] for c in counts) == len(reference)
-    assert sum(c["uniqueViews"] for c in counts) == not_refreshed
-    assert site_totals(reference) == {"totalViews": len(reference), "uniqueViews": not_refreshed}
+    assert sum(c["totalViews"] for c in counts.values()) == len(reference) == site["totalViews"]
+    assert sum(c["uniqueViews"] for c in counts.values()) <= len(first_of_reader_and_page)
+    assert site_totals(reference) == site
+    # A reader is at most one site visitor; one who reloads first is none.
+    assert site["uniqueViews"] <= len({v.reader for v in reference})
+
+
+def test_forty_percent_of_readers_open_two_to_six_pages(reference):
+    background = Counter(v.reader for v in reference if not v.burst)
+    burst = Counter(v.reader for v in reference if v.burst)
+
+    assert share(list(background.values()), lambda n: n > 1) == pytest.approx(0.40, abs=0.03)
+    assert set(background.values()) == {1, 2, 3, 4, 5, 6}
+    assert set(burst.values()) == {1} and not set(burst) & set(background)
+
+
+def test_a_readers_second_view_of_a_page_and_of_the_site_is_not_unique():
+    trace = [
+        view(0, "/tags/tag-1/", reader=1),
+        view(1, "/tags/tag-1/", reader=1),
+        view(2, "/", reader=1),
+        view(3, "/", reader=2, refreshed=True),
+        view(4, "/posts/a", "a", reader=2),
+    ]
+
+    counts = expected_counts(trace)
+
+    assert counts["path#/tags/tag-1"] == {"totalViews": 2, "uniqueViews": 1}
+    assert counts["page#Home_Page"] == {"totalViews": 2, "uniqueViews": 1}
+    # Reader 2 came first with a reload: its next page is unique, the site is not.
+    assert counts["post#a"] == {"totalViews": 1, "uniqueViews": 1}
+    assert counts["site"] == {"totalViews": 5, "uniqueViews": 1}
 
 
 def test_mix_of_a_small_trace():
