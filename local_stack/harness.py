@@ -34,9 +34,12 @@ def free_port(offset: int = 0) -> int:
 
 
 class LocalStackProcess:
-    """`python -m local_stack` on free ports; `start()` again after `stop()` reuses ports and data."""
+    """`python -m local_stack` on free ports; `start()` again after `stop()` reuses ports and data.
+    `root` is the checkout it runs (another commit's, to compare with).
+    """
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, root: Path = ROOT) -> None:
+        self.root = root
         self.ws_port = free_port(offset=1)
         self.http_port = free_port()
         self.data_dir = data_dir
@@ -58,11 +61,12 @@ class LocalStackProcess:
         return connect(self.ws_url, origin=self.origin, user_agent_header=user_agent, **options)
 
     def start(self, *extra: str, timeout: float = 60, env: dict[str, str] | None = None) -> None:
-        env = {**os.environ, **(env or {}), "PYTHONPATH": f"{ROOT / 'lambdas'}:{ROOT / 'infra'}:{ROOT}"}
+        root = self.root
+        env = {**os.environ, **(env or {}), "PYTHONPATH": f"{root / 'lambdas'}:{root / 'infra'}:{root}"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "local_stack", "--ws-port", str(self.ws_port), "--http-port", str(self.http_port),
              "--data-dir", str(self.data_dir), *extra],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         assert self.process.stdout is not None
         deadline = time.monotonic() + timeout
