@@ -19,8 +19,6 @@ from viewcount.origins import hosts_of, parse_allow_list
 from viewcount.pages import ArticleAllowList, PageRules, PathAllowList
 from viewcount.referrer_spam import load_spam_hosts
 
-# API Gateway closes every connection after 2 h: a reader entry older than that is stale.
-CONNECTION_LIFETIME_SECONDS = 2 * 3600
 _SNS_TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+")
 _ENDPOINT = re.compile(r"https?://[^\s/]+(/\S*)?")
 

@@ -54,6 +54,10 @@ def test_each_view_is_one_write_in_its_visitors_day(aws, context):
     # Two views of two pages: both tags, a view count per page token, and the latest view.
     assert set(visitor_a["views"]["SS"]) == {view_tag("v0"), view_tag("v2")}
     assert (visitor_a["p:" + "1" * 16], visitor_a["p:" + "3" * 16]) == ({"N": "1"}, {"N": "1"})
+    assert set(visitor_a["uniques"]["SS"]) == {"1" * 16, "3" * 16}
+    # v1 is a reload: it counts toward its page's cap, and no page of its visitor is unique yet.
+    visitor_b = items[day_of("b" * 32)]
+    assert visitor_b["p:" + "2" * 16] == {"N": "1"} and "uniques" not in visitor_b
     assert visitor_a["pageKey"]["S"] == "post#second-post" and visitor_a["articleTitle"]["S"] == "Second"
     # v0's campaign is not v2's: a view's record never carries an earlier view's attributes.
     assert "campaign" not in visitor_a

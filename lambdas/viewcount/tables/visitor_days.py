@@ -4,12 +4,15 @@ It is the one write a view costs on its way in, made by the queue consumers, and
 stream is the view for the counting function.
 
 - `<day>#<hash of the visitor key>`: a keyed visitor's day. Each view is one UpdateItem
-  that adds the view's tag to `views` and one to the view count of its page's token
-  (`p:<token>`). It also sets the view's own attributes (page, title, referrer host,
-  campaign, connection), which the stream record carries. Its condition drops a view whose
-  tag is already there (a redelivery), a view past the daily cap on its page, and a view past
-  the cap of a visitor's day. The record's old image tells whether the page (no
-  `p:<token>` before) and the site (no `views` before) were new to the visitor that day.
+  that adds the view's tag to `views`, one to the view count of its page's token
+  (`p:<token>`) and, unless it is a reload, the token to `uniques`. It also sets the view's
+  own attributes (page, title, referrer host, campaign, connection), which the stream record
+  carries. Its condition drops a view whose tag is already there (a redelivery), a view past
+  the daily cap on its page, and a view past the cap of a visitor's day. The record's old
+  image tells whether the page (its token not in `uniques` before) and the site (no
+  `uniques` before) were new to the visitor that day. Only views that are not reloads go
+  into `uniques`, so the unique view is the visitor's first that is not a reload, whatever
+  order retries deliver the views in.
 - `view#<view id>`: a view without a visitor key (GPC or DNT, no address, no salt). It is
   put only if absent, so a redelivery writes nothing. Its uniqueness is the client's word.
 
@@ -33,6 +36,7 @@ PARTITION_KEY = "visitorDay"
 EXPIRES_AT = "expiresAt"
 VIEW_TAGS = "views"
 PAGE_TOKEN_PREFIX = "p:"
+UNIQUE_PAGES = "uniques"
 PAGE_KEY = "pageKey"
 PAGE_TOKEN = "pageToken"
 UNIQUE = "unique"
@@ -54,6 +58,10 @@ LATE_MARGIN_SECONDS = 300
 # 12 characters): every write of it pays for its size.
 MAX_VIEWS_PER_VISITOR_DAY = 500
 _TAG_LENGTH = 12
+
+# Sequence numbers are decimal strings of varying length; fixed width makes them compare
+# as strings, which is all a DynamoDB condition can do with them.
+_SEQUENCE_WIDTH = 48
 
 
 class Recorded(Enum):
@@ -83,11 +91,6 @@ class LoggedView:
         return self.sequence_number.zfill(_SEQUENCE_WIDTH)
 
 
-# Sequence numbers are decimal strings of varying length; fixed width makes them compare
-# as strings, which is all a DynamoDB condition can do with them.
-_SEQUENCE_WIDTH = 48
-
-
 def is_view_image(image: dict[str, Any]) -> bool:
     """Whether a NEW_IMAGE is a view's (moto also streams a key-only image when an update
     creates an item; the deployed stream filter never passes one)."""
@@ -103,14 +106,14 @@ def logged_view(sequence_number: str, new: dict[str, Any], old: dict[str, Any] |
         page_new = site_new = True
     else:
         old = old or {}
-        page_new = PAGE_TOKEN_PREFIX + new[PAGE_TOKEN] not in old
-        site_new = VIEW_TAGS not in old
+        page_new = new[PAGE_TOKEN] not in old.get(UNIQUE_PAGES, ())
+        site_new = UNIQUE_PAGES not in old
     connected_at = new.get(CONNECTED_AT)
     campaign = new.get(CAMPAIGN) or {}
     return LoggedView(
         sequence_number=sequence_number,
         page_key=new[PAGE_KEY],
-        # A reload is never unique; neither is a visitor's later view of the page (or site) that day.
+        # A reload is never unique; neither is a view after the visitor's unique one that day.
         unique=unique and page_new,
         site_unique=unique and site_new,
         article_title=new.get(ARTICLE_TITLE),
@@ -191,7 +194,11 @@ class VisitorDaysTable:
                 sets.append(f"#v{index} = :v{index}")
             else:
                 removes.append(f"#v{index}")
-        expression = f"ADD #tags :tags, #page :one SET {', '.join(sets)}"
+        adds = ["#tags :tags", "#page :one"]
+        if view.get("unique"):
+            names["#uniques"], values[":token"] = UNIQUE_PAGES, {"SS": [view["pageToken"]]}
+            adds.append("#uniques :token")
+        expression = f"ADD {', '.join(adds)} SET {', '.join(sets)}"
         if removes:
             expression += f" REMOVE {', '.join(removes)}"
         try:
