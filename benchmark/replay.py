@@ -119,13 +119,16 @@ async def replay_views(
                 await asyncio.sleep(2**attempt)
         raise AssertionError("unreachable")
 
-    async def one(visitor: int, view: TraceView) -> None:
-        async with slots:
-            reader = Reader(await open_connection(visitor))
-            sent = time.perf_counter()
-            await reader.ws.send(json.dumps(wire_message(view)))
-            progress.view_sent()
-            await asyncio.wait([reader.first_push], timeout=SLOT_SECONDS)
+    async def one(visitor: int, view: TraceView, shown: asyncio.Event) -> None:
+        try:
+            async with slots:
+                reader = Reader(await open_connection(visitor))
+                sent = time.perf_counter()
+                await reader.ws.send(json.dumps(wire_message(view)))
+                progress.view_sent()
+                await asyncio.wait([reader.first_push], timeout=SLOT_SECONDS)
+        finally:
+            shown.set()  # also when the view could not be sent: the reader goes on
         try:
             pushed = await asyncio.wait_for(asyncio.shield(reader.first_push), PUSH_TIMEOUT_SECONDS)
             latencies.append((pushed - sent) * 1000)
@@ -138,9 +141,14 @@ async def replay_views(
             await readers.popleft().close()
 
     async def read(views: list[TraceView]) -> None:
-        # A person opens their next page once the last one has shown its counts.
+        # A person opens their next page once the last one has shown its counts, or has not
+        # within SLOT_SECONDS (a view whose consumer crashed waits out a visibility timeout).
+        waits = []
         for view in views:
-            await one(view.reader, view)
+            shown = asyncio.Event()
+            waits.append(asyncio.create_task(one(view.reader, view, shown)))
+            await shown.wait()
+        await asyncio.gather(*waits)
 
     by_reader: dict[int, list[TraceView]] = {}
     for view in trace:
