@@ -43,7 +43,8 @@ async def client(
     pushed_at: list[float],
     stop: asyncio.Event,
 ) -> None:
-    async with connect(url, origin=origin, user_agent_header=BROWSER_USER_AGENT) as ws:
+    # Each client is a reader of its own: on one address only the browser tells readers apart.
+    async with connect(url, origin=origin, user_agent_header=f"{BROWSER_USER_AGENT} reader/{article}") as ws:
         sent_at: list[float] = []  # send time of this connection's n-th view
         matched = 0
 

@@ -59,7 +59,7 @@ class DeploymentConfig:
     # Per connection; API Gateway's stage throttling above limits the whole API.
     views_per_minute: int = 10
     # Views of one page one visitor counts a day; enforced by the view's one write.
-    views_per_page_per_day: int = 20
+    views_per_page_per_day: int = 50
     # Article id allow-list: a regex that ids must match in full, and/or a list of ids.
     article_id_pattern: str = ""
     article_ids: str = ""

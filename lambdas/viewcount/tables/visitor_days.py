@@ -54,9 +54,10 @@ ITEM_LIFETIME_SECONDS = 48 * 3600
 # A view is recorded only this long before its item could expire: its item is then surely
 # still there, whatever the clocks of the consumers.
 LATE_MARGIN_SECONDS = 300
-# One visitor's day holds at most this many views, so that its item stays a few KB (a tag is
-# 12 characters): every write of it pays for its size.
-MAX_VIEWS_PER_VISITOR_DAY = 500
+# One visitor's day holds at most this many views, so that its item stays under 16 KB (a tag
+# is 12 characters): every write of it pays for its size. Readers behind one address with the
+# same browser are one visitor, so it is generous.
+MAX_VIEWS_PER_VISITOR_DAY = 1_000
 _TAG_LENGTH = 12
 
 # Sequence numbers are decimal strings of varying length; fixed width makes them compare
