@@ -426,3 +426,27 @@ def test_a_page_that_exists_keeps_counting_past_the_limit(aws, limited_counter, 
 
     assert counts(aws, "path#/a")[0] == 11
     assert counts(aws, "path#/b") is None and counts(aws, "page#(other)") == (1, 1)
+
+
+def one_view(sequence, page_key, connection_id):
+    event = batch(100)
+    record = event["Records"][0]["dynamodb"]
+    record["SequenceNumber"] = str(sequence)
+    record["NewImage"].update(pageKey={"S": page_key}, connectionId={"S": connection_id})
+    record["NewImage"].pop("articleTitle", None)
+    return event
+
+
+def test_a_reader_who_moved_to_another_page_is_no_longer_pushed_the_first(aws, counter, context):
+    # An SPA's navigation: one connection views /a, then /b; then someone else views /a.
+    counter.handler(one_view(300, "path#/a", "spa="), context)
+    counter.handler(one_view(301, "path#/b", "spa="), context)
+    counter.handler(one_view(302, "path#/a", "other="), context)
+
+    # The SPA's page now shows /b's numbers: a push of /a's would overwrite them.
+    assert [frame.get("path") for frame in aws.sent_frames("spa=")] == ["/a", "/b"]
+    # Nor does it read /a any more.
+    assert aws.sent_frames("other=")[-1]["readingNow"] == 1
+    # /a's next counting write forgets it, as it forgets a reader who left.
+    counter.handler(one_view(303, "path#/a", "other="), context)
+    assert "reader:spa=" not in aws.item("counts", {"pageKey": "path#/a"})

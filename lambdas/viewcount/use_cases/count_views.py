@@ -26,6 +26,7 @@ from viewcount.tables.page_counts import (
     number,
     page_parts,
     pages_of,
+    readers_of,
     site_counts_of,
     site_parts,
     source_names,
@@ -66,6 +67,21 @@ class WarmInstanceMemory:
     written_pages: set[str] = field(default_factory=set)
     # The site's `pages` as last seen (None: not read yet), plus the pages created since.
     site_pages: int | None = None
+    # Each connection's latest page, as this instance has counted it: a connection that moved
+    # on (an SPA's navigation) no longer reads its earlier pages, and is not pushed their counts.
+    latest_pages: dict[str, str] = field(default_factory=dict)
+
+    def note_latest(self, views: Iterable[LoggedView], counted_in: dict[str, str]) -> None:
+        for view in views:  # in stream order: the last view of a connection wins
+            if view.connection_id:
+                self.latest_pages.pop(view.connection_id, None)
+                self.latest_pages[view.connection_id] = counted_in.get(view.sequence_number, view.page_key)
+        # Bounded: the connections seen longest ago are forgotten first.
+        for connection_id in list(self.latest_pages)[: max(0, len(self.latest_pages) - MAX_REMEMBERED_CONNECTIONS)]:
+            del self.latest_pages[connection_id]
+
+
+MAX_REMEMBERED_CONNECTIONS = 100_000
 
 
 class CountViews:
@@ -87,6 +103,7 @@ class CountViews:
         pages = group_by(views, lambda view: view.page_key)
         items, created, failed = self._count_pages(pages, shard, now)
         count("ViewsCounted", len(views) - len(failed))
+        self.memory.note_latest(views, {view.sequence_number: key for key, group in pages.items() for view in group})
         site = None
         if views:
             try:
@@ -174,6 +191,11 @@ class CountViews:
         for page_key, item in items.items():
             page_views = pages[page_key]
             arrived = {view.connection_id for view in page_views if view.connection_id}
+            latest = self.memory.latest_pages
+            moved = {reader for reader in readers_of(item, now)[0] if latest.get(reader, page_key) != page_key}
+            if moved:
+                # Forgotten by the page's next counting write, as a reader found gone is.
+                departed.setdefault(page_key, set()).update(moved)
             try:
                 outcome = self.push.push(item, site, arrived, departed.get(page_key, set()), now)
             except Exception:
