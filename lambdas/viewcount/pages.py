@@ -170,20 +170,23 @@ def classify(path: str, article_id: str | None, rules: PageRules, *, article: bo
     """The page of a view. `article` is the newer client's flag (None: an original client);
     RejectedFrame when an original client's post view names no article."""
     raw = _without_query(path)
-    normalised = normalise_path(path)
+    # Only a page keyed by its path needs its path normalised: the original's named pages
+    # and articles with ids are decided on the path as it came, as the original did.
     if rules.post_marker in raw:
         if article_id:
             return Page.post(article_id)
         if article is None:
             raise RejectedFrame(errors.MISSING_FIELD, "articleId is required on post pages")
+        normalised = normalise_path(path)
         derived = _id_from_path(normalised)
         return Page.post(derived) if derived else Page.at(normalised, article=True)
     if article:
-        return Page.post(article_id) if article_id else Page.at(normalised, article=True)
-    if _strip_slash(raw) in rules.home_paths or normalised in rules.home_paths:
+        return Page.post(article_id) if article_id else Page.at(normalise_path(path), article=True)
+    if _strip_slash(raw) in rules.home_paths:
         return Page.named(HOME_PAGE)
     if rules.about_marker in raw:
         return Page.named(ABOUT_PAGE)
     if rules.contact_marker in raw:
         return Page.named(CONTACT_PAGE)
-    return Page.at(normalised)
+    normalised = normalise_path(path)
+    return Page.named(HOME_PAGE) if normalised in rules.home_paths else Page.at(normalised)

@@ -46,6 +46,12 @@ def test_an_original_clients_other_paths_are_pages_of_their_own(path, article_id
     assert page.event_type == (EventType.HOMEPAGE_VIEW if key == "page#Home_Page" else EventType.PAGE_VIEW)
 
 
+@pytest.mark.parametrize(("path", "name"), [("/posts/%ff", "post#x"), ("/pages/about/%ff", "page#About_Page")])
+def test_the_originals_pages_are_decided_on_the_path_as_it_came(path, name):
+    # A path that normalising would refuse (not UTF-8) still names the original's pages.
+    assert page_key(classify(path, "x", RULES)) == name
+
+
 def test_an_original_clients_post_without_id_is_refused():
     with pytest.raises(RejectedFrame) as rejected:
         classify("/posts/x", None, RULES)

@@ -91,7 +91,7 @@ class CountViews:
         push: PushCounts,
         memory: WarmInstanceMemory | None = None,
         *,
-        page_limit: int = 10_000,
+        page_limit: int,
     ) -> None:
         self.counters = counters
         self.push = push
