@@ -106,12 +106,12 @@ def import_handler(code: str, module_name: str, env: Mapping[str, str]) -> Modul
 
 
 def load_functions(
-    config: DeploymentConfig, table_names: Mapping[str, str], topic_arn: str, ws_endpoint: str
+    config: DeploymentConfig, table_names: Mapping[str, str], topic_arn: str, ws_endpoint: str, push_queue_url: str
 ) -> dict[str, LocalFunction]:
     """Import every handler as Lambda's init would: its own module, its own environment."""
     functions = {}
     for spec in FUNCTIONS:
-        env = spec.environment(config, table_names, topic_arn, ws_endpoint)
+        env = spec.environment(config, table_names, topic_arn, ws_endpoint, push_queue_url)
         module = import_handler(spec.code, f"viewcount_local_{spec.name}", env)
         functions[spec.name] = LocalFunction(spec, module, f"{config.prefix}-{spec.name.replace('_', '-')}")
     return functions

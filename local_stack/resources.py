@@ -9,6 +9,7 @@ from typing import Any
 from viewcount_infra.config import DeploymentConfig
 from viewcount_infra.topology import (
     MAX_RECEIVE_COUNT,
+    PUSH_REQUESTS,
     QUEUES,
     STREAM_VIEW_TYPE,
     TABLES,
@@ -26,6 +27,10 @@ class LocalResources:
     queue_urls: dict[str, str] = field(default_factory=dict)
     dlq_urls: dict[str, str] = field(default_factory=dict)
     count_failures_url: str = ""
+
+    @property
+    def push_queue_url(self) -> str:
+        return self.queue_urls[PUSH_REQUESTS.key]
 
 
 def create_table(dynamodb: Any, spec: TableSpec, config: DeploymentConfig) -> dict[str, Any]:
@@ -59,7 +64,7 @@ def create_resources(
         if spec.stream:
             resources.stream_arns[spec.key] = description["LatestStreamArn"]
     resources.topic_arn = sns.create_topic(Name=topic_name(config))["TopicArn"]
-    for spec in QUEUES:
+    for spec in (*QUEUES, PUSH_REQUESTS):
         dlq_url = sqs.create_queue(QueueName=spec.dlq_name(config))["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         queue_url = sqs.create_queue(
@@ -74,6 +79,10 @@ def create_resources(
             },
         )["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        resources.queue_urls[spec.key] = queue_url
+        resources.dlq_urls[spec.key] = dlq_url
+        if spec is PUSH_REQUESTS:
+            continue  # sent to by the counting function, not fed by the topic
         sns.subscribe(
             TopicArn=resources.topic_arn,
             Protocol="sqs",
@@ -83,7 +92,5 @@ def create_resources(
                 "FilterPolicy": json.dumps({name: list(values) for name, values in spec.filter_policy.items()}),
             },
         )
-        resources.queue_urls[spec.key] = queue_url
-        resources.dlq_urls[spec.key] = dlq_url
     resources.count_failures_url = sqs.create_queue(QueueName=stream_dlq_name(config))["QueueUrl"]
     return resources

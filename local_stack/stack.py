@@ -16,7 +16,7 @@ from local_stack.metering import Meter
 from local_stack.resources import LocalResources, create_resources
 from local_stack.triggers import SqsTrigger, StreamTrigger
 from viewcount_infra.config import DeploymentConfig
-from viewcount_infra.topology import QUEUES, STREAM_CONSUMER, STREAM_SOURCES
+from viewcount_infra.topology import PUSH_REQUESTS, QUEUES, STREAM_CONSUMER, STREAM_SOURCES
 
 # The environment of aws-notes.md: fake credentials, one region, stream calls that moto
 # intercepts. Set before any client exists.
@@ -96,7 +96,9 @@ class LocalStack:
         from local_stack.functions import load_functions
 
         management = f"http://{options.host}:{options.management_port}/{self.config.namespace}"
-        self.functions = load_functions(self.config, self.resources.table_names, self.resources.topic_arn, management)
+        self.functions = load_functions(
+            self.config, self.resources.table_names, self.resources.topic_arn, management, self.resources.push_queue_url
+        )
         self.gateway = Gateway(
             self.functions,
             stage=self.config.namespace,
@@ -106,7 +108,7 @@ class LocalStack:
             limits=options.limits,
         )
         self.triggers: list[Any] = []
-        for spec in QUEUES:
+        for spec in (*QUEUES, PUSH_REQUESTS):
             url = self.resources.queue_urls[spec.key]
             arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
             self.triggers.append(SqsTrigger(self.sqs, url, arn, self.functions[spec.consumer.name], self.config))

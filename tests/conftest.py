@@ -90,7 +90,13 @@ class AwsFixture:
         self.sqs = clients["sqs"]
 
     def handler(self, spec: Any) -> ModuleType:
-        env = spec.environment(self.config, self.resources.table_names, self.resources.topic_arn, WS_ENDPOINT)
+        env = spec.environment(
+            self.config,
+            self.resources.table_names,
+            self.resources.topic_arn,
+            WS_ENDPOINT,
+            self.resources.push_queue_url,
+        )
         return load_handler(spec.code, env)
 
     def item(self, table_key: str, key: dict[str, str]) -> dict[str, Any] | None:

@@ -67,6 +67,9 @@ class DeploymentConfig:
     page_path_pattern: str = ""
     # Articles and paths a site may gain before new ones count in one `(other)` page.
     page_limit: int = 10_000
+    # A page read by more than a few gets its readers' pushes coalesced, one per this interval
+    # (its new viewers are pushed at once): staleness at most about this plus the pipeline.
+    push_interval_seconds: int = 16
     alarm_email: str = ""
     api_gateway_logging_role: str = "stack"
     # Local only: deployed functions carry the list fetched into their package.
@@ -203,6 +206,7 @@ class DeploymentConfig:
             article_ids=article_ids(),
             page_path_pattern=pattern("PAGE_PATH_PATTERN"),
             page_limit=number("PAGE_LIMIT", cls.page_limit, 1, 1_000_000),
+            push_interval_seconds=number("PUSH_INTERVAL_SECONDS", cls.push_interval_seconds, 1, 600),
             alarm_email=setting("ALARM_EMAIL", ""),
             api_gateway_logging_role=logging_role(),
             referrer_spam_file=referrer_spam_file(),

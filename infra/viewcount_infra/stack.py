@@ -24,26 +24,39 @@ class ViewcountStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, termination_protection=config.is_production, **kwargs)
 
-        # Storage: the view log (with its stream), the counts and the referrers.
+        # Storage: the visitor days (with their stream), the counts, the readers, the salts.
         tables = CounterTables(self, "Counters", config)
         # Fan-out: every accepted view is published once and filtered to its queues.
         fanout = ViewFanout(self, "Fanout", config)
         # Entry: the WebSocket API that blogs connect to.
         api = ViewcountWebSocketApi(self, "WebSocket", config)
+        # Push: the queue of busy pages' coalesced pushes, and where failed batches go.
+        push = PushPath(self, "Push", config=config)
         # Functions, each with the permissions its spec names and nothing more.
         functions = ViewcountFunctions(
-            self, "Functions", config=config, dist_dir=dist_dir, tables=tables, topic=fanout.topic, stage=api.stage
+            self,
+            "Functions",
+            config=config,
+            dist_dir=dist_dir,
+            tables=tables,
+            topic=fanout.topic,
+            stage=api.stage,
+            push_requests=push.requests,
         )
         api.add_routes(functions)
         fanout.attach_consumers(functions)
-        # Counting and push: view log stream -> exact counts -> every reader of the page.
-        push = PushPath(self, "Push", config=config, tables=tables, count_views=functions[COUNT_VIEWS])
+        # Counting and push: visitor days' stream -> exact counts -> the pages' readers.
+        push.attach(functions, tables)
         # Operations: DLQ and error alarms.
         OperationsAlarms(
             self,
             "Alarms",
             config=config,
-            dead_letter_queues={**fanout.dead_letter_queues, "count-failures": push.failures},
+            dead_letter_queues={
+                **fanout.dead_letter_queues,
+                "count-failures": push.failures,
+                "push-request-failures": push.request_failures,
+            },
             functions=functions.functions,
             stream_consumer=functions[COUNT_VIEWS],
         )

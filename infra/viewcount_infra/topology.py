@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from viewcount.tables import page_counts, salts, visitor_days
+from viewcount.tables import page_counts, readers, salts, visitor_days
 from viewcount_infra.config import DeploymentConfig
 
 # ---- tables ----------------------------------------------------------------------
@@ -44,18 +44,25 @@ VISITOR_DAYS = TableSpec(
     ttl_attribute=visitor_days.EXPIRES_AT,
     backups=False,
 )
-# Counts per page (`post#<id>`, `page#<name>`) and for the whole site (`site`). A page's
-# item also holds its views per referrer host, the connections reading it and, per stream
+# Counts per page (`post#<id>`, `path#<path>`, `page#<name>`) and for the whole site
+# (`site`). A page's item also holds its views per referrer host and campaign and, per stream
 # shard, the position it has counted up to.
 COUNTS = TableSpec("counts", "PageCounts", page_counts.PARTITION_KEY)
+# Which page each open connection reads: one entry per counting batch. Connection ids end
+# with their connection (2 h at most), hence no backups.
+READERS = TableSpec(
+    "readers", "Readers", readers.PARTITION_KEY, sort_key=readers.SORT_KEY, ttl_attribute=readers.EXPIRES_AT,
+    backups=False,
+)  # fmt: skip
 # One random salt per UTC day for the visitor keys; deleted after 48 h (PRIVACY.md).
 SALTS = TableSpec("salts", "Salts", salts.PARTITION_KEY, ttl_attribute=salts.EXPIRES_AT, backups=False)
-TABLES = (VISITOR_DAYS, COUNTS, SALTS)
+TABLES = (VISITOR_DAYS, COUNTS, READERS, SALTS)
 # The new image is the view; the old one tells whether its page and the site were new to the visitor that day.
 STREAM_VIEW_TYPE = "NEW_AND_OLD_IMAGES"
 TABLE_ENVIRONMENT = {
     "visitor_days": "VISITOR_DAYS_TABLE",
     "counts": "COUNTS_TABLE",
+    "readers": "READERS_TABLE",
     "salts": "SALTS_TABLE",
 }
 
@@ -80,9 +87,15 @@ class FunctionSpec:
     needs_view_rules: bool = False  # visitor keys, rate limit, article and path allow-lists
     needs_page_limit: bool = False
     needs_daily_cap: bool = False
+    requests_pushes: bool = False  # sends coalesced push requests
 
     def environment(
-        self, config: DeploymentConfig, table_names: Mapping[str, str], topic_arn: str, ws_endpoint: str
+        self,
+        config: DeploymentConfig,
+        table_names: Mapping[str, str],
+        topic_arn: str,
+        ws_endpoint: str,
+        push_queue_url: str = "",
     ) -> dict[str, str]:
         """The function's environment; values are CDK tokens in AWS and real names locally."""
         env = {
@@ -118,6 +131,8 @@ class FunctionSpec:
             env["PAGE_LIMIT"] = str(config.page_limit)
         if self.needs_daily_cap:
             env["VIEWS_PER_PAGE_PER_DAY"] = str(config.views_per_page_per_day)
+        if self.requests_pushes:
+            env.update(PUSH_QUEUE_URL=push_queue_url, PUSH_INTERVAL_SECONDS=str(config.push_interval_seconds))
         return env
 
 
@@ -181,10 +196,17 @@ RECORD_PAGE_VIEWS = FunctionSpec(
     table_actions=_RECORD,
     needs_daily_cap=True,
 )
+_READER_LOG = ("dynamodb:PutItem", "dynamodb:Query")
 COUNT_VIEWS = FunctionSpec(
     "count_views", "count_views", "Counts logged views exactly once and pushes the counts to readers", 512, 60,
-    table_actions={"counts": ("dynamodb:UpdateItem", "dynamodb:GetItem")},
-    posts_to_connections=True, needs_page_limit=True,
+    table_actions={"counts": ("dynamodb:UpdateItem", "dynamodb:GetItem"), "readers": _READER_LOG},
+    posts_to_connections=True, needs_page_limit=True, requests_pushes=True,
+)  # fmt: skip
+# Busy pages' coalesced pushes, out of the counting path: a crowd's fan-out never holds a shard.
+PUSH_READERS = FunctionSpec(
+    "push_readers", "push_readers", "Pushes a busy page's counts to all its readers, once per interval", 512, 60,
+    table_actions={"counts": ("dynamodb:BatchGetItem",), "readers": _READER_LOG},
+    posts_to_connections=True,
 )  # fmt: skip
 FUNCTIONS = (
     CONNECT,
@@ -196,6 +218,7 @@ FUNCTIONS = (
     RECORD_PROFILE_VIEWS,
     RECORD_PAGE_VIEWS,
     COUNT_VIEWS,
+    PUSH_READERS,
 )
 
 # ---- WebSocket routes --------------------------------------------------------------
@@ -279,6 +302,10 @@ STREAM_FILTER = {
 # A tumbling window is what puts `shardId` into the event; the counters keep a position
 # per shard. Its length only bounds the (unused) window state, so it is the maximum.
 STREAM_TUMBLING_WINDOW_SECONDS = 900
+
+
+# Coalesced push requests: sent by the counting function, delayed until due.
+PUSH_REQUESTS = QueueSpec("push-requests", PUSH_READERS, {})
 
 
 def stream_dlq_name(config: DeploymentConfig) -> str:

@@ -10,20 +10,30 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
+from botocore.config import Config
 
 from viewcount.batches import EventType, partial_response
 from viewcount.observability import count, logger, metrics
+from viewcount.push_requests import SqsPushRequests
 from viewcount.settings import CountViewsSettings
 from viewcount.tables.page_counts import PageCountsTable
+from viewcount.tables.readers import ReaderLog, ReadersTable
 from viewcount.tables.visitor_days import LoggedView, is_view_image, logged_view
-from viewcount.use_cases.count_views import CountViews
-from viewcount.use_cases.push_counts import PushCounts
+from viewcount.use_cases.count_views import CountViews, PushPolicy
+from viewcount.use_cases.push_counts import PUSH_THREADS, PushCounts
 
 settings = CountViewsSettings.from_env()
 dynamodb = boto3.client("dynamodb")
-management_api = boto3.client("apigatewaymanagementapi", endpoint_url=settings.ws_endpoint)
+management_api = boto3.client(
+    "apigatewaymanagementapi", endpoint_url=settings.ws_endpoint, config=Config(max_pool_connections=PUSH_THREADS)
+)
 count_views = CountViews(
-    PageCountsTable(dynamodb, settings.counts_table), PushCounts.on_aws(management_api), page_limit=settings.page_limit
+    PageCountsTable(dynamodb, settings.counts_table),
+    ReaderLog(ReadersTable(dynamodb, settings.readers_table)),
+    PushCounts.on_aws(management_api),
+    SqsPushRequests(settings.push_queue_url),
+    page_limit=settings.page_limit,
+    policy=PushPolicy(interval_seconds=settings.push_interval_seconds),
 )
 
 

@@ -174,18 +174,41 @@ class RecordViewsSettings:
 @dataclass(frozen=True)
 class CountViewsSettings:
     counts_table: str
+    readers_table: str
     ws_endpoint: str
     # Pages (articles and paths) a site may gain; the views of pages past it are counted in
     # one `(other)` page.
     page_limit: int
+    # Where a busy page's coalesced pushes are requested, and how often a page gets one.
+    push_queue_url: str
+    push_interval_seconds: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> CountViewsSettings:
         read = FunctionEnvironment(env, "count_views")
         return cls(
             counts_table=read.text("COUNTS_TABLE"),
+            readers_table=read.text("READERS_TABLE"),
             ws_endpoint=read.endpoint("WS_ENDPOINT"),
             page_limit=read.integer("PAGE_LIMIT", 1, 1_000_000),
+            push_queue_url=read.endpoint("PUSH_QUEUE_URL"),
+            push_interval_seconds=read.integer("PUSH_INTERVAL_SECONDS", 1, 600),
+        )
+
+
+@dataclass(frozen=True)
+class PushReadersSettings:
+    counts_table: str
+    readers_table: str
+    ws_endpoint: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> PushReadersSettings:
+        read = FunctionEnvironment(env, "push_readers")
+        return cls(
+            counts_table=read.text("COUNTS_TABLE"),
+            readers_table=read.text("READERS_TABLE"),
+            ws_endpoint=read.endpoint("WS_ENDPOINT"),
         )
 
 

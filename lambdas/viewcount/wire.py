@@ -182,9 +182,15 @@ def page_fields(page: Page) -> dict[str, str]:
 
 
 def views_frame(
-    page: Page, total_views: int, unique_views: int, reading_now: int, site: tuple[int, int] | None = None
+    page: Page,
+    total_views: int,
+    unique_views: int,
+    reading_now: int,
+    site: tuple[int, int] | None = None,
+    reading_site: int | None = None,
 ) -> dict[str, Any]:
-    """The push of a page's counts; `site` is the site's (total, unique) views, for busuanzi's site slots."""
+    """The push of a page's counts; `site` is the site's (total, unique) views, for busuanzi's
+    site slots, and `reading_site` how many connections read any of its pages."""
     frame: dict[str, Any] = {
         "message": "views",
         **page_fields(page),
@@ -194,6 +200,8 @@ def views_frame(
     }
     if site is not None:
         frame["site"] = {"totalViews": site[0], "uniqueViews": site[1]}
+        if reading_site is not None:
+            frame["site"]["readingNow"] = reading_site
     return frame
 
 

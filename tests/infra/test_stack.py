@@ -185,6 +185,12 @@ EXPECTED_ACTIONS = {
         "dynamodb:UpdateItem", "dynamodb:GetItem", "execute-api:ManageConnections",
         "dynamodb:ListStreams", "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
         "sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
+        # The Readers log.
+        "dynamodb:PutItem", "dynamodb:Query",
+    },
+    "push_readers": {
+        "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:Query", "execute-api:ManageConnections",
+        *SQS_CONSUMER,
     },
 }  # fmt: skip
 
@@ -226,7 +232,7 @@ def test_tables_that_must_forget_within_48_hours_have_no_backups_and_a_ttl(synth
         t["Properties"]["TableName"]: t["Properties"] for t in synth("prod").resources("AWS::DynamoDB::Table").values()
     }
 
-    for name in ("Salts", "VisitorDays"):
+    for name in ("Salts", "VisitorDays", "Readers"):
         table = tables[f"viewcount-prod-{name}"]
         assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is False
         assert table["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
@@ -257,7 +263,8 @@ def test_origins_follow_the_namespace(synth):
 def test_alarms_watch_every_dlq_and_every_function(synth):
     t = synth("prod")
     alarms = [a["Properties"] for a in t.resources("AWS::CloudWatch::Alarm").values()]
-    assert sum(a["MetricName"] == "ApproximateNumberOfMessagesVisible" for a in alarms) == len(QUEUES) + 1
+    # The fan-out's DLQs, the stream's failures and the push requests' failures.
+    assert sum(a["MetricName"] == "ApproximateNumberOfMessagesVisible" for a in alarms) == len(QUEUES) + 2
     assert sum(a["MetricName"] == "Errors" for a in alarms) == len(FUNCTIONS)
     # Stream failures are retried, not raised: a growing backlog is what shows them.
     [backlog] = [a for a in alarms if a["MetricName"] == "IteratorAge"]

@@ -30,7 +30,13 @@ class Pipeline:
         self.resources = create_resources(self.config, self.dynamodb, self.sns, self.sqs, visibility_timeout_seconds=1)
         functions: dict[str, LocalFunction] = {}
         for spec in FUNCTIONS:
-            env = spec.environment(self.config, self.resources.table_names, self.resources.topic_arn, WS_ENDPOINT)
+            env = spec.environment(
+                self.config,
+                self.resources.table_names,
+                self.resources.topic_arn,
+                WS_ENDPOINT,
+                self.resources.push_queue_url,
+            )
             functions[spec.name] = LocalFunction(spec, load_handler(spec.code, env), spec.name)
         self.functions = functions
         self.queues = []
@@ -77,7 +83,7 @@ class Pipeline:
         names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
         return sum(
             int(value)
-            for url in self.resources.queue_urls.values()
+            for url in (self.resources.queue_urls[spec.key] for spec in QUEUES)
             for value in self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"].values()
         )
 

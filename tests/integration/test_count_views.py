@@ -82,7 +82,8 @@ def test_every_reader_of_a_page_gets_one_push_with_page_and_site_counts(aws, cou
         "totalViews": 3,
         "uniqueViews": 2,
         "readingNow": 2,
-        "site": {"totalViews": 5, "uniqueViews": 4},
+        # Four connections read some page of the site.
+        "site": {"totalViews": 5, "uniqueViews": 4, "readingNow": 4},
     }
     assert aws.sent_frames("reader-a=") == [expected]
     assert aws.sent_frames("reader-b=") == [expected]
@@ -167,6 +168,13 @@ def push_with_reader_a_gone(counter, context):
     return frames
 
 
+def log_entries(aws):
+    """The Readers log, oldest entry first."""
+    from viewcount.tables.readers import entry_of
+
+    return sorted((entry_of(item) for item in aws.scan("readers")), key=lambda entry: entry.written_ms)
+
+
 def test_a_reader_who_left_is_neither_pushed_to_nor_counted_as_reading(aws, counter, context):
     counter.handler(batch(100), context)  # reader-a reads hello-world
 
@@ -174,38 +182,22 @@ def test_a_reader_who_left_is_neither_pushed_to_nor_counted_as_reading(aws, coun
 
     assert list(frames) == ["reader-b="]
     assert b'"readingNow":1' in frames["reader-b="]
-    # Forgetting reader-a would cost a write of its own: the page's next counting write does it.
-    assert "reader:reader-a=" in aws.item("counts", {"pageKey": "post#hello-world"})
 
 
-def test_a_departed_reader_who_views_again_stays_a_reader(aws, counter, context):
+def test_a_reader_found_gone_is_logged_for_the_other_instances(aws, counter, context):
     counter.handler(batch(100), context)
     push_with_reader_a_gone(counter, context)
-    updates = record_keys(counter)
+    counter.handler(batch(103), context)  # the next batch's entry names who left
 
-    counter.handler(batch(104), context)  # the page's next view
-
-    item = aws.item("counts", {"pageKey": "post#hello-world"})
-    assert "reader:reader-b=" in item
-    # reader-a viewed again in this batch (104), so it is a reader again, not forgotten.
-    assert "reader:reader-a=" in item
-    assert updates.count({"pageKey": {"S": "post#hello-world"}}) == 1
-
-
-def test_a_departed_reader_is_removed_in_the_same_write_that_counts(aws, counter, context):
-    counter.handler(batch(100), context)
-    push_with_reader_a_gone(counter, context)
-    updates = record_keys(counter)
+    assert "reader-a=" in log_entries(aws)[-1].gone
+    other_instance = aws.handler(COUNT_VIEWS)
     later = batch(102)
     later["Records"][0]["dynamodb"]["SequenceNumber"] = "105"
     later["Records"][0]["dynamodb"]["NewImage"]["viewId"] = {"S": "v5"}
-
-    counter.handler(later, context)
-
-    item = aws.item("counts", {"pageKey": "post#hello-world"})
-    assert "reader:reader-a=" not in item and "reader:reader-b=" in item
-    assert updates.count({"pageKey": {"S": "post#hello-world"}}) == 1
-    assert int(item["totalViews"]["N"]) == 3
+    other_instance.handler(later, context)
+    # The other instance read the log: reader-a is neither pushed nor counted as reading.
+    assert len(aws.sent_frames("reader-a=")) == 1
+    assert aws.sent_frames("reader-b=")[-1]["readingNow"] == 1
 
 
 def test_a_push_that_fails_otherwise_is_retried_without_counting_again(aws, counter, context):
@@ -395,7 +387,7 @@ def test_past_the_page_limit_a_new_page_counts_in_other(aws, limited_counter, co
             "totalViews": 1,
             "uniqueViews": 0,
             "readingNow": 1,
-            "site": {"totalViews": 5, "uniqueViews": 4},
+            "site": {"totalViews": 5, "uniqueViews": 4, "readingNow": 4},
         }
     ]
     assert aws.sent_frames("reader-c=")[-1]["path"] == "/a"
@@ -447,6 +439,6 @@ def test_a_reader_who_moved_to_another_page_is_no_longer_pushed_the_first(aws, c
     assert [frame.get("path") for frame in aws.sent_frames("spa=")] == ["/a", "/b"]
     # Nor does it read /a any more.
     assert aws.sent_frames("other=")[-1]["readingNow"] == 1
-    # /a's next counting write forgets it, as it forgets a reader who left.
-    counter.handler(one_view(303, "path#/a", "other="), context)
-    assert "reader:spa=" not in aws.item("counts", {"pageKey": "path#/a"})
+    # An instance that knows only the log knows it too.
+    aws.handler(COUNT_VIEWS).handler(one_view(303, "path#/a", "other="), context)
+    assert [frame.get("path") for frame in aws.sent_frames("spa=")] == ["/a", "/b"]

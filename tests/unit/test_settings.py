@@ -12,6 +12,7 @@ from viewcount.settings import (
     ConnectSettings,
     CountsRouteSettings,
     CountViewsSettings,
+    PushReadersSettings,
     RecordViewsSettings,
     SettingsError,
     ViewsSettings,
@@ -26,10 +27,12 @@ SETTINGS_OF_CODE = {
     "default": None,  # reads nothing
     "record_views": RecordViewsSettings,
     "count_views": CountViewsSettings,
+    "push_readers": PushReadersSettings,
 }
 # Read when present: the local stack's referrer-spam list (deployed functions carry theirs).
 OPTIONAL = {"REFERRER_SPAM_FILE"}
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:viewcount-local-views"
+PUSH_QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/viewcount-local-push-requests"
 
 
 class RecordingEnv(Mapping[str, str]):
@@ -53,7 +56,7 @@ class RecordingEnv(Mapping[str, str]):
 def spec_environment(spec) -> dict[str, str]:
     config = DeploymentConfig.load("local", {"LOCAL_CLIENT_URL": "https://blog.example.com"})
     tables = {table.key: table.physical_name(config) for table in TABLES}
-    return spec.environment(config, tables, TOPIC_ARN, WS_ENDPOINT)
+    return spec.environment(config, tables, TOPIC_ARN, WS_ENDPOINT, PUSH_QUEUE_URL)
 
 
 def own_variables(env: dict[str, str]) -> set[str]:

@@ -10,6 +10,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from viewcount_infra.config import DeploymentConfig
@@ -36,8 +37,10 @@ class ViewcountFunctions(Construct):
         tables: CounterTables,
         topic: sns.ITopic,
         stage: apigwv2.WebSocketStage,
+        push_requests: sqs.IQueue,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._push_requests = push_requests
         self._config = config
         self._dist_dir = dist_dir
         self._tables = tables
@@ -87,7 +90,13 @@ class ViewcountFunctions(Construct):
             logging_format=lambda_.LoggingFormat.JSON,
             system_log_level_v2=lambda_.SystemLogLevel.WARN,
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
-            environment=spec.environment(self._config, table_names, self._topic.topic_arn, self._stage.callback_url),
+            environment=spec.environment(
+                self._config,
+                table_names,
+                self._topic.topic_arn,
+                self._stage.callback_url,
+                self._push_requests.queue_url,
+            ),
         )
         for table_key, actions in spec.table_actions.items():
             self._grant_table(function, table_key, actions, spec.key_prefixes.get(table_key, ()))
@@ -95,6 +104,8 @@ class ViewcountFunctions(Construct):
             self._topic.grant_publish(function)
         if spec.posts_to_connections:
             self._stage.grant_management_api_access(function)
+        if spec.requests_pushes:
+            self._push_requests.grant_send_messages(function)
         return function
 
     def _grant_table(

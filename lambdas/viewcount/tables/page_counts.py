@@ -11,9 +11,10 @@ parts it has (a page: all of them; the site: its counts):
 - counts: `totalViews`, `uniqueViews`;
 - position: `position:<shard>`, how far the item has counted that stream shard;
 - title: `articleTitle`, set by the first counted view of an article;
-- sources: `referrer:<host>` and `utm_source:<value>` (`utm_medium:`, `utm_campaign:`);
-- readers: `reader:<connectionId>`, the connections reading the page, with when API Gateway
-  closes them at the latest.
+- sources: `referrer:<host>` and `utm_source:<value>` (`utm_medium:`, `utm_campaign:`).
+
+The connections reading a page are not here but in the Readers table (tables/readers.py):
+a counter item's size, and so the cost of its counting write, does not grow with readers.
 
 Counting is exact with one write per counter per stream batch. Lambda reads a shard in
 order and retries a batch (whole, from its first failed record, or bisected) before it
@@ -46,15 +47,17 @@ UNIQUE_VIEWS = "uniqueViews"
 ARTICLE_TITLE = "articleTitle"
 PAGES = "pages"
 POSITION_PREFIX = "position:"
-READER_PREFIX = "reader:"
+# Readers were once kept on the counter item; an item that still has such attributes loses
+# them at its next counting write.
+LEGACY_READER_PREFIX = "reader:"
 REFERRER_PREFIX = "referrer:"
 # Campaign counters are named `utm_source:<value>`, `utm_medium:<value>`, `utm_campaign:<value>`.
 CAMPAIGN_SEPARATOR = ":"
 SOURCE_PREFIXES = (REFERRER_PREFIX, *(name + CAMPAIGN_SEPARATOR for name in CAMPAIGN_PARAMETERS))
-# Attributes that describe the running system, not the counts: the connections reading a
-# page, and how far each stream shard is counted. They end with the connections and the
-# stream; a copy of the counts (the local stack's snapshot) leaves them out.
-PROCESS_BOUND_PREFIXES = (READER_PREFIX, POSITION_PREFIX)
+# Attributes that describe the running system, not the counts: how far each stream shard is
+# counted. They end with the stream; a copy of the counts (the local stack's snapshot)
+# leaves them out.
+PROCESS_BOUND_PREFIXES = (LEGACY_READER_PREFIX, POSITION_PREFIX)
 
 POST_KEY_PREFIX = "post#"
 PATH_KEY_PREFIX = "path#"
@@ -73,8 +76,6 @@ OTHER_SOURCES = frozenset(prefix + OTHER_SOURCE for prefix in SOURCE_PREFIXES)
 # Stream records live 24 h; a position of a shard older than that can never be compared
 # again, so it is dropped to keep items (and their write cost) small.
 POSITION_RETENTION_SECONDS = 25 * 3600
-# API Gateway closes every connection after 2 h: a reader entry older than that is stale.
-CONNECTION_LIFETIME_SECONDS = 2 * 3600
 
 Item = dict[str, Any]  # an item in DynamoDB's typed form ({"S": ...}, {"N": ...})
 
@@ -158,16 +159,6 @@ def pages_of(site_item: Item) -> int:
 
 def title_of(item: Item) -> str | None:
     return item.get(ARTICLE_TITLE, {}).get("S")
-
-
-def readers_of(item: Item, now: int) -> tuple[list[str], list[str]]:
-    """The item's reader connections that may still be open, and those API Gateway has
-    closed by now (its 2 h limit)."""
-    open_, closed = [], []
-    for name, value in item.items():
-        if name.startswith(READER_PREFIX):
-            (open_ if int(value["N"]) > now else closed).append(name.removeprefix(READER_PREFIX))
-    return open_, closed
 
 
 def source_names(item: Item) -> frozenset[str]:
@@ -270,25 +261,6 @@ class Sources:
 
 
 @dataclass(frozen=True)
-class Readers:
-    """The connections that viewed the page become its readers; `departed` names readers
-    known to have left, removed in the same write unless they viewed again."""
-
-    departed: frozenset[str] = frozenset()
-
-    def add_to(self, update: ItemUpdate, views: Sequence[LoggedView]) -> None:
-        expiries = {
-            view.connection_id: view.connected_at + CONNECTION_LIFETIME_SECONDS
-            for view in views
-            if view.connection_id and view.connected_at is not None
-        }
-        for connection_id, expires_at in sorted(expiries.items()):
-            update.set(READER_PREFIX + connection_id, {"N": str(expires_at)})
-        for connection_id in sorted(self.departed - {view.connection_id for view in views}):
-            update.remove(READER_PREFIX + connection_id)
-
-
-@dataclass(frozen=True)
 class PagesCreated:
     """The site's `pages` grows by the page items a batch created. It is a gauge for the
     page limit, not a count: a batch retried after its pages were written adds them again
@@ -305,8 +277,8 @@ def site_parts(pages_created: int) -> tuple[CounterPart, ...]:
     return (Counts(site=True), PagesCreated(pages_created))
 
 
-def page_parts(known_sources: frozenset[str], departed: frozenset[str]) -> tuple[CounterPart, ...]:
-    return (Counts(), Title(), Sources(known_sources), Readers(departed))
+def page_parts(known_sources: frozenset[str]) -> tuple[CounterPart, ...]:
+    return (Counts(), Title(), Sources(known_sources))
 
 
 def within_limit(sources: Counter[str], known: frozenset[str]) -> Counter[str]:
@@ -388,7 +360,7 @@ class PageCountsTable:
                     raise
             else:
                 item = response["Attributes"]
-                self._drop_old_positions(item, now)
+                self._drop_stale_attributes(item, now)
                 return item
             # Some of these views were counted before: keep those past the stored position.
             item = self._dynamodb.get_item(TableName=self._table, Key=item_key, ConsistentRead=True).get("Item", {})
@@ -397,11 +369,14 @@ class PageCountsTable:
                 return item
         raise ValueError("no views to add")
 
-    def _drop_old_positions(self, item: Item, now: int) -> None:
+    def _drop_stale_attributes(self, item: Item, now: int) -> None:
+        """Positions no stream record can be compared with any more, and readers of the
+        layout before the Readers table: both only make every later write larger."""
         old = [
             name
             for name, value in item.items()
-            if name.startswith(POSITION_PREFIX) and now - int(value["S"].split("|")[1]) > POSITION_RETENTION_SECONDS
+            if name.startswith(LEGACY_READER_PREFIX)
+            or (name.startswith(POSITION_PREFIX) and now - int(value["S"].split("|")[1]) > POSITION_RETENTION_SECONDS)
         ]
         if old:
             update = ItemUpdate()

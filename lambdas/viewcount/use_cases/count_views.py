@@ -1,20 +1,23 @@
-"""Count a batch of logged views exactly once, then push the counts to every reader.
+"""Count a batch of logged views exactly once, then push the counts to the pages' readers.
 
-Per batch: one update per page (counts, title, sources, the page's readers) and one for
-the site's totals; a page that does not exist yet is created only while the site has fewer
-pages than its limit, and past it the views of new pages are counted in `page#(other)`;
-then one push to every reader of each page that gained views, with the
-counts that include them. The sequence numbers of views whose writes or pushes failed are
-handed back, for the stream to deliver them again; the counters' positions make that safe.
+Per batch: one update per page (counts, title, sources) and one for the site's totals; a
+page that does not exist yet is created only while the site has fewer pages than its
+limit, and past it the views of new pages are counted in `page#(other)`. Then one entry in
+the Readers log names each connection's latest page, and each page that gained views is
+pushed: its new viewers at once, its other readers at once while they are few, else by one
+coalesced push per interval (a delayed request that `push_readers` answers). The sequence
+numbers of views whose writes or pushes failed are handed back, for the stream to deliver
+them again; the counters' positions make that safe.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from viewcount.observability import count, logger
+from viewcount.push_requests import PushRequest
 from viewcount.tables.page_counts import (
     OTHER_PAGES_KEY,
     SITE_KEY,
@@ -26,13 +29,13 @@ from viewcount.tables.page_counts import (
     number,
     page_parts,
     pages_of,
-    readers_of,
     site_counts_of,
     site_parts,
     source_names,
 )
+from viewcount.tables.readers import CONNECTION_LIFETIME_SECONDS, Arrival, ReaderLog
 from viewcount.tables.visitor_days import LoggedView
-from viewcount.use_cases.push_counts import PushCounts
+from viewcount.use_cases.push_counts import Audience, PushCounts, PushOutcome
 
 Key = TypeVar("Key", bound=Hashable)
 
@@ -54,12 +57,8 @@ def ids(views: Iterable[LoggedView]) -> set[str]:
 @dataclass
 class WarmInstanceMemory:
     """What one warm instance remembers between batches. A new instance starts empty and
-    learns it again: readers by asking API Gateway, sources by one read of the page."""
+    learns it again: sources by one read of the page, the site's pages by one read."""
 
-    # Readers found gone, per page, forgotten by that page's next counting write: a write of
-    # their own would cost as much as the counting. A gone connection id never comes back,
-    # so dropping it is safe.
-    departed_readers: dict[str, set[str]] = field(default_factory=dict)
     # The referrer and campaign counters each page's item has, from its last write here (or
     # one read), so that a page's counters stay within MAX_SOURCES_PER_PAGE.
     page_sources: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -67,43 +66,48 @@ class WarmInstanceMemory:
     written_pages: set[str] = field(default_factory=set)
     # The site's `pages` as last seen (None: not read yet), plus the pages created since.
     site_pages: int | None = None
-    # Each connection's latest page, as this instance has counted it: a connection that moved
-    # on (an SPA's navigation) no longer reads its earlier pages, and is not pushed their counts.
-    latest_pages: dict[str, str] = field(default_factory=dict)
-
-    def note_latest(self, views: Iterable[LoggedView], counted_in: dict[str, str]) -> None:
-        for view in views:  # in stream order: the last view of a connection wins
-            if view.connection_id:
-                self.latest_pages.pop(view.connection_id, None)
-                self.latest_pages[view.connection_id] = counted_in.get(view.sequence_number, view.page_key)
-        # Bounded: the connections seen longest ago are forgotten first.
-        for connection_id in list(self.latest_pages)[: max(0, len(self.latest_pages) - MAX_REMEMBERED_CONNECTIONS)]:
-            del self.latest_pages[connection_id]
+    # When each busy page's coalesced push is due (sent as a delayed request).
+    pushes_due: dict[str, int] = field(default_factory=dict)
 
 
-MAX_REMEMBERED_CONNECTIONS = 100_000
+@dataclass(frozen=True)
+class PushPolicy:
+    # A page with at most this many readers besides the batch's own is pushed at once, its
+    # readers asked first whether they are open: at most this many pushes per view, plus one.
+    at_once_readers: int = 7
+    # A busier page's readers get one push per interval, coalesced; a new viewer is pushed at once.
+    interval_seconds: int = 16
+
+
+class PushRequests(Protocol):
+    def send(self, request: PushRequest, now: int) -> None: ...
 
 
 class CountViews:
     def __init__(
         self,
         counters: PageCountsTable,
+        readers: ReaderLog,
         push: PushCounts,
+        push_requests: PushRequests,
         memory: WarmInstanceMemory | None = None,
         *,
         page_limit: int,
+        policy: PushPolicy = PushPolicy(),
     ) -> None:
         self.counters = counters
+        self.readers = readers
         self.push = push
+        self.push_requests = push_requests
         self.memory = memory or WarmInstanceMemory()
         self.page_limit = page_limit
+        self.policy = policy
 
     def count_batch(self, views: list[LoggedView], shard: str, now: int) -> set[str]:
         """Count and push one shard's batch; returns the sequence numbers not done."""
         pages = group_by(views, lambda view: view.page_key)
         items, created, failed = self._count_pages(pages, shard, now)
         count("ViewsCounted", len(views) - len(failed))
-        self.memory.note_latest(views, {view.sequence_number: key for key, group in pages.items() for view in group})
         site = None
         if views:
             try:
@@ -113,6 +117,13 @@ class CountViews:
             except Exception:
                 logger.exception("site counts not written")
                 failed |= ids(views)
+        try:
+            self.readers.write(latest_pages(views, pages), now)
+        except Exception:
+            # Counted already: a retry of these records only logs and pushes again.
+            logger.exception("readers not logged")
+            return failed | ids(views)
+        refresh_readers(self.readers, now)
         return failed | self._push_pages(items, pages, site, now)
 
     def _may_create(self, page_key: str) -> bool:
@@ -166,15 +177,12 @@ class CountViews:
     ) -> Item | None:
         """The page's item after adding `views`; empty when the page is past the limit and
         was not written; None when the write failed (the views are then in `failed`)."""
-        departed = self.memory.departed_readers
-        gone = departed.pop(page_key, set())
         try:
-            parts = page_parts(self._known_sources(page_key, views), frozenset(gone))
+            parts = page_parts(self._known_sources(page_key, views))
             item = self.counters.add_views(
                 page_key, views, shard, parts, now=now, existing_only=not self._may_create(page_key)
             )
         except Exception:
-            departed.setdefault(page_key, set()).update(gone)
             logger.exception("page counts not written", extra={"page": page_key})
             failed |= ids(views)
             return None
@@ -186,29 +194,75 @@ class CountViews:
     def _push_pages(
         self, items: dict[str, Item], pages: dict[str, list[LoggedView]], site: SiteCounts | None, now: int
     ) -> set[str]:
-        departed = self.memory.departed_readers
+        """Every page's new viewers at once; its other readers at once too while they are
+        few, else by one coalesced push per interval."""
+        interval = self.policy.interval_seconds
+        due = self.memory.pushes_due
+        self.memory.pushes_due = {page: at for page, at in due.items() if at >= now - interval}
+        reading_site = self.readers.reading_site(now)
         failed = set()
         for page_key, item in items.items():
             page_views = pages[page_key]
-            arrived = {view.connection_id for view in page_views if view.connection_id}
-            latest = self.memory.latest_pages
-            moved = {reader for reader in readers_of(item, now)[0] if latest.get(reader, page_key) != page_key}
-            if moved:
-                # Forgotten by the page's next counting write, as a reader found gone is.
-                departed.setdefault(page_key, set()).update(moved)
+            on_page = set(self.readers.readers(page_key, now))
+            # A connection that moved on to another page within the batch is not on this one.
+            arrived = sorted(on_page & {view.connection_id for view in page_views if view.connection_id})
+            standing = sorted(on_page.difference(arrived))
+            at_once = len(standing) <= self.policy.at_once_readers
+            audience = Audience(arrived, standing, probe=at_once, push_standing=at_once, reading_site=reading_site)
             try:
-                outcome = self.push.push(item, site, arrived, departed.get(page_key, set()), now)
+                outcome = self.push.push(item, site, audience)
+                if not at_once:
+                    self._request_push(page_key, now)
             except Exception:
                 logger.exception("counts not pushed", extra={"page": page_key})
                 failed |= ids(page_views)
                 continue
-            if gone := set(outcome.gone) | set(outcome.expired):
-                departed.setdefault(page_key, set()).update(gone)
-            count("Pushes", outcome.delivered)
-            count("GoneConnections", len(outcome.gone))
-            if outcome.failed:
-                # Counting is done: a retry of these records only pushes the same counts again.
-                count("PushesFailed", len(outcome.failed))
-                logger.error("readers not reached", extra={"page": page_key, "readers": len(outcome.failed)})
+            if not note_outcome(outcome, self.readers, page_key, now):
                 failed |= ids(page_views)
         return failed
+
+    def _request_push(self, page_key: str, now: int) -> None:
+        """At most one coalesced push of the page per interval; one that is pending will
+        carry these counts, as it reads them when it is due."""
+        due = self.memory.pushes_due.get(page_key)
+        if due is not None and due >= now:
+            return
+        next_due = now if due is None else max(now, due + self.policy.interval_seconds)
+        self.push_requests.send(PushRequest(page_key, next_due), now)
+        self.memory.pushes_due[page_key] = next_due
+        count("PushesCoalesced", 1)
+
+
+def latest_pages(views: list[LoggedView], pages: dict[str, list[LoggedView]]) -> dict[str, Arrival]:
+    """Each connection's latest page, as counted (a page past the limit is `(other)`)."""
+    counted_in = {view.sequence_number: page_key for page_key, group in pages.items() for view in group}
+    return {  # in stream order: a connection's last view names its latest page
+        view.connection_id: Arrival(counted_in[view.sequence_number], view.connected_at + CONNECTION_LIFETIME_SECONDS)
+        for view in views
+        if view.connection_id and view.connected_at is not None and view.sequence_number in counted_in
+    }
+
+
+def refresh_readers(readers: ReaderLog, now: int) -> None:
+    """Other instances' readers, for the push. A failed read is no reason to count again:
+    the push goes to the readers known so far, and the next batch reads on."""
+    try:
+        readers.refresh(now)
+    except Exception:
+        logger.exception("readers log not read")
+        count("ReadersLogNotRead", 1)
+
+
+def note_outcome(outcome: PushOutcome, readers: ReaderLog, page_key: str, now: int) -> bool:
+    """Metrics of a push, and the readers it found closed; False when some were not reached."""
+    if outcome.gone:
+        readers.left(outcome.gone, now)
+    count("Pushes", outcome.delivered)
+    count("ConnectionsProbed", outcome.probes)
+    count("GoneConnections", len(outcome.gone))
+    if outcome.failed:
+        # Counting is done: a retry of these records only pushes the same counts again.
+        count("PushesFailed", len(outcome.failed))
+        logger.error("readers not reached", extra={"page": page_key, "readers": len(outcome.failed)})
+        return False
+    return True

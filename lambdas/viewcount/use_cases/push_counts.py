@@ -1,9 +1,10 @@
-"""Push to readers: a page's fresh counts to every reader still on the page; and error
+"""Push to readers: a page's fresh counts to the readers still on the page; and error
 frames to a sender whose frame was refused."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -12,7 +13,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from viewcount.observability import count_one, logger
-from viewcount.tables.page_counts import Item, SiteCounts, counts_of, readers_of
+from viewcount.tables.page_counts import Item, SiteCounts, counts_of
 from viewcount.wire import encode_frame, error_frame, views_frame
 
 Poster = Callable[[str, bytes], None]
@@ -23,8 +24,8 @@ Prober = Callable[[str], None]
 class PushOutcome:
     delivered: int = 0
     gone: list[str] = field(default_factory=list)  # closed, found by a push or a probe
-    expired: list[str] = field(default_factory=list)  # past API Gateway's 2 h limit, not asked
     failed: list[str] = field(default_factory=list)
+    probes: int = 0
 
 
 def is_gone(error: Exception) -> bool:
@@ -34,23 +35,39 @@ def is_gone(error: Exception) -> bool:
     return error.response["Error"]["Code"] == "GoneException" or status == 410
 
 
-def push_to_connections(post: Poster, connection_ids: Iterable[str], frame: bytes) -> PushOutcome:
+# A push to many readers goes out on this many threads: one after another, 5,000 posts of
+# about 10 ms each would take most of a minute.
+PUSH_THREADS = 16
+
+
+def push_to_connections(post: Poster, connection_ids: Sequence[str], frame: bytes) -> PushOutcome:
     outcome = PushOutcome()
-    for connection_id in connection_ids:
+
+    def push_one(connection_id: str) -> tuple[str, Exception | None]:
         try:
             post(connection_id, frame)
         except ClientError as error:
-            (outcome.gone if is_gone(error) else outcome.failed).append(connection_id)
-        else:
+            return connection_id, error
+        return connection_id, None
+
+    if len(connection_ids) <= 1:
+        results = [push_one(connection_id) for connection_id in connection_ids]
+    else:
+        with ThreadPoolExecutor(min(PUSH_THREADS, len(connection_ids))) as pool:
+            results = list(pool.map(push_one, connection_ids))
+    for connection_id, error in results:
+        if error is None:
             outcome.delivered += 1
+        else:
+            (outcome.gone if is_gone(error) else outcome.failed).append(connection_id)
     return outcome
 
 
 def still_open(probe: Prober, connection_ids: Iterable[str]) -> tuple[list[str], list[str]]:
     """Split connections into open and gone by asking API Gateway about each.
 
-    A GET on a connection is not a billed message, and it keeps a reader who left from
-    being counted in "reading now".
+    Only for a page with a few readers: it keeps a reader who left from being counted in
+    "reading now". Whether API Gateway bills such a GET as a message is not confirmed.
     """
     open_, gone = [], []
     for connection_id in connection_ids:
@@ -79,6 +96,19 @@ def management_prober(client: Any) -> Prober:
     return probe
 
 
+@dataclass(frozen=True)
+class Audience:
+    """Whom a push goes to. `arrived` have just spoken and are open; `standing` read the page
+    since earlier, and are asked first (`probe`) or pushed as they are."""
+
+    arrived: Sequence[str]
+    standing: Sequence[str] = ()
+    probe: bool = False
+    # False: the standing readers are counted as reading but not pushed (a coalesced push will).
+    push_standing: bool = True
+    reading_site: int | None = None  # connections reading any page of the site
+
+
 class PushCounts:
     def __init__(self, post: Poster, probe: Prober) -> None:
         self.post = post
@@ -88,31 +118,26 @@ class PushCounts:
     def on_aws(cls, management_api: Any) -> PushCounts:
         return cls(management_poster(management_api), management_prober(management_api))
 
-    def push(
-        self, item: Item, site: SiteCounts | None, arrived: set[str], known_gone: set[str], now: int
-    ) -> PushOutcome:
-        """Push a counter item's counts to its readers, but those known to be gone.
-
-        The connections whose views are in this batch (`arrived`) have just spoken; the
-        others are asked whether they are still open before "reading now" is counted.
-        """
-        open_readers, expired = readers_of(item, now)
-        readers = [connection_id for connection_id in open_readers if connection_id not in known_gone]
-        fresh = [connection_id for connection_id in readers if connection_id in arrived]
-        asked = [connection_id for connection_id in readers if connection_id not in arrived]
-        open_, left = still_open(self.probe, asked)
-        live = fresh + open_
+    def push(self, item: Item, site: SiteCounts | None, audience: Audience) -> PushOutcome:
+        """Push a counter item's counts to its audience; "reading now" counts those pushed
+        (after a probe, those found open)."""
+        left: list[str] = []
+        standing = list(audience.standing)
+        if audience.probe:
+            standing, left = still_open(self.probe, standing)
+        targets = [*audience.arrived, *standing] if audience.push_standing else list(audience.arrived)
         counts = counts_of(item)
         frame = views_frame(
             counts.page,
             counts.total_views,
             counts.unique_views,
-            len(live),
+            len(audience.arrived) + len(standing),
             (site.total_views, site.unique_views) if site is not None else None,
+            audience.reading_site,
         )
-        outcome = push_to_connections(self.post, live, encode_frame(frame))
+        outcome = push_to_connections(self.post, targets, encode_frame(frame))
         outcome.gone += left
-        outcome.expired = expired
+        outcome.probes = len(audience.standing) if audience.probe else 0
         return outcome
 
 
