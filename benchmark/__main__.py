@@ -1,10 +1,13 @@
 """`./bench.sh`: replay the reference trace through the local stack three times and price it.
 
     ./bench.sh [--json] [--views 20000] [--seed 1] [--concurrency 300] [--runs 1,2,3]
+    ./bench.sh --spike [--readers 500] [--rate 10] [--seconds 120]
 
 1. no faults, no other readers: the comparison with the original;
 2. faults `post:0.2,stream:0.1,ddb:0.05,dup:0.1`: exactness under failure;
 3. no faults, 1-3 other readers per page: the price of live updates.
+
+`--spike` runs instead one post read by a crowd (benchmark/spike.py).
 
 Each run starts `python -m local_stack` on a fresh data directory with metering on
 (`VIEWCOUNT_METER`), replays the trace, stops the stack and reads its tables and meter.
@@ -103,6 +106,8 @@ def report(spec: RunSpec, settings: TraceSettings, result: ReplayResult) -> dict
         "original_dynamodb_wru_per_view": round(original.dynamodb_wru / views, 3),
         "max_writes_per_second_one_key": meter["max_writes_per_second_one_key"],
         "pushes_per_view": round(meter["ws_messages_out"] / views, 3),
+        # `GET @connections`, which may or may not be billed as messages.
+        "probes_per_view": round(meter.get("ws_probes", 0) / views, 3),
         "connected_readers_per_view": round(connected_readers, 3),
         "pushes_per_connected_reader": round(meter["ws_messages_out"] / views / connected_readers, 3),
         "push_latency_ms_p50": round(p50, 1) if p50 is not None else None,
@@ -128,6 +133,7 @@ def print_table(runs: list[dict[str, Any]]) -> None:
         ("WebSocket messages in / out", lambda r: f"{r['ws_messages_in']} / {r['ws_messages_out']}"),
         ("log bytes per view", lambda r: round(r["log_bytes"] / r["views_sent"])),
         ("pushes per view / readers", lambda r: f"{r['pushes_per_view']} / {r['connected_readers_per_view']}"),
+        ("probes per view", "probes_per_view"),
         ("max writes/s on one key", "max_writes_per_second_one_key"),
         ("push latency p50 / p99 ms", lambda r: f"{r['push_latency_ms_p50']} / {r['push_latency_ms_p99']}"),
         ("replay views/s", "views_per_second"),
@@ -156,7 +162,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="trace and fault seed (default 1)")
     parser.add_argument("--concurrency", type=int, default=300, help="views awaiting their push at once (default 300)")
     parser.add_argument("--runs", default="1,2,3", help="which runs, e.g. 1,3 (default all three)")
+    parser.add_argument("--spike", action="store_true", help="one post, a crowd of readers, a steady flow of views")
+    parser.add_argument("--readers", type=int, default=500, help="--spike: readers before the flow (default 500)")
+    parser.add_argument("--rate", type=float, default=10, help="--spike: new viewers per second (default 10)")
+    parser.add_argument("--seconds", type=float, default=120, help="--spike: how long they arrive (default 120)")
     args = parser.parse_args(argv)
+    if args.spike:
+        return spike(args)
     try:
         chosen = [RUNS[int(number) - 1] for number in args.runs.split(",")]
         if args.views < 10 or args.concurrency < 1:
@@ -180,6 +192,23 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"runs": reports}, indent=2))
     else:
         print_table(reports)
+    return 0
+
+
+def spike(args: argparse.Namespace) -> int:
+    from benchmark.spike import run_spike
+
+    if args.readers < 0 or args.rate <= 0 or args.seconds <= 0:
+        print("bench.sh: --readers at least 0, --rate and --seconds above 0", file=sys.stderr)
+        return 2
+    views = args.readers + int(args.rate * args.seconds)
+    figures = run_spike(args.readers, args.rate, args.seconds, RunProgress("bench: spike", views))
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        width = max(len(name) for name in figures) + 2
+        for name, value in figures.items():
+            print(name.ljust(width) + str(value))
     return 0
 
 

@@ -49,6 +49,8 @@ class GatewayStats:
 
     messages_in: int = 0
     messages_out: int = 0
+    # `GET @connections`: whether API Gateway bills it as a message is not confirmed.
+    probes: int = 0
     connections: int = 0
     connection_seconds: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -342,6 +344,7 @@ class Gateway:
                     self._answer(410, {"message": "Gone"}, error_type="GoneException")
 
             def do_GET(self) -> None:
+                gateway.stats.add(probes=1)
                 connection = self._connection()
                 if connection is not None:
                     self._answer(

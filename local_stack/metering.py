@@ -216,6 +216,7 @@ class Meter:
                 "log_bytes": self.logs.bytes,
                 "ws_messages_in": gateway_stats.messages_in,
                 "ws_messages_out": gateway_stats.messages_out,
+                "ws_probes": gateway_stats.probes,
                 "ws_connections": gateway_stats.connections,
                 "max_writes_per_second_one_key": max(self._writes_per_second.values(), default=0),
             }

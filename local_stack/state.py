@@ -17,7 +17,7 @@ from typing import Any
 
 from local_stack.functions import AWS_LOCK
 from viewcount.tables.page_counts import durable_attributes
-from viewcount_infra.topology import COUNTS, TABLES, VISITOR_DAYS
+from viewcount_infra.topology import COUNTS, READERS, TABLES, VISITOR_DAYS
 
 SNAPSHOT = "tables.json"
 # Holds the running stack's pid, so that `./admin.sh rename-title` does not edit the saved
@@ -50,8 +50,9 @@ def live_stack_pid(data_dir: Path) -> int | None:
 
 
 # Not the visitor days: written back on a restart, each item would stream as a new view and
-# count again. A restarted local stack therefore meets each visitor of the day anew.
-SAVED_TABLES = tuple(spec for spec in TABLES if spec != VISITOR_DAYS)
+# count again. A restarted local stack therefore meets each visitor of the day anew. Nor the
+# readers: their connections end with the process.
+SAVED_TABLES = tuple(spec for spec in TABLES if spec not in (VISITOR_DAYS, READERS))
 
 
 def save(dynamodb: Any, table_names: dict[str, str], data_dir: Path) -> None:

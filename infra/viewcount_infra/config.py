@@ -69,7 +69,7 @@ class DeploymentConfig:
     page_limit: int = 10_000
     # A page read by more than a few gets its readers' pushes coalesced, one per this interval
     # (its new viewers are pushed at once): staleness at most about this plus the pipeline.
-    push_interval_seconds: int = 16
+    push_interval_seconds: int = 20
     alarm_email: str = ""
     api_gateway_logging_role: str = "stack"
     # Local only: deployed functions carry the list fetched into their package.

@@ -442,3 +442,18 @@ def test_a_reader_who_moved_to_another_page_is_no_longer_pushed_the_first(aws, c
     # An instance that knows only the log knows it too.
     aws.handler(COUNT_VIEWS).handler(one_view(303, "path#/a", "other="), context)
     assert [frame.get("path") for frame in aws.sent_frames("spa=")] == ["/a", "/b"]
+
+
+def test_a_visitors_new_connection_replaces_the_old_one_in_reading_now(aws, counter, context):
+    # A multi-page blog: each page load is a new connection of the same visitor.
+    event = visitor_views(("path#/a", True), ("path#/b", True))
+    for record, connection_id in zip(event["Records"], ("load-1=", "load-2="), strict=True):
+        record["dynamodb"]["NewImage"]["connectionId"] = {"S": connection_id}
+    event["Records"][1]["dynamodb"]["OldImage"]["connectionId"] = {"S": "load-1="}
+
+    counter.handler(event, context)
+
+    assert aws.sent_frames("load-2=")[-1]["site"]["readingNow"] == 1
+    # The first page's connection is still told its page's counts (it may be another tab),
+    # but is not counted as reading it.
+    assert aws.sent_frames("load-1=")[-1]["readingNow"] == 0

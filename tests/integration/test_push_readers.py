@@ -132,33 +132,39 @@ def test_a_page_with_more_readers_than_one_item_could_hold_still_counts_and_push
     failed = counting().count_batch([view(100, "newcomer=")], "shard-1", NOW)
 
     assert failed == set() and counts(aws, PAGE) == (1, 1)
-    # The newcomer is pushed at once; the crowd gets one coalesced push, requested now.
-    assert list(connections.frames) == ["newcomer="]
-    assert connections.frames["newcomer="][0]["readingNow"] == MORE_THAN_ONE_ITEM_HOLDS + 1
+    # The crowd, newcomer included, gets one coalesced push, requested now; nobody is probed.
     assert requests_sent(connections) == [NOW]
     assert parse_request(aws.drain("push-requests")[0]["Body"]).page_key == PAGE
-    assert connections.probed == []  # a crowd is never probed one by one
+    assert connections.frames == {} and connections.probed == []
 
     pushing().push_pages([parse_request(json.dumps({"pageKey": PAGE, "due": NOW}))], NOW + 1)
 
     assert set(connections.frames) == {*readers, "newcomer="}
-    assert all(frames[-1]["totalViews"] == 1 for frames in connections.frames.values())
+    assert all(frames == [connections.frames["newcomer="][0]] for frames in connections.frames.values())
+    assert connections.frames["newcomer="][0]["totalViews"] == 1
+    assert connections.frames["newcomer="][0]["readingNow"] == MORE_THAN_ONE_ITEM_HOLDS + 1
 
 
-def test_a_busy_pages_readers_get_one_push_per_interval_and_the_last_counts(aws, parts):
-    counting, _, readers_table, connections = parts
+def test_a_busy_pages_pushes_ride_on_its_batches_about_once_an_interval(aws, parts):
+    counting, pushing, readers_table, connections = parts
     log_readers(readers_table, 10)
-    counter = counting(PushPolicy(at_once_readers=7, interval_seconds=16))
+    counter = counting(PushPolicy(at_once_readers=7, interval_seconds=20, batch_gap_seconds=5))
 
-    for second in (0, 5, 10, 17, 20):
+    for second in (0, 5, 10, 15, 20, 25):
         counter.count_batch([view(100 + second, f"viewer-{second}=")], "shard-1", NOW + second)
 
-    # Due at once, then no sooner than an interval after the last: every view is carried by a
-    # push at most an interval later, and no reader gets more than one push per interval.
-    assert connections.requests.sent == [(NOW, 0), (NOW + 16, 11), (NOW + 32, 15)]
-    # Each newcomer saw its own view counted at once.
-    assert [connections.frames[f"viewer-{s}="][0]["totalViews"] for s in (0, 5, 10, 17, 20)] == [1, 2, 3, 4, 5]
-    assert all(len(frames) == 1 for frames in connections.frames.values())
+    # A push with the batches at 0 and 15 (the first at least 20 - 5 s after the last); a
+    # fallback, delayed, for the views that no later batch would carry.
+    assert connections.requests.sent == [(NOW, 0), (NOW + 20, 15), (NOW + 15, 0), (NOW + 35, 15)]
+    # A new viewer whose batch carries no push, and whose next batch will not, is pushed at once.
+    assert sorted(connections.frames) == ["viewer-20=", "viewer-5="]
+
+    pusher = pushing()
+    for due in sorted(due for due, _ in connections.requests.sent):
+        pusher.push_pages([parse_request(json.dumps({"pageKey": PAGE, "due": due}))], due)
+    # The fallback due at 20 was served by the push at 15; the one at 35 was not.
+    assert [frame["totalViews"] for frame in connections.frames["viewer-0="]] == [6, 6, 6]
+    assert max(len(frames) for frames in connections.frames.values()) == 4  # viewer-5: its own, then 3
 
 
 def test_a_quiet_pages_few_readers_are_asked_and_pushed_at_once(aws, parts):

@@ -86,3 +86,17 @@ def test_forgetting_what_closed_keeps_the_index_bounded():
     index.forget_closed(NOW + 7201)
 
     assert not index.latest and not index.gone and not index.by_page
+
+
+def test_a_connection_its_visitor_replaced_is_pushed_but_not_counted_as_reading():
+    index = ReaderIndex()
+    index.note(ReaderEntry(NOW * 1000, {"page-1": Arrival("path#/a", NOW + 7200)}))
+    # The same visitor's next page load, on a new connection; the stream's old image names the old one.
+    index.note(ReaderEntry(NOW * 1000 + 5, {"page-2": Arrival("path#/b", NOW + 7200)}, replaced=frozenset({"page-1"})))
+
+    assert index.readers("path#/a", NOW) == ["page-1"]  # perhaps another tab: still pushed
+    assert index.reading(index.readers("path#/a", NOW)) == 0
+    assert index.reading_site(NOW) == 1
+    # It views again (an SPA's navigation in that tab): it reads again.
+    index.note(ReaderEntry(NOW * 1000 + 9, {"page-1": Arrival("path#/c", NOW + 7200)}))
+    assert index.reading_site(NOW) == 2

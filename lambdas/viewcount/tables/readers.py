@@ -9,6 +9,8 @@ log instead, one item per batch that brought views, whatever the pages:
   asks only for what was written since it last looked;
 - `arrived`: connection id -> `<expiresAt>|<pageKey>`, each connection's latest page;
 - `gone`: the connections a push found closed;
+- `replaced`: connections whose visitor has viewed since on another connection (a page load
+  replaces the page before's), not counted as reading though still pushed (another tab);
 - `expiresAt`: the TTL, when the last of its connections reaches API Gateway's 2 h limit.
 
 An item holds at most MAX_ENTRY_BYTES, so no number of readers makes one write large.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +28,7 @@ PARTITION_KEY = "slot"
 SORT_KEY = "entry"
 ARRIVED = "arrived"
 GONE = "gone"
+REPLACED = "replaced"
 EXPIRES_AT = "expiresAt"
 
 SLOT_SECONDS = 600
@@ -57,17 +61,18 @@ class ReaderEntry:
     written_ms: int
     arrived: Mapping[str, Arrival]
     gone: frozenset[str] = frozenset()
+    replaced: frozenset[str] = frozenset()
 
 
 def entry_items(entry: ReaderEntry, writer: str) -> Iterator[dict[str, Any]]:
     """The entry as items of at most about MAX_ENTRY_BYTES each."""
-    parts: list[tuple[dict[str, dict[str, str]], list[str]]] = [({}, [])]
+    parts: list[tuple[dict[str, dict[str, str]], list[str], list[str]]] = [({}, [], [])]
     size = 0
 
-    def take(nbytes: int) -> tuple[dict[str, dict[str, str]], list[str]]:
+    def take(nbytes: int) -> tuple[dict[str, dict[str, str]], list[str], list[str]]:
         nonlocal size
         if size + nbytes > MAX_ENTRY_BYTES and size:
-            parts.append(({}, []))
+            parts.append(({}, [], []))
             size = 0
         size += nbytes
         return parts[-1]
@@ -77,10 +82,12 @@ def entry_items(entry: ReaderEntry, writer: str) -> Iterator[dict[str, Any]]:
         take(len(connection_id) + len(value) + 8)[0][connection_id] = {"S": value}
     for connection_id in sorted(entry.gone):
         take(len(connection_id) + 4)[1].append(connection_id)
+    for connection_id in sorted(entry.replaced):
+        take(len(connection_id) + 4)[2].append(connection_id)
     slot = slot_of(entry.written_ms / 1000)
     # Gone ids need keeping only as long as an arrival could still name them.
     kept_until = entry.written_ms // 1000 + CONNECTION_LIFETIME_SECONDS
-    for part, (arrived, gone) in enumerate(parts):
+    for part, (arrived, gone, replaced) in enumerate(parts):
         item: dict[str, Any] = {
             PARTITION_KEY: {"S": slot},
             SORT_KEY: {"S": f"{entry.written_ms:013d}#{writer}#{part}"},
@@ -90,6 +97,8 @@ def entry_items(entry: ReaderEntry, writer: str) -> Iterator[dict[str, Any]]:
             item[ARRIVED] = {"M": arrived}
         if gone:
             item[GONE] = {"SS": gone}
+        if replaced:
+            item[REPLACED] = {"SS": replaced}
         yield item
 
 
@@ -99,7 +108,12 @@ def entry_of(item: dict[str, Any]) -> ReaderEntry:
         expires_at, page_key = value["S"].split("|", 1)
         arrived[connection_id] = Arrival(page_key, int(expires_at))
     written_ms = int(item[SORT_KEY]["S"].split("#", 1)[0])
-    return ReaderEntry(written_ms, arrived, frozenset(item.get(GONE, {}).get("SS", ())))
+    return ReaderEntry(
+        written_ms,
+        arrived,
+        frozenset(item.get(GONE, {}).get("SS", ())),
+        frozenset(item.get(REPLACED, {}).get("SS", ())),
+    )
 
 
 class ReadersTable:
@@ -111,7 +125,7 @@ class ReadersTable:
         self._writes = 0
 
     def write(self, entry: ReaderEntry) -> None:
-        if not entry.arrived and not entry.gone:
+        if not entry.arrived and not entry.gone and not entry.replaced:
             return
         self._writes += 1
         for item in entry_items(entry, f"{self._writer}{self._writes}"):
@@ -148,6 +162,7 @@ class ReaderIndex:
     by_page: dict[str, set[str]] = field(default_factory=dict)
     page_active_ms: dict[str, int] = field(default_factory=dict)  # page -> its latest view
     gone: dict[str, int] = field(default_factory=dict)  # connection -> until when to remember it
+    replaced: set[str] = field(default_factory=set)  # pushed, not counted as reading
     read_to_ms: int | None = None  # the log is read up to here (None: never read)
 
     def catch_up(self, table: ReadersTable, now: float) -> None:
@@ -167,6 +182,7 @@ class ReaderIndex:
             if connection_id in self.gone or self.active_ms.get(connection_id, -1) > entry.written_ms:
                 continue  # a closed connection never comes back; a later view wins
             previous = self.latest.get(connection_id)
+            self.replaced.discard(connection_id)  # it viewed again: its tab is read
             if previous is not None:
                 self.by_page.get(previous.page_key, set()).discard(connection_id)
             self.latest[connection_id] = arrival
@@ -174,6 +190,8 @@ class ReaderIndex:
             self.by_page.setdefault(arrival.page_key, set()).add(connection_id)
             self.page_active_ms[arrival.page_key] = max(self.page_active_ms.get(arrival.page_key, 0), entry.written_ms)
         self.note_gone(entry.gone, entry.written_ms // 1000)
+        # The writer left out a connection that viewed again after it was replaced.
+        self.replaced.update(c for c in entry.replaced if c in self.latest and self.active_ms[c] <= entry.written_ms)
 
     def note_gone(self, connection_ids: Iterable[str], now: int) -> None:
         for connection_id in connection_ids:
@@ -183,6 +201,7 @@ class ReaderIndex:
     def _forget(self, connection_id: str) -> None:
         arrival = self.latest.pop(connection_id, None)
         self.active_ms.pop(connection_id, None)
+        self.replaced.discard(connection_id)
         if arrival is not None:
             self.by_page.get(arrival.page_key, set()).discard(connection_id)
 
@@ -197,8 +216,12 @@ class ReaderIndex:
         """The connections whose latest page this is and that may still be open."""
         return sorted(c for c in self.by_page.get(page_key, ()) if self.is_open(c, now))
 
+    def reading(self, connection_ids: Iterable[str]) -> int:
+        """How many of these connections count as reading: not those whose visitor has moved on."""
+        return sum(1 for connection_id in connection_ids if connection_id not in self.replaced)
+
     def reading_site(self, now: float) -> int:
-        return sum(1 for connection_id in self.latest if self.is_open(connection_id, now))
+        return self.reading(c for c in self.latest if self.is_open(c, now))
 
     def forget_closed(self, now: float) -> None:
         """Drop what can no longer matter, so that memory stays bounded by the open connections."""
@@ -222,9 +245,10 @@ class ReaderLog:
         self._found_gone: set[str] = set()
         self._read_at = float("-inf")
 
-    def write(self, arrived: Mapping[str, Arrival], now: int) -> None:
-        """One entry: these arrivals, and the connections found closed since the last one."""
-        entry = ReaderEntry(now * 1000, dict(arrived), frozenset(self._found_gone))
+    def write(self, arrived: Mapping[str, Arrival], now: int, replaced: Iterable[str] = ()) -> None:
+        """One entry: these arrivals (and the connections they replace), and the connections
+        found closed since the last one."""
+        entry = ReaderEntry(now * 1000, dict(arrived), frozenset(self._found_gone), frozenset(replaced))
         self.table.write(entry)
         self._found_gone = set()
         self.index.note(entry)
@@ -243,6 +267,11 @@ class ReaderLog:
 
     def readers(self, page_key: str, now: int) -> list[str]:
         return self.index.readers(page_key, now)
+
+    @property
+    def moved_on(self) -> AbstractSet[str]:
+        """Connections still pushed but not counted as reading (a view, not a copy)."""
+        return self.index.replaced
 
     def reading_site(self, now: int) -> int:
         return self.index.reading_site(now)

@@ -85,6 +85,9 @@ class LoggedView:
     connection_id: str | None = None
     connected_at: int | None = None
     campaign: tuple[tuple[str, str], ...] = ()  # (utm parameter, value)
+    # The visitor's connection before this view's, when it was another: a page load of a
+    # multi-page blog replaces the connection of the page before.
+    replaced_connection_id: str | None = None
 
     @property
     def sequence(self) -> str:
@@ -111,6 +114,7 @@ def logged_view(sequence_number: str, new: dict[str, Any], old: dict[str, Any] |
         site_new = UNIQUE_PAGES not in old
     connected_at = new.get(CONNECTED_AT)
     campaign = new.get(CAMPAIGN) or {}
+    previous = (old or {}).get(CONNECTION_ID)
     return LoggedView(
         sequence_number=sequence_number,
         page_key=new[PAGE_KEY],
@@ -122,6 +126,7 @@ def logged_view(sequence_number: str, new: dict[str, Any], old: dict[str, Any] |
         connection_id=new.get(CONNECTION_ID),
         connected_at=int(connected_at) if connected_at is not None else None,
         campaign=tuple(sorted((str(name), str(value)) for name, value in campaign.items())),
+        replaced_connection_id=previous if previous != new.get(CONNECTION_ID) else None,
     )
 
 

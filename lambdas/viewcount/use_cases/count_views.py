@@ -4,8 +4,8 @@ Per batch: one update per page (counts, title, sources) and one for the site's t
 page that does not exist yet is created only while the site has fewer pages than its
 limit, and past it the views of new pages are counted in `page#(other)`. Then one entry in
 the Readers log names each connection's latest page, and each page that gained views is
-pushed: its new viewers at once, its other readers at once while they are few, else by one
-coalesced push per interval (a delayed request that `push_readers` answers). The sequence
+pushed: its new viewers and its other readers at once while they are few, else by coalesced
+pushes, requested from `push_readers` with a batch or delayed as a fallback. The sequence
 numbers of views whose writes or pushes failed are handed back, for the stream to deliver
 them again; the counters' positions make that safe.
 """
@@ -66,8 +66,10 @@ class WarmInstanceMemory:
     written_pages: set[str] = field(default_factory=set)
     # The site's `pages` as last seen (None: not read yet), plus the pages created since.
     site_pages: int | None = None
-    # When each busy page's coalesced push is due (sent as a delayed request).
-    pushes_due: dict[str, int] = field(default_factory=dict)
+    # Per busy page: when its last coalesced push was requested for a batch, and when its
+    # fallback push (for views no later batch carries) is due.
+    full_pushes: dict[str, int] = field(default_factory=dict)
+    fallbacks: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,13 @@ class PushPolicy:
     # A page with at most this many readers besides the batch's own is pushed at once, its
     # readers asked first whether they are open: at most this many pushes per view, plus one.
     at_once_readers: int = 7
-    # A busier page's readers get one push per interval, coalesced; a new viewer is pushed at once.
-    interval_seconds: int = 16
+    # A busier page's readers get a coalesced push with the first batch at least
+    # `interval - batch_gap` after the last one (so about every interval - batch_gap to
+    # interval), or, when no batch comes, by a fallback at `interval`. A view then waits at
+    # most about `interval - batch_gap` after it is counted.
+    interval_seconds: int = 20
+    # How far apart a busy page's counting batches are: the queue consumers' batching window.
+    batch_gap_seconds: int = 5
 
 
 class PushRequests(Protocol):
@@ -118,7 +125,7 @@ class CountViews:
                 logger.exception("site counts not written")
                 failed |= ids(views)
         try:
-            self.readers.write(latest_pages(views, pages), now)
+            self.readers.write(latest_pages(views, pages), now, replaced_connections(views))
         except Exception:
             # Counted already: a retry of these records only logs and pushes again.
             logger.exception("readers not logged")
@@ -194,11 +201,11 @@ class CountViews:
     def _push_pages(
         self, items: dict[str, Item], pages: dict[str, list[LoggedView]], site: SiteCounts | None, now: int
     ) -> set[str]:
-        """Every page's new viewers at once; its other readers at once too while they are
-        few, else by one coalesced push per interval."""
-        interval = self.policy.interval_seconds
-        due = self.memory.pushes_due
-        self.memory.pushes_due = {page: at for page, at in due.items() if at >= now - interval}
+        """Every page's new viewers; its other readers at once too while they are few, else
+        by coalesced pushes."""
+        memory = self.memory
+        memory.full_pushes = {p: at for p, at in memory.full_pushes.items() if at >= now - self.policy.interval_seconds}
+        memory.fallbacks = {p: at for p, at in memory.fallbacks.items() if at >= now}
         reading_site = self.readers.reading_site(now)
         failed = set()
         for page_key, item in items.items():
@@ -208,11 +215,18 @@ class CountViews:
             arrived = sorted(on_page & {view.connection_id for view in page_views if view.connection_id})
             standing = sorted(on_page.difference(arrived))
             at_once = len(standing) <= self.policy.at_once_readers
-            audience = Audience(arrived, standing, probe=at_once, push_standing=at_once, reading_site=reading_site)
             try:
+                if not at_once and self._coalesce(page_key, now):
+                    arrived = []  # the coalesced push, due now or with the next batch, shows them theirs
+                audience = Audience(
+                    arrived,
+                    standing,
+                    probe=at_once,
+                    push_standing=at_once,
+                    reading_site=reading_site,
+                    moved_on=self.readers.moved_on,
+                )
                 outcome = self.push.push(item, site, audience)
-                if not at_once:
-                    self._request_push(page_key, now)
             except Exception:
                 logger.exception("counts not pushed", extra={"page": page_key})
                 failed |= ids(page_views)
@@ -221,16 +235,25 @@ class CountViews:
                 failed |= ids(page_views)
         return failed
 
-    def _request_push(self, page_key: str, now: int) -> None:
-        """At most one coalesced push of the page per interval; one that is pending will
-        carry these counts, as it reads them when it is due."""
-        due = self.memory.pushes_due.get(page_key)
-        if due is not None and due >= now:
-            return
-        next_due = now if due is None else max(now, due + self.policy.interval_seconds)
-        self.push_requests.send(PushRequest(page_key, next_due), now)
-        self.memory.pushes_due[page_key] = next_due
-        count("PushesCoalesced", 1)
+    def _coalesce(self, page_key: str, now: int) -> bool:
+        """Request the busy page's coalesced push when it is due, else make sure a fallback
+        will come. True when the batch's new viewers need no push of their own: the push is
+        requested now, or due with the next batch (if that batch never comes, the fallback,
+        at most two gaps away, carries them)."""
+        interval, gap = self.policy.interval_seconds, self.policy.batch_gap_seconds
+        memory = self.memory
+        last = memory.full_pushes.get(page_key)
+        if last is None or now >= last + interval - gap:
+            self.push_requests.send(PushRequest(page_key, now), now)
+            memory.full_pushes[page_key] = now
+            count("PushesCoalesced", 1)
+            return True
+        fallback = last + interval
+        if memory.fallbacks.get(page_key) != fallback:
+            # The push function skips it when a later request already carried these views.
+            self.push_requests.send(PushRequest(page_key, fallback), now)
+            memory.fallbacks[page_key] = fallback
+        return now + gap >= last + interval - gap
 
 
 def latest_pages(views: list[LoggedView], pages: dict[str, list[LoggedView]]) -> dict[str, Arrival]:
@@ -241,6 +264,19 @@ def latest_pages(views: list[LoggedView], pages: dict[str, list[LoggedView]]) ->
         for view in views
         if view.connection_id and view.connected_at is not None and view.sequence_number in counted_in
     }
+
+
+def replaced_connections(views: list[LoggedView]) -> set[str]:
+    """Connections a later view of the same visitor (on another connection) replaced, unless
+    they viewed again after that, in stream order."""
+    replaced: dict[str, int] = {}
+    last_view: dict[str, int] = {}
+    for position, view in enumerate(views):
+        if view.replaced_connection_id:
+            replaced[view.replaced_connection_id] = position
+        if view.connection_id:
+            last_view[view.connection_id] = position
+    return {connection_id for connection_id, at in replaced.items() if last_view.get(connection_id, -1) < at}
 
 
 def refresh_readers(readers: ReaderLog, now: int) -> None:

@@ -4,6 +4,7 @@ frames to a sender whose frame was refused."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -107,6 +108,8 @@ class Audience:
     # False: the standing readers are counted as reading but not pushed (a coalesced push will).
     push_standing: bool = True
     reading_site: int | None = None  # connections reading any page of the site
+    # Pushed, but not counted as reading: their visitor has moved on to another connection.
+    moved_on: AbstractSet[str] = frozenset()
 
 
 class PushCounts:
@@ -131,7 +134,7 @@ class PushCounts:
             counts.page,
             counts.total_views,
             counts.unique_views,
-            len(audience.arrived) + len(standing),
+            sum(1 for connection_id in (*audience.arrived, *standing) if connection_id not in audience.moved_on),
             (site.total_views, site.unique_views) if site is not None else None,
             audience.reading_site,
         )
