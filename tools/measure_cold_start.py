@@ -67,7 +67,13 @@ def main() -> int:
     for spec in FUNCTIONS:
         env = {
             **base_env,
-            **spec.environment(config, tables, "arn:aws:sns:us-east-1:123456789012:t", "https://x/local"),
+            **spec.environment(
+                config,
+                tables,
+                "arn:aws:sns:us-east-1:123456789012:t",
+                "https://x/local",
+                "https://sqs.us-east-1.amazonaws.com/123456789012/push-requests",
+            ),
         }
         handler = ROOT / "lambdas" / spec.code / "handler.py"
         body = IMPORT_HANDLER.format(lambdas=str(ROOT / "lambdas"), path=str(handler))
