@@ -44,8 +44,12 @@ MAX_ENTRY_BYTES = 8 * 1024
 READ_OVERLAP_MS = 5_000
 
 
+def slot_key(slot: int) -> str:
+    return f"readers#{slot}"
+
+
 def slot_of(seconds: float) -> str:
-    return f"readers#{int(seconds) // SLOT_SECONDS}"
+    return slot_key(int(seconds) // SLOT_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,8 @@ class Arrival:
 
 @dataclass(frozen=True)
 class ReaderEntry:
-    """One written item: connections that viewed a page, and connections found closed."""
+    """One write to the log: connections that viewed (each with its latest page), connections
+    found closed, and connections their visitor replaced with a newer one."""
 
     written_ms: int
     arrived: Mapping[str, Arrival]
@@ -140,7 +145,7 @@ class ReadersTable:
             "KeyConditionExpression": "#slot = :slot AND #entry >= :since",
             "ExpressionAttributeNames": {"#slot": PARTITION_KEY, "#entry": SORT_KEY},
             "ExpressionAttributeValues": {
-                ":slot": {"S": f"readers#{slot}"},
+                ":slot": {"S": slot_key(slot)},
                 ":since": {"S": f"{max(0, since_ms):013d}"},
             },
         }
