@@ -13,6 +13,7 @@ from viewcount_infra.topology import (
     QUEUES,
     STREAM_VIEW_TYPE,
     TABLES,
+    FunctionSpec,
     TableSpec,
     stream_dlq_name,
     topic_name,
@@ -31,6 +32,10 @@ class LocalResources:
     @property
     def push_queue_url(self) -> str:
         return self.queue_urls[PUSH_REQUESTS.key]
+
+    def environment(self, spec: FunctionSpec, config: DeploymentConfig, ws_endpoint: str) -> dict[str, str]:
+        """The function's environment with these resources' names."""
+        return spec.environment(config, self.table_names, self.topic_arn, ws_endpoint, self.push_queue_url)
 
 
 def create_table(dynamodb: Any, spec: TableSpec, config: DeploymentConfig) -> dict[str, Any]:

@@ -90,13 +90,7 @@ class AwsFixture:
         self.sqs = clients["sqs"]
 
     def handler(self, spec: Any) -> ModuleType:
-        env = spec.environment(
-            self.config,
-            self.resources.table_names,
-            self.resources.topic_arn,
-            WS_ENDPOINT,
-            self.resources.push_queue_url,
-        )
+        env = self.resources.environment(spec, self.config, WS_ENDPOINT)
         return load_handler(spec.code, env)
 
     def item(self, table_key: str, key: dict[str, str]) -> dict[str, Any] | None:

@@ -10,7 +10,6 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
-from botocore.config import Config
 
 from viewcount.batches import EventType, partial_response
 from viewcount.observability import count, logger, metrics
@@ -20,13 +19,11 @@ from viewcount.tables.page_counts import PageCountsTable
 from viewcount.tables.readers import ReaderLog, ReadersTable
 from viewcount.tables.visitor_days import LoggedView, is_view_image, logged_view
 from viewcount.use_cases.count_views import CountViews, PushPolicy
-from viewcount.use_cases.push_counts import PUSH_THREADS, PushCounts
+from viewcount.use_cases.push_counts import PushCounts, pooled_management_api
 
 settings = CountViewsSettings.from_env()
 dynamodb = boto3.client("dynamodb")
-management_api = boto3.client(
-    "apigatewaymanagementapi", endpoint_url=settings.ws_endpoint, config=Config(max_pool_connections=PUSH_THREADS)
-)
+management_api = pooled_management_api(settings.ws_endpoint)
 count_views = CountViews(
     PageCountsTable(dynamodb, settings.counts_table),
     ReaderLog(ReadersTable(dynamodb, settings.readers_table)),

@@ -10,7 +10,6 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.utilities.data_classes import SQSEvent
-from botocore.config import Config
 
 from viewcount.batches import EventType, partial_response
 from viewcount.observability import logger, metrics
@@ -18,15 +17,12 @@ from viewcount.push_requests import parse_request
 from viewcount.settings import PushReadersSettings
 from viewcount.tables.page_counts import PageCountsTable
 from viewcount.tables.readers import ReaderLog, ReadersTable
-from viewcount.use_cases.push_counts import PUSH_THREADS, PushCounts
+from viewcount.use_cases.push_counts import PushCounts, pooled_management_api
 from viewcount.use_cases.push_readers import PushReaders
 
 settings = PushReadersSettings.from_env()
 dynamodb = boto3.client("dynamodb")
-# One pooled connection per push thread.
-management_api = boto3.client(
-    "apigatewaymanagementapi", endpoint_url=settings.ws_endpoint, config=Config(max_pool_connections=PUSH_THREADS)
-)
+management_api = pooled_management_api(settings.ws_endpoint)
 push_readers = PushReaders(
     PageCountsTable(dynamodb, settings.counts_table),
     ReaderLog(ReadersTable(dynamodb, settings.readers_table)),

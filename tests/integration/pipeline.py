@@ -30,13 +30,7 @@ class Pipeline:
         self.resources = create_resources(self.config, self.dynamodb, self.sns, self.sqs, visibility_timeout_seconds=1)
         functions: dict[str, LocalFunction] = {}
         for spec in FUNCTIONS:
-            env = spec.environment(
-                self.config,
-                self.resources.table_names,
-                self.resources.topic_arn,
-                WS_ENDPOINT,
-                self.resources.push_queue_url,
-            )
+            env = self.resources.environment(spec, self.config, WS_ENDPOINT)
             functions[spec.name] = LocalFunction(spec, load_handler(spec.code, env), spec.name)
         self.functions = functions
         self.queues = []

@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from viewcount.observability import count_one, logger
@@ -81,6 +82,13 @@ def still_open(probe: Prober, connection_ids: Iterable[str]) -> tuple[list[str],
         else:
             open_.append(connection_id)
     return open_, gone
+
+
+def pooled_management_api(endpoint: str) -> Any:
+    """The management API client of a function that pushes: one pooled connection per push thread."""
+    return boto3.client(
+        "apigatewaymanagementapi", endpoint_url=endpoint, config=Config(max_pool_connections=PUSH_THREADS)
+    )
 
 
 def management_poster(client: Any) -> Poster:
