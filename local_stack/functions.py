@@ -15,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from local_stack.resources import LocalResources
 from viewcount_infra.config import DeploymentConfig
 from viewcount_infra.topology import FUNCTIONS, FunctionSpec
 
@@ -105,13 +106,11 @@ def import_handler(code: str, module_name: str, env: Mapping[str, str]) -> Modul
     return module
 
 
-def load_functions(
-    config: DeploymentConfig, table_names: Mapping[str, str], topic_arn: str, ws_endpoint: str, push_queue_url: str
-) -> dict[str, LocalFunction]:
+def load_functions(config: DeploymentConfig, resources: LocalResources, ws_endpoint: str) -> dict[str, LocalFunction]:
     """Import every handler as Lambda's init would: its own module, its own environment."""
     functions = {}
     for spec in FUNCTIONS:
-        env = spec.environment(config, table_names, topic_arn, ws_endpoint, push_queue_url)
+        env = resources.environment(spec, config, ws_endpoint)
         module = import_handler(spec.code, f"viewcount_local_{spec.name}", env)
         functions[spec.name] = LocalFunction(spec, module, f"{config.prefix}-{spec.name.replace('_', '-')}")
     return functions

@@ -96,9 +96,7 @@ class LocalStack:
         from local_stack.functions import load_functions
 
         management = f"http://{options.host}:{options.management_port}/{self.config.namespace}"
-        self.functions = load_functions(
-            self.config, self.resources.table_names, self.resources.topic_arn, management, self.resources.push_queue_url
-        )
+        self.functions = load_functions(self.config, self.resources, management)
         self.gateway = Gateway(
             self.functions,
             stage=self.config.namespace,

@@ -67,8 +67,8 @@ class DeploymentConfig:
     page_path_pattern: str = ""
     # Articles and paths a site may gain before new ones count in one `(other)` page.
     page_limit: int = 10_000
-    # A page read by more than a few gets its readers' pushes coalesced, one per this interval
-    # (its new viewers are pushed at once): staleness at most about this plus the pipeline.
+    # A page read by more than 7 others gets its readers' pushes coalesced: about one every
+    # this minus 5 s to this (docs/readers.md). Lower: fresher counts, more push messages.
     push_interval_seconds: int = 20
     alarm_email: str = ""
     api_gateway_logging_role: str = "stack"

@@ -18,8 +18,8 @@ from viewcount.settings import CountViewsSettings
 from viewcount.tables.page_counts import PageCountsTable
 from viewcount.tables.readers import ReaderLog, ReadersTable
 from viewcount.tables.visitor_days import LoggedView, is_view_image, logged_view
-from viewcount.use_cases.count_views import CountViews, PushPolicy
-from viewcount.use_cases.push_counts import PushCounts, pooled_management_api
+from viewcount.use_cases.count_views import CountViews
+from viewcount.use_cases.push_counts import PushCounts, PushPolicy, pooled_management_api
 
 settings = CountViewsSettings.from_env()
 dynamodb = boto3.client("dynamodb")

@@ -12,8 +12,8 @@ from viewcount.push_requests import SqsPushRequests, parse_request
 from viewcount.tables.page_counts import PageCountsTable
 from viewcount.tables.readers import Arrival, ReaderLog, ReadersTable
 from viewcount.tables.visitor_days import LoggedView
-from viewcount.use_cases.count_views import CountViews, PushPolicy
-from viewcount.use_cases.push_counts import PushCounts
+from viewcount.use_cases.count_views import CountViews
+from viewcount.use_cases.push_counts import PushCounts, PushPolicy
 from viewcount.use_cases.push_readers import PushReaders
 from viewcount_infra.topology import COUNT_VIEWS, PUSH_READERS
 
@@ -97,32 +97,37 @@ def requests_sent(connections: Connections) -> list[int]:
     return [due for due, _ in connections.requests.sent]
 
 
-def counter_write_sizes(aws, counting, readers_table, now_readers: list[int]) -> list[int]:
-    sizes = []
-    counter = counting()
-    counter.counters._dynamodb.meta.events.register(
-        "before-parameter-build.dynamodb.UpdateItem",
-        lambda params, **_: sizes.append(len(json.dumps(params))) if params["Key"]["pageKey"]["S"] == PAGE else None,
-    )
-    sequence = 100
-    for readers in now_readers:
-        log_readers(readers_table, readers)
-        counter.readers.refresh(NOW + sequence)  # read the log at once, as a later batch would
-        counter.count_batch([view(sequence, f"viewer-{sequence}=")], "shard-1", NOW + sequence)
-        sequence += 10
+def counter_sizes_as_readers_arrive(aws, counting, crowds: list[int]) -> list[int]:
+    """The largest counter item the page's counting writes wrote (a write is billed by it)
+    while each crowd of new viewers, each on its own connection, was counted in batches of
+    100, as the stream delivers them."""
+    counter, sequence, sizes, written = counting(), 100, [], []
+
+    def note_written(http_response, parsed, model, **_):
+        if model.name == "UpdateItem" and parsed.get("Attributes", {}).get("pageKey", {}).get("S") == PAGE:
+            written.append(len(json.dumps(parsed["Attributes"])))
+
+    counter.counters._dynamodb.meta.events.register("after-call.dynamodb.UpdateItem", note_written)
+    for crowd in crowds:
+        viewers = [view(sequence + i, f"viewer-{sequence + i:06d}=") for i in range(crowd)]
+        for start in range(0, crowd, 100):
+            counter.count_batch(viewers[start : start + 100], "shard-1", NOW + sequence)
+        sequence += crowd
+        sizes.append(max(written))
+        written.clear()
     return sizes
 
 
 def test_the_counting_write_does_not_grow_with_readers(aws, parts):
-    counting, _, readers_table, _ = parts
+    counting, _, _, _ = parts
 
-    sizes = counter_write_sizes(aws, counting, readers_table, [1, 2_000, 8_000])
+    # A write costs a WRU per KB of the item it writes: the counter's size is its cost.
+    sizes = counter_sizes_as_readers_arrive(aws, counting, [1, 500, 2_000])
 
-    # The same write with 1 reader and with thousands; only the numbers' digits may differ.
+    # 1, 501 and 2,501 readers (all still connected): only the numbers' digits differ.
     assert max(sizes) - min(sizes) <= 8
-    item = aws.item("counts", {"pageKey": PAGE})
-    assert len(json.dumps(item)) < 1024  # one WRU
-    assert counts(aws, PAGE) == (3, 3)
+    assert max(sizes) < 1024  # one WRU
+    assert counts(aws, PAGE) == (2_501, 2_501)
 
 
 def test_a_page_with_more_readers_than_one_item_could_hold_still_counts_and_pushes(aws, parts):

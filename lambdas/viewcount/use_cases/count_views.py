@@ -35,7 +35,7 @@ from viewcount.tables.page_counts import (
 )
 from viewcount.tables.readers import CONNECTION_LIFETIME_SECONDS, Arrival, ReaderLog
 from viewcount.tables.visitor_days import LoggedView
-from viewcount.use_cases.push_counts import Audience, PushCounts, PushOutcome
+from viewcount.use_cases.push_counts import Audience, PushCounts, PushPolicy, note_outcome, refresh_readers
 
 Key = TypeVar("Key", bound=Hashable)
 
@@ -72,20 +72,6 @@ class WarmInstanceMemory:
     fallbacks: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class PushPolicy:
-    # A page with at most this many readers besides the batch's own is pushed at once, its
-    # readers asked first whether they are open: at most this many pushes per view, plus one.
-    at_once_readers: int = 7
-    # A busier page's readers get a coalesced push with the first batch at least
-    # `interval - batch_gap` after the last one (so about every interval - batch_gap to
-    # interval), or, when no batch comes, by a fallback at `interval`. A view then waits at
-    # most about `interval - batch_gap` after it is counted.
-    interval_seconds: int = 20
-    # How far apart a busy page's counting batches are: the queue consumers' batching window.
-    batch_gap_seconds: int = 5
-
-
 class PushRequests(Protocol):
     def send(self, request: PushRequest, now: int) -> None: ...
 
@@ -100,7 +86,7 @@ class CountViews:
         memory: WarmInstanceMemory | None = None,
         *,
         page_limit: int,
-        policy: PushPolicy = PushPolicy(),
+        policy: PushPolicy | None = None,
     ) -> None:
         self.counters = counters
         self.readers = readers
@@ -108,7 +94,7 @@ class CountViews:
         self.push_requests = push_requests
         self.memory = memory or WarmInstanceMemory()
         self.page_limit = page_limit
-        self.policy = policy
+        self.policy = policy or PushPolicy()
 
     def count_batch(self, views: list[LoggedView], shard: str, now: int) -> set[str]:
         """Count and push one shard's batch; returns the sequence numbers not done."""
@@ -277,28 +263,3 @@ def replaced_connections(views: list[LoggedView]) -> set[str]:
         if view.connection_id:
             last_view[view.connection_id] = position
     return {connection_id for connection_id, at in replaced.items() if last_view.get(connection_id, -1) < at}
-
-
-def refresh_readers(readers: ReaderLog, now: int) -> None:
-    """Other instances' readers, for the push. A failed read is no reason to count again:
-    the push goes to the readers known so far, and the next batch reads on."""
-    try:
-        readers.refresh(now)
-    except Exception:
-        logger.exception("readers log not read")
-        count("ReadersLogNotRead", 1)
-
-
-def note_outcome(outcome: PushOutcome, readers: ReaderLog, page_key: str, now: int) -> bool:
-    """Metrics of a push, and the readers it found closed; False when some were not reached."""
-    if outcome.gone:
-        readers.left(outcome.gone, now)
-    count("Pushes", outcome.delivered)
-    count("ConnectionsProbed", outcome.probes)
-    count("GoneConnections", len(outcome.gone))
-    if outcome.failed:
-        # Counting is done: a retry of these records only pushes the same counts again.
-        count("PushesFailed", len(outcome.failed))
-        logger.error("readers not reached", extra={"page": page_key, "readers": len(outcome.failed)})
-        return False
-    return True

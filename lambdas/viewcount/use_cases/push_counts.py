@@ -8,15 +8,18 @@ from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from viewcount.observability import count_one, logger
+from viewcount.observability import count, count_one, logger
 from viewcount.tables.page_counts import Item, SiteCounts, counts_of
 from viewcount.wire import encode_frame, error_frame, views_frame
+
+if TYPE_CHECKING:  # the route functions import this module, and need no reader log
+    from viewcount.tables.readers import ReaderLog
 
 Poster = Callable[[str, bytes], None]
 Prober = Callable[[str], None]
@@ -106,6 +109,20 @@ def management_prober(client: Any) -> Prober:
 
 
 @dataclass(frozen=True)
+class PushPolicy:
+    # A page with at most this many readers besides the batch's own is pushed at once, its
+    # readers asked first whether they are open: at most this many pushes per view, plus one.
+    at_once_readers: int = 7
+    # A busier page's readers get a coalesced push with the first batch at least
+    # `interval - batch_gap` after the last one (so about every interval - batch_gap to
+    # interval), or, when no batch comes, by a fallback at `interval`. A view then waits at
+    # most about `interval - batch_gap` after it is counted.
+    interval_seconds: int = 20
+    # How far apart a busy page's counting batches are: the queue consumers' batching window.
+    batch_gap_seconds: int = 5
+
+
+@dataclass(frozen=True)
 class Audience:
     """Whom a push goes to. `arrived` have just spoken and are open; `standing` read the page
     since earlier, and are asked first (`probe`) or pushed as they are."""
@@ -150,6 +167,31 @@ class PushCounts:
         outcome.gone += left
         outcome.probes = len(audience.standing) if audience.probe else 0
         return outcome
+
+
+def refresh_readers(readers: ReaderLog, now: int) -> None:
+    """Other instances' readers, for the push. A failed read is no reason to count again:
+    the push goes to the readers known so far, and the next batch reads on."""
+    try:
+        readers.refresh(now)
+    except Exception:
+        logger.exception("readers log not read")
+        count("ReadersLogNotRead", 1)
+
+
+def note_outcome(outcome: PushOutcome, readers: ReaderLog, page_key: str, now: int) -> bool:
+    """Metrics of a push, and the readers it found closed; False when some were not reached."""
+    if outcome.gone:
+        readers.left(outcome.gone, now)
+    count("Pushes", outcome.delivered)
+    count("ConnectionsProbed", outcome.probes)
+    count("GoneConnections", len(outcome.gone))
+    if outcome.failed:
+        # Counting is done: a retry of these records only pushes the same counts again.
+        count("PushesFailed", len(outcome.failed))
+        logger.error("readers not reached", extra={"page": page_key, "readers": len(outcome.failed)})
+        return False
+    return True
 
 
 class ErrorReplies:

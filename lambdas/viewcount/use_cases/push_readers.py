@@ -13,8 +13,7 @@ from viewcount.observability import count
 from viewcount.push_requests import PushRequest
 from viewcount.tables.page_counts import SITE_KEY, PageCountsTable, site_counts_of
 from viewcount.tables.readers import ReaderLog
-from viewcount.use_cases.count_views import PushPolicy, note_outcome, refresh_readers
-from viewcount.use_cases.push_counts import Audience, PushCounts
+from viewcount.use_cases.push_counts import Audience, PushCounts, PushPolicy, note_outcome, refresh_readers
 
 
 class PushReaders:
