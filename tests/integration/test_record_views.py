@@ -9,10 +9,11 @@ import json
 import time
 
 import pytest
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from tests.conftest import load_event
-from viewcount.tables.visitor_days import ITEM_LIFETIME_SECONDS, view_tag
+from viewcount.tables.visitor_days import ITEM_LIFETIME_SECONDS, logged_view, view_tag
 from viewcount.visitors import start_of_day, utc_day
 from viewcount_infra.topology import RECORD_HOME_VIEWS, RECORD_POST_VIEWS
 
@@ -170,3 +171,20 @@ def test_a_view_older_than_its_days_item_could_live_is_dropped_not_counted(aws, 
     assert response == {"batchItemFailures": []}
     assert days(aws) == {}
     assert '"ViewsTooLateToCount":[4.0]' in capsys.readouterr().out
+
+
+def test_a_views_record_names_when_it_was_sent_for_its_day(aws, context):
+    # Two days ago plus an hour: inside the 48 h rule, and on another day than the write's.
+    sent = start_of_day(int(time.time())) - 23 * 3600
+    aws.handler(RECORD_POST_VIEWS).handler(fresh(load_event("sqs_post_views.json"), viewed_at=sent), context)
+
+    deserialize = TypeDeserializer().deserialize
+    for item in aws.scan("visitor_days"):
+        image = {name: deserialize(value) for name, value in item.items()}
+        assert logged_view("1", image, None).viewed_at == sent
+
+
+def test_a_record_from_before_viewed_at_counts_on_its_connections_day():
+    image = {"visitorDay": "view#v9", "pageKey": "page#Home_Page", "connectedAt": 1_700_000_000}
+
+    assert logged_view("1", image, None).viewed_at == 1_700_000_000

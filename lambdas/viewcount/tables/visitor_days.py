@@ -45,6 +45,8 @@ REFERRER_HOST = "referrerHost"
 CAMPAIGN = "campaign"
 CONNECTION_ID = "connectionId"
 CONNECTED_AT = "connectedAt"
+# When the view was sent: it names the day the view counts in (history per day).
+VIEWED_AT = "viewedAt"
 UNKEYED_PREFIX = "view#"
 # The view's own attributes: set by each write, so the stream record is that view. Those a
 # view lacks are removed, so that a record never carries an earlier view's.
@@ -84,6 +86,8 @@ class LoggedView:
     referrer_host: str | None = None
     connection_id: str | None = None
     connected_at: int | None = None
+    # When the view was sent (epoch seconds); 0 for a record written before views carried it.
+    viewed_at: int = 0
     campaign: tuple[tuple[str, str], ...] = ()  # (utm parameter, value)
     # The visitor's connection before this view's, when it was another: a page load of a
     # multi-page blog replaces the connection of the page before.
@@ -113,6 +117,8 @@ def logged_view(sequence_number: str, new: dict[str, Any], old: dict[str, Any] |
         page_new = new[PAGE_TOKEN] not in old.get(UNIQUE_PAGES, ())
         site_new = UNIQUE_PAGES not in old
     connected_at = new.get(CONNECTED_AT)
+    # A record of the layout before viewedAt: its connection's time is the nearest there is.
+    viewed_at = new.get(VIEWED_AT, connected_at)
     campaign = new.get(CAMPAIGN) or {}
     previous = (old or {}).get(CONNECTION_ID)
     return LoggedView(
@@ -125,6 +131,7 @@ def logged_view(sequence_number: str, new: dict[str, Any], old: dict[str, Any] |
         referrer_host=new.get(REFERRER_HOST),
         connection_id=new.get(CONNECTION_ID),
         connected_at=int(connected_at) if connected_at is not None else None,
+        viewed_at=int(viewed_at) if viewed_at is not None else 0,
         campaign=tuple(sorted((str(name), str(value)) for name, value in campaign.items())),
         replaced_connection_id=previous if previous != new.get(CONNECTION_ID) else None,
     )
@@ -159,6 +166,7 @@ def _view_attributes(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
         UNIQUE: {"BOOL": bool(view.get("unique"))},
         CONNECTION_ID: {"S": view["connectionId"]},
         CONNECTED_AT: {"N": str(int(view.get("connectedAt", view["viewedAt"])))},
+        VIEWED_AT: {"N": str(int(view["viewedAt"]))},
     }
     for name in (ARTICLE_TITLE, REFERRER_HOST):
         if isinstance(view.get(name), str):
