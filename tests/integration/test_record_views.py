@@ -174,14 +174,14 @@ def test_a_view_older_than_its_days_item_could_live_is_dropped_not_counted(aws, 
 
 
 def test_a_views_record_names_when_it_was_sent_for_its_day(aws, context):
-    # Two days ago plus an hour: inside the 48 h rule, and on another day than the write's.
+    # Yesterday at 01:00 UTC: inside the 48 h rule, and on another day than the write's.
     sent = start_of_day(int(time.time())) - 23 * 3600
     aws.handler(RECORD_POST_VIEWS).handler(fresh(load_event("sqs_post_views.json"), viewed_at=sent), context)
 
     deserialize = TypeDeserializer().deserialize
-    for item in aws.scan("visitor_days"):
-        image = {name: deserialize(value) for name, value in item.items()}
-        assert logged_view("1", image, None).viewed_at == sent
+    images = [{name: deserialize(value) for name, value in item.items()} for item in aws.scan("visitor_days")]
+    assert len(images) == 3
+    assert [logged_view("1", image, None).viewed_at for image in images] == [sent] * 3
 
 
 def test_a_record_from_before_viewed_at_counts_on_its_connections_day():

@@ -86,7 +86,8 @@ class LoggedView:
     referrer_host: str | None = None
     connection_id: str | None = None
     connected_at: int | None = None
-    # When the view was sent (epoch seconds); 0 for a record written before views carried it.
+    # When the view was sent (epoch seconds); a record written before views carried it gives
+    # its connection's time (0 if it has none).
     viewed_at: int = 0
     campaign: tuple[tuple[str, str], ...] = ()  # (utm parameter, value)
     # The visitor's connection before this view's, when it was another: a page load of a
