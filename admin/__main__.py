@@ -6,18 +6,21 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Mapping
-from datetime import UTC, date, datetime
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
-from admin.commands import MAX_DAYS, USAGE, bot_counts, format_bot_counts, rename_title
-from admin.stores import AdminError, CountsStore, DynamoCountsStore, SnapshotCountsStore
+from admin.commands import MAX_DAYS, bot_counts, format_bot_counts, rename_title
+from admin.targets import USAGE, AdminError, Tables, deployed_tables, running_stack_note, snapshot_tables
 from viewcount.wire import MAX_TITLE
 from viewcount_infra.config import NAMESPACES, ConfigError, DeploymentConfig, load_dotenv
-from viewcount_infra.topology import COUNTS
 
 ROOT = Path(__file__).resolve().parent.parent
 PROG = "admin.sh"
+# Commands that change the tables: on a local stack's snapshot they are refused while it runs.
+WRITING_COMMANDS = {"rename-title"}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -35,11 +38,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
     bots = commands.add_parser(
         "bot-counts",
-        help="bot views filtered per UTC day and reason",
-        description="Print the bot views filtered per UTC day and reason, newest day first.",
+        help="bot views filtered per day and reason",
+        description="Print the bot views filtered per day (the site's) and reason, newest day first.",
     )
     bots.add_argument(
-        "--days", type=int, default=7, help=f"the last N UTC days, today included (default 7, at most {MAX_DAYS})"
+        "--days", type=int, default=7, help=f"the last N days, today included (default 7, at most {MAX_DAYS})"
     )
     bots.add_argument("--json", action="store_true", help="print JSON instead of a table")
     add_target(bots)
@@ -47,38 +50,41 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def add_target(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--site", help="the site (its id in SITES); needed only where there are several")
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument(
         "--namespace",
         choices=NAMESPACES,
-        help="a deployed namespace: its table in AWS (region and credentials from the AWS environment)",
+        help="a deployed namespace: its tables in AWS (region and credentials from the AWS environment)",
     )
     target.add_argument(
         "--data-dir", type=Path, help="the local stack's --data-dir (./run_local.sh's default: .viewcount-local)"
     )
 
 
-def open_store(args: argparse.Namespace, env: Mapping[str, str]) -> CountsStore:
-    if args.data_dir is not None:
-        return SnapshotCountsStore(args.data_dir)
+@contextmanager
+def open_tables(args: argparse.Namespace, env: Mapping[str, str]) -> Iterator[Tables]:
     try:
-        config = DeploymentConfig.load(args.namespace, env)
+        config = DeploymentConfig.load(args.namespace or "local", env)
     except ConfigError as error:
         raise AdminError(str(error), USAGE) from None
-    import boto3
-
-    return DynamoCountsStore(boto3.client("dynamodb"), COUNTS.physical_name(config))
-
-
-def run(args: argparse.Namespace, store: CountsStore, today: date) -> None:
-    if args.command == "rename-title":
-        renamed = rename_title(store, args.article_id, args.title)
-        was = f"was {renamed.previous!r}" if renamed.previous is not None else "it had no title"
-        print(f"Renamed {renamed.page_key} in {store.name} to {renamed.title!r} ({was}).")
+    if args.data_dir is None:
+        yield deployed_tables(config)
         return
-    if isinstance(store, SnapshotCountsStore) and (note := store.running_stack_note()):
+    if args.command not in WRITING_COMMANDS and (note := running_stack_note(args.data_dir)):
         print(f"{PROG}: {note}", file=sys.stderr)
-    counts = bot_counts(store, args.days, today)
+    with snapshot_tables(args.data_dir, config, writes=args.command in WRITING_COMMANDS) as tables:
+        yield tables
+
+
+def run(args: argparse.Namespace, tables: Tables, today: date | None) -> None:
+    site = tables.site(args.site)
+    if args.command == "rename-title":
+        renamed = rename_title(tables, site, args.article_id, args.title)
+        was = f"was {renamed.previous!r}" if renamed.previous is not None else "it had no title"
+        print(f"Renamed {renamed.page_key} in {tables.where} to {renamed.title!r} ({was}).")
+        return
+    counts = bot_counts(tables, site, args.days, today or date.fromisoformat(site.day_of(time.time())))
     print(json.dumps(counts.as_json(), indent=2) if args.json else format_bot_counts(counts))
 
 
@@ -91,17 +97,17 @@ def main(argv: list[str] | None = None, *, env: Mapping[str, str] | None = None,
         env = loaded
     from botocore.exceptions import BotoCoreError, ClientError
 
-    store: CountsStore | None = None
+    where = f"the tables of {args.namespace}"
     try:
-        store = open_store(args, env)
-        run(args, store, today or datetime.now(UTC).date())
+        with open_tables(args, env) as tables:
+            where = tables.where
+            run(args, tables, today)
     except AdminError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return error.status
     except ClientError as error:
-        where = describe_table(store)
         if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-            print(f"{PROG}: {where} does not exist: is {args.namespace} deployed there?", file=sys.stderr)
+            print(f"{PROG}: a table of {where} does not exist: is {args.namespace} deployed there?", file=sys.stderr)
         else:
             print(f"{PROG}: AWS refused ({where}): {error}", file=sys.stderr)
         return 1
@@ -109,12 +115,6 @@ def main(argv: list[str] | None = None, *, env: Mapping[str, str] | None = None,
         print(f"{PROG}: cannot reach AWS: {error}", file=sys.stderr)
         return 1
     return 0
-
-
-def describe_table(store: CountsStore | None) -> str:
-    if isinstance(store, DynamoCountsStore):
-        return f"table {store.name} in {store.client.meta.region_name}"
-    return "the counts table"
 
 
 if __name__ == "__main__":

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from viewcount_infra.config import DeploymentConfig
@@ -34,8 +37,22 @@ class LocalResources:
         return self.queue_urls[PUSH_REQUESTS.key]
 
     def environment(self, spec: FunctionSpec, config: DeploymentConfig, ws_endpoint: str) -> dict[str, str]:
-        """The function's environment with these resources' names."""
-        return spec.environment(config, self.table_names, self.topic_arn, ws_endpoint, self.push_queue_url)
+        """The function's environment with these resources' names, and the sites of `config`."""
+        return spec.environment(
+            config, self.table_names, self.topic_arn, ws_endpoint, self.push_queue_url, write_sites_file(config)
+        )
+
+
+def write_sites_file(config: DeploymentConfig) -> str:
+    """The sites file the functions read (in AWS it is in their layer). Named by its content,
+    so that writing the same sites again writes the same file."""
+    text = config.sites.as_json()
+    path = Path(tempfile.gettempdir()) / f"viewcount-sites-{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
+    if not path.exists():
+        temporary = path.with_suffix(f".{id(text)}.tmp")
+        temporary.write_text(text)
+        temporary.replace(path)
+    return str(path)
 
 
 def create_table(dynamodb: Any, spec: TableSpec, config: DeploymentConfig) -> dict[str, Any]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,16 @@ AWS_ENVIRONMENT = {
     "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
 }
+
+
+@contextmanager
+def in_moto() -> Iterator[None]:
+    """moto in this process, with the environment every client it serves needs."""
+    os.environ.update(AWS_ENVIRONMENT)
+    from moto import mock_aws
+
+    with mock_aws():
+        yield
 
 
 @dataclass
@@ -93,6 +105,7 @@ class LocalStack:
             self.config, self.dynamodb, self.sns, self.sqs, options.visibility_timeout_seconds
         )
         self.restored = state.restore(self.dynamodb, self.resources.table_names, options.data_dir)
+        state.write_sites(options.data_dir, self.config.sites)
         from local_stack.functions import load_functions
 
         management = f"http://{options.host}:{options.management_port}/{self.config.namespace}"

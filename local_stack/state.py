@@ -16,10 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from local_stack.functions import AWS_LOCK
+from viewcount.sites import Sites
 from viewcount.tables.page_counts import durable_attributes
 from viewcount_infra.topology import COUNTS, READERS, TABLES, VISITOR_DAYS
 
 SNAPSHOT = "tables.json"
+# The sites the stack counts, written when it starts, so that `./admin.sh --data-dir` knows
+# sites given on the stack's command line.
+SITES = "sites.json"
 # Holds the running stack's pid, so that `./admin.sh rename-title` does not edit the saved
 # tables while the stack would overwrite them with its next save.
 PID_FILE = "stack.pid"
@@ -87,6 +91,11 @@ def restore(dynamodb: Any, table_names: dict[str, str], data_dir: Path) -> int:
         snapshot = read_snapshot(data_dir)
     except FileNotFoundError:
         return 0
+    return restore_snapshot(dynamodb, table_names, snapshot)
+
+
+def restore_snapshot(dynamodb: Any, table_names: dict[str, str], snapshot: dict[str, Any]) -> int:
+    """Put the snapshot's items into the (empty) tables; how many there were."""
     restored = 0
     with AWS_LOCK:
         for spec in SAVED_TABLES:
@@ -99,6 +108,20 @@ def restore(dynamodb: Any, table_names: dict[str, str], data_dir: Path) -> int:
                 dynamodb.batch_write_item(RequestItems={table_names[spec.key]: requests})
             restored += len(items)
     return restored
+
+
+def write_sites(data_dir: Path, sites: Sites) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / SITES).write_text(sites.as_json())
+
+
+def read_sites(data_dir: Path) -> Sites | None:
+    """The sites a stack on this folder last counted; None when none has said; SiteError
+    when the file is no sites file."""
+    try:
+        return Sites.load(data_dir / SITES)
+    except FileNotFoundError:
+        return None
 
 
 # JSON has no bytes: binary attributes (the daily salts) are saved in base64.

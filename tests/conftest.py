@@ -60,6 +60,15 @@ def load_handler(code: str, env: dict[str, str]) -> ModuleType:
     return import_handler(code, f"handler_{code}_{len(sys.modules)}", env)
 
 
+def with_site(config: Any, **changes: Any) -> Any:
+    """The config with its (one) site changed: `with_site(config, page_limit=2)`."""
+    import dataclasses
+
+    from viewcount.sites import Sites
+
+    return dataclasses.replace(config, sites=Sites((dataclasses.replace(config.sites.default, **changes),)))
+
+
 @pytest.fixture
 def local_config():
     from viewcount_infra.config import DeploymentConfig

@@ -1,13 +1,14 @@
 """Build one deterministic zip per Lambda code folder into dist/.
 
 Each zip holds the function's `handler.py`, the shared `viewcount` package, the
-`crawleruseragents` package (the bot patterns `viewcount.bots` uses) with its licence, and
-the referrer-spam list as `viewcount/referrer-spam.txt`. Entries are sorted and carry a
+`crawleruseragents` package (the bot patterns `viewcount.bots` uses) and the `tzdata`
+package (the time zones of the sites' days: a Lambda runtime need not ship them), each with
+its licence, and the referrer-spam list as `viewcount/referrer-spam.txt`. Entries are sorted and carry a
 fixed timestamp and mode, so the same sources give the same bytes and CDK sees no change
 when nothing changed. Powertools and boto3 are not bundled: the Lambda runtime has boto3
 and AWS's public layer has Powertools.
 
-The third-party package is taken from the Python running this script, so run it with
+The third-party packages are taken from the Python running this script, so run it with
 the project's virtualenv (`.venv/bin/python`), where requirements.txt installed it.
 
     .venv/bin/python tools/package_lambdas.py [dist] [--referrer-spam build/referrer-spam.txt]
@@ -27,7 +28,7 @@ LAMBDAS = ROOT / "lambdas"
 SHARED = "viewcount"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 # Import package -> its distribution (for the licence, which MIT asks to travel with copies).
-BUNDLED = {"crawleruseragents": "crawler-user-agents"}
+BUNDLED = {"crawleruseragents": "crawler-user-agents", "tzdata": "tzdata"}
 REFERRER_SPAM = ROOT / "build" / "referrer-spam.txt"
 REFERRER_SPAM_ENTRY = f"{SHARED}/referrer-spam.txt"
 

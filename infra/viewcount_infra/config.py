@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from viewcount.errors import RejectedFrame
-from viewcount.origins import parse_allow_list
+from viewcount.pages import PageRules
+from viewcount.sites import DEFAULT_SITE_ID, DEFAULT_TIME_ZONE, Site, SiteError, Sites, site_origins
 from viewcount.wire import validate_article_id
 
 NAMESPACES = ("prod", "stage", "local")
@@ -30,8 +33,23 @@ LOG_RETENTION_CHOICES = (1, 3, 7, 14, 30, 90, 365)
 # Who sets API Gateway's account-wide CloudWatch role: Viewcount's account stack, or the
 # account's owner some other way (then ./deploy.sh leaves it alone).
 LOGGING_ROLE_CHOICES = ("stack", "external")
-MAX_ARTICLE_IDS_CHARS = 2500
 DEFAULT_LOCAL_CLIENT_URL = "http://127.0.0.1:8000,http://localhost:8000"
+# What a site of the SITES file may set; what it leaves out comes from the plain settings
+# (PAGE_LIMIT, HOME_PATHS...), which a single-site deployment sets alone.
+SITE_SETTINGS = (
+    "id",
+    "origins",
+    "time_zone",
+    "post_path_marker",
+    "home_paths",
+    "about_path_marker",
+    "contact_path_marker",
+    "page_limit",
+    "views_per_page_per_day",
+    "article_id_pattern",
+    "article_ids",
+    "page_path_pattern",
+)
 
 
 class ConfigError(ValueError):
@@ -41,11 +59,9 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class DeploymentConfig:
     namespace: str
-    client_origins: str
-    post_path_marker: str = "/posts/"
-    home_paths: str = "/"
-    about_path_marker: str = "/pages/about"
-    contact_path_marker: str = "/pages/contacts"
+    # The sites this deployment counts (SITES, or one site from the plain settings), each with
+    # its origins, time zone, page rules, caps and allow-lists.
+    sites: Sites
     sqs_batch_size: int = 100
     sqs_batch_window_seconds: int = 5
     consumer_max_concurrency: int = 2
@@ -58,15 +74,6 @@ class DeploymentConfig:
     throttle_burst_limit: int = 200
     # Per connection; API Gateway's stage throttling above limits the whole API.
     views_per_minute: int = 10
-    # Views of one page one visitor counts a day; enforced by the view's one write.
-    views_per_page_per_day: int = 50
-    # Article id allow-list: a regex that ids must match in full, and/or a list of ids.
-    article_id_pattern: str = ""
-    article_ids: str = ""
-    # Page allow-list: a regex that normalised paths must match in full (empty: every path).
-    page_path_pattern: str = ""
-    # Articles and paths a site may gain before new ones count in one `(other)` page.
-    page_limit: int = 10_000
     # A page read by more than 7 others gets its readers' pushes coalesced: about one every
     # this minus 5 s to this (docs/readers.md). Lower: fresher counts, more push messages.
     push_interval_seconds: int = 20
@@ -85,6 +92,11 @@ class DeploymentConfig:
     @property
     def is_production(self) -> bool:
         return self.namespace == "prod"
+
+    @property
+    def client_origins(self) -> str:
+        """Every origin of every site, comma-separated."""
+        return ",".join(sorted(self.sites.allowed_origins))
 
     @classmethod
     def load(cls, namespace: str | None, env: Mapping[str, str] = os.environ) -> DeploymentConfig:
@@ -122,16 +134,6 @@ class DeploymentConfig:
                 raise ConfigError(f"LOG_RETENTION_DAYS must be one of {LOG_RETENTION_CHOICES} (got {days})")
             return days
 
-        origins = next((env[v] for v in CLIENT_URL_VARIABLES[namespace] if env.get(v)), "")
-        if namespace == "local" and not origins:
-            origins = DEFAULT_LOCAL_CLIENT_URL
-        if not origins:
-            raise ConfigError(f"{CLIENT_URL_VARIABLES[namespace][0]} must name the blog's origin(s) for {namespace}")
-        try:
-            parse_allow_list(origins)
-        except ValueError as error:
-            raise ConfigError(f"{CLIENT_URL_VARIABLES[namespace][0]}: {error}") from None
-
         def pattern(name: str) -> str:
             pattern = setting(name, "")
             try:
@@ -140,7 +142,7 @@ class DeploymentConfig:
                 raise ConfigError(f"{name} is not a regular expression: {error}") from None
             return pattern
 
-        def article_ids() -> str:
+        def article_ids() -> tuple[str, ...]:
             ids = [i.strip() for i in setting("ARTICLE_IDS", "").split(",")]
             if path := setting("ARTICLE_IDS_FILE", ""):
                 try:
@@ -148,21 +150,41 @@ class DeploymentConfig:
                 except OSError as error:
                     raise ConfigError(f"ARTICLE_IDS_FILE: {error}") from None
                 ids += [line.strip() for line in lines if not line.strip().startswith("#")]
-            ids = [i for i in ids if i]
-            for article_id in ids:
-                # An id no view could carry would never match: say so rather than ignore it.
-                try:
-                    validate_article_id(article_id, "an id in ARTICLE_IDS/ARTICLE_IDS_FILE")
-                except RejectedFrame as error:
-                    raise ConfigError(f"{error.detail} (got {article_id!r})") from None
-            joined = ",".join(dict.fromkeys(ids))
-            # The list travels in the function's environment, which Lambda caps at 4 KB in all.
-            if len(joined) > MAX_ARTICLE_IDS_CHARS:
-                raise ConfigError(
-                    f"the article id list is {len(joined)} characters; at most {MAX_ARTICLE_IDS_CHARS} fit "
-                    "in a function's environment: use ARTICLE_ID_PATTERN instead"
-                )
-            return joined
+            return valid_article_ids(ids, "ARTICLE_IDS/ARTICLE_IDS_FILE")
+
+        def site_defaults() -> dict[str, Any]:
+            """What every site has unless it says otherwise: the plain settings."""
+            return {
+                "time_zone": setting("TIME_ZONE", DEFAULT_TIME_ZONE),
+                "post_path_marker": setting("POST_PATH_MARKER", "/posts/"),
+                "home_paths": setting("HOME_PATHS", ""),
+                "about_path_marker": setting("ABOUT_PATH_MARKER", "/pages/about"),
+                "contact_path_marker": setting("CONTACT_PATH_MARKER", "/pages/contacts"),
+                "page_limit": number("PAGE_LIMIT", 10_000, 1, 1_000_000),
+                "views_per_page_per_day": number("VIEWS_PER_PAGE_PER_DAY", 50, 1, 10_000),
+                "article_id_pattern": pattern("ARTICLE_ID_PATTERN"),
+                "article_ids": article_ids(),
+                "page_path_pattern": pattern("PAGE_PATH_PATTERN"),
+            }
+
+        def sites() -> Sites:
+            defaults = site_defaults()
+            if sites_file := setting("SITES", ""):
+                entries = read_sites_file(Path(sites_file))
+            else:
+                origins = next((env[v] for v in CLIENT_URL_VARIABLES[namespace] if env.get(v)), "")
+                if namespace == "local" and not origins:
+                    origins = DEFAULT_LOCAL_CLIENT_URL
+                if not origins:
+                    raise ConfigError(
+                        f"{CLIENT_URL_VARIABLES[namespace][0]} must name the blog's origin(s) for {namespace} "
+                        "(or SITES a file of sites)"
+                    )
+                entries = [{"id": setting("SITE_ID", DEFAULT_SITE_ID), "origins": origins.split(",")}]
+            try:
+                return Sites(tuple(site_of(entry, defaults, position) for position, entry in enumerate(entries, 1)))
+            except SiteError as error:
+                raise ConfigError(f"{error}") from None
 
         def referrer_spam_file() -> str:
             # Deployed functions read the list bundled into their package (./deploy.sh fetches it).
@@ -187,13 +209,9 @@ class DeploymentConfig:
             )
         return cls(
             namespace=namespace,
-            client_origins=origins,
-            post_path_marker=setting("POST_PATH_MARKER", cls.post_path_marker),
-            home_paths=setting("HOME_PATHS", cls.home_paths),
-            about_path_marker=setting("ABOUT_PATH_MARKER", cls.about_path_marker),
-            contact_path_marker=setting("CONTACT_PATH_MARKER", cls.contact_path_marker),
             sqs_batch_size=batch_size,
             sqs_batch_window_seconds=batch_window,
+            sites=sites(),
             consumer_max_concurrency=number("CONSUMER_MAX_CONCURRENCY", 2, 2, 1000),
             stream_batch_size=number("STREAM_BATCH_SIZE", 100, 1, 10_000),
             stream_batch_window_seconds=number("STREAM_BATCH_WINDOW_SECONDS", 0 if local else 1, 0, 300),
@@ -201,11 +219,6 @@ class DeploymentConfig:
             throttle_rate_limit=number("THROTTLE_RATE_LIMIT", 100, 1, 10_000),
             throttle_burst_limit=number("THROTTLE_BURST_LIMIT", 200, 1, 5_000),
             views_per_minute=number("VIEWS_PER_MINUTE", cls.views_per_minute, 1, 600),
-            views_per_page_per_day=number("VIEWS_PER_PAGE_PER_DAY", cls.views_per_page_per_day, 1, 10_000),
-            article_id_pattern=pattern("ARTICLE_ID_PATTERN"),
-            article_ids=article_ids(),
-            page_path_pattern=pattern("PAGE_PATH_PATTERN"),
-            page_limit=number("PAGE_LIMIT", cls.page_limit, 1, 1_000_000),
             push_interval_seconds=number("PUSH_INTERVAL_SECONDS", cls.push_interval_seconds, 1, 600),
             alarm_email=setting("ALARM_EMAIL", ""),
             api_gateway_logging_role=logging_role(),
@@ -213,6 +226,95 @@ class DeploymentConfig:
             log_retention_days=retention(),
             powertools_layer_version=number("POWERTOOLS_LAYER_VERSION", cls.powertools_layer_version, 1, 10_000),
         )
+
+
+def valid_article_ids(ids: list[str], where: str) -> tuple[str, ...]:
+    """The ids, each once; an id no view could carry would never match: say so rather than ignore it."""
+    ids = [i for i in ids if i]
+    for article_id in ids:
+        try:
+            validate_article_id(article_id, f"an id in {where}")
+        except RejectedFrame as error:
+            raise ConfigError(f"{error.detail} (got {article_id!r})") from None
+    return tuple(dict.fromkeys(ids))
+
+
+def read_sites_file(path: Path) -> list[dict[str, Any]]:
+    """The `[[sites]]` tables of a SITES file (TOML), as they are; `site_of` checks each."""
+    try:
+        document = tomllib.loads(path.read_text())
+    except OSError as error:
+        raise ConfigError(f"SITES: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"SITES: {path} is not TOML: {error}") from None
+    entries = document.get("sites")
+    unknown = sorted(set(document) - {"sites"})
+    if unknown:
+        raise ConfigError(f"SITES: {path} may only hold [[sites]] tables (found {', '.join(unknown)})")
+    if not isinstance(entries, list) or not entries or not all(isinstance(entry, dict) for entry in entries):
+        raise ConfigError(f"SITES: {path} names no site: give each one a [[sites]] table with an id and origins")
+    return entries
+
+
+def site_of(entry: Mapping[str, Any], defaults: Mapping[str, Any], position: int) -> Site:
+    """One site from its table in the SITES file (or from the plain settings), checked in full."""
+    name = entry.get("id", f"number {position}")
+    unknown = sorted(set(entry) - set(SITE_SETTINGS))
+    if unknown:
+        raise ConfigError(f"site {name}: unknown setting {', '.join(unknown)} (known: {', '.join(SITE_SETTINGS)})")
+    if "id" not in entry or "origins" not in entry:
+        raise ConfigError(f"site {name}: needs an id and origins")
+    values = {**defaults, **entry}
+
+    def typed(key: str, kind: type | tuple[type, ...], check: Callable[[Any], bool] = lambda _: True) -> Any:
+        value = values[key]
+        if not isinstance(value, kind) or isinstance(value, bool) or not check(value):
+            raise ConfigError(f"site {name}: {key} cannot be {value!r}")
+        return value
+
+    def strings(key: str) -> list[str]:
+        value = values[key]
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, tuple):
+            value = list(value)
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ConfigError(f"site {name}: {key} must be a list of strings (got {value!r})")
+        return [item.strip() for item in value if item.strip()]
+
+    try:
+        origins = site_origins(strings("origins"))
+    except ValueError as error:
+        raise ConfigError(f"site {name}: origins: {error}") from None
+    if not origins:
+        raise ConfigError(f"site {name}: origins names no origin")
+    for key in ("article_id_pattern", "page_path_pattern"):
+        try:
+            re.compile(typed(key, str))
+        except re.error as error:
+            raise ConfigError(f"site {name}: {key} is not a regular expression: {error}") from None
+    # A site under a path prefix has its home there, unless it says where.
+    homes = strings("home_paths") or list(dict.fromkeys(entry.prefix for entry in origins))
+    rules = PageRules.parse(
+        post=typed("post_path_marker", str, bool),
+        home=",".join(homes),
+        about=typed("about_path_marker", str, bool),
+        contact=typed("contact_path_marker", str, bool),
+    )
+    try:
+        return Site(
+            id=typed("id", str),
+            origins=origins,
+            time_zone=typed("time_zone", str),
+            page_rules=rules,
+            page_limit=typed("page_limit", int, lambda n: 1 <= n <= 1_000_000),
+            views_per_page_per_day=typed("views_per_page_per_day", int, lambda n: 1 <= n <= 10_000),
+            article_id_pattern=values["article_id_pattern"],
+            article_ids=valid_article_ids(strings("article_ids"), f"site {name}'s article_ids"),
+            page_path_pattern=values["page_path_pattern"],
+        )
+    except SiteError as error:
+        raise ConfigError(str(error)) from None
 
 
 def load_dotenv(path: Path, env: dict[str, str]) -> None:

@@ -78,15 +78,14 @@ class FunctionSpec:
     timeout_seconds: int
     # table key -> the DynamoDB actions this function calls on it, and nothing more
     table_actions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # table key -> the only partition key prefixes the function may touch there
+    # table key -> the only partition key prefixes the function may touch there; `{site}`
+    # stands for each site's id
     key_prefixes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     publishes_views: bool = False
     posts_to_connections: bool = False
-    needs_origins: bool = False
-    needs_page_rules: bool = False
-    needs_view_rules: bool = False  # visitor keys, rate limit, article and path allow-lists
-    needs_page_limit: bool = False
-    needs_daily_cap: bool = False
+    # The sites file (viewcount.sites): origins, days, page rules, caps and allow-lists.
+    needs_sites: bool = False
+    needs_view_rules: bool = False  # visitor keys, rate limit, referrer spam
     requests_pushes: bool = False  # sends coalesced push requests
 
     def environment(
@@ -96,8 +95,10 @@ class FunctionSpec:
         topic_arn: str,
         ws_endpoint: str,
         push_queue_url: str = "",
+        sites_file: str = "",
     ) -> dict[str, str]:
-        """The function's environment; values are CDK tokens in AWS and real names locally."""
+        """The function's environment; values are CDK tokens in AWS and real names locally.
+        `sites_file` is where the function finds the sites: in its layer in AWS."""
         env = {
             "POWERTOOLS_SERVICE_NAME": f"viewcount-{self.name}",
             "POWERTOOLS_METRICS_NAMESPACE": f"Viewcount/{config.namespace}",
@@ -108,29 +109,12 @@ class FunctionSpec:
             env["VIEWS_TOPIC_ARN"] = topic_arn
         if self.posts_to_connections:
             env["WS_ENDPOINT"] = ws_endpoint
-        if self.needs_origins:
-            env["ALLOWED_ORIGINS"] = config.client_origins
-        if self.needs_page_rules:
-            env.update(
-                POST_PATH_MARKER=config.post_path_marker,
-                HOME_PATHS=config.home_paths,
-                ABOUT_PATH_MARKER=config.about_path_marker,
-                CONTACT_PATH_MARKER=config.contact_path_marker,
-            )
+        if self.needs_sites:
+            env["SITES_FILE"] = sites_file
         if self.needs_view_rules:
-            env.update(
-                SITE_ID=config.prefix,
-                VIEWS_PER_MINUTE=str(config.views_per_minute),
-                ARTICLE_ID_PATTERN=config.article_id_pattern,
-                ARTICLE_IDS=config.article_ids,
-                PAGE_PATH_PATTERN=config.page_path_pattern,
-            )
+            env.update(DEPLOYMENT=config.prefix, VIEWS_PER_MINUTE=str(config.views_per_minute))
             if config.referrer_spam_file:
                 env["REFERRER_SPAM_FILE"] = config.referrer_spam_file
-        if self.needs_page_limit:
-            env["PAGE_LIMIT"] = str(config.page_limit)
-        if self.needs_daily_cap:
-            env["VIEWS_PER_PAGE_PER_DAY"] = str(config.views_per_page_per_day)
         if self.requests_pushes:
             env.update(PUSH_QUEUE_URL=push_queue_url, PUSH_INTERVAL_SECONDS=str(config.push_interval_seconds))
         return env
@@ -139,23 +123,22 @@ class FunctionSpec:
 # Route functions answer a person waiting on a page: small, short timeouts.
 # The `$connect` authorizer: it sees the handshake's headers, which no later event carries.
 CONNECT = FunctionSpec(
-    "connect", "connect", "Admits the blog's own origins and judges the reader's browser", 256, 5,
-    needs_origins=True,
+    "connect", "connect", "Admits the sites' own origins and judges the reader's browser", 256, 5,
+    needs_sites=True,
 )  # fmt: skip
 VIEWS = FunctionSpec(
     "views", "views", "Validates views, limits their rate, keys visitors and publishes views", 256, 5,
     table_actions={
         "salts": ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"),
-        # Only the day's bot counts (`bots#...`): see `key_prefixes`.
+        # Only the sites' days' bot counts (`<site>#bots#...`): see `key_prefixes`.
         "counts": ("dynamodb:UpdateItem",),
     },
-    key_prefixes={"counts": (page_counts.BOTS_KEY_PREFIX,)},
-    publishes_views=True, posts_to_connections=True, needs_origins=True, needs_page_rules=True,
-    needs_view_rules=True,
+    key_prefixes={"counts": (page_counts.bots_key("{site}", ""),)},
+    publishes_views=True, posts_to_connections=True, needs_sites=True, needs_view_rules=True,
 )  # fmt: skip
 COUNTS_ROUTE = FunctionSpec(
     "counts", "counts", "Answers index pages with the counts of up to 100 articles and paths", 256, 5,
-    table_actions={"counts": ("dynamodb:BatchGetItem",)}, needs_page_rules=True,
+    table_actions={"counts": ("dynamodb:BatchGetItem",)}, needs_sites=True,
 )  # fmt: skip
 DEFAULT = FunctionSpec("default", "default", "Answers unknown frames with an error frame", 128, 3)
 # Consumers work on batches of hundreds of views. The queue consumers share their code.
@@ -167,7 +150,7 @@ RECORD_POST_VIEWS = FunctionSpec(
     256,
     30,
     table_actions=_RECORD,
-    needs_daily_cap=True,
+    needs_sites=True,
 )
 RECORD_HOME_VIEWS = FunctionSpec(
     "home_views",
@@ -176,7 +159,7 @@ RECORD_HOME_VIEWS = FunctionSpec(
     256,
     30,
     table_actions=_RECORD,
-    needs_daily_cap=True,
+    needs_sites=True,
 )
 RECORD_PROFILE_VIEWS = FunctionSpec(
     "profile_views",
@@ -185,7 +168,7 @@ RECORD_PROFILE_VIEWS = FunctionSpec(
     256,
     30,
     table_actions=_RECORD,
-    needs_daily_cap=True,
+    needs_sites=True,
 )
 RECORD_PAGE_VIEWS = FunctionSpec(
     "page_views",
@@ -194,13 +177,13 @@ RECORD_PAGE_VIEWS = FunctionSpec(
     256,
     30,
     table_actions=_RECORD,
-    needs_daily_cap=True,
+    needs_sites=True,
 )
 _READER_LOG = ("dynamodb:PutItem", "dynamodb:Query")
 COUNT_VIEWS = FunctionSpec(
     "count_views", "count_views", "Counts logged views exactly once and pushes the counts to readers", 512, 60,
     table_actions={"counts": ("dynamodb:UpdateItem", "dynamodb:GetItem"), "readers": _READER_LOG},
-    posts_to_connections=True, needs_page_limit=True, requests_pushes=True,
+    posts_to_connections=True, needs_sites=True, requests_pushes=True,
 )  # fmt: skip
 # Busy pages' coalesced pushes, out of the counting path: a crowd's fan-out never holds a shard.
 PUSH_READERS = FunctionSpec(

@@ -1,8 +1,8 @@
-"""`$connect` authorizer: admit only the blog's own origins, and judge the browser once.
+"""`$connect` authorizer: admit only the sites' own origins, and judge the browser once.
 
-Its context (viewcount.admission) rides on every later event of the connection: whether
-the browser is a bot, whether it sends Global Privacy Control, and otherwise the
-User-Agent that the visitor key needs. Nothing is written.
+Its context (viewcount.admission) rides on every later event of the connection: the
+origin, which picks the site; whether the browser is a bot, whether it sends Global
+Privacy Control, and otherwise the User-Agent that the visitor key needs. Nothing is written.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 from viewcount.admission import Admission, header
 from viewcount.bots import bot_reason, prepare
 from viewcount.observability import count, logger, metrics
-from viewcount.origins import origin_allowed
+from viewcount.origins import normalise_origin
 from viewcount.settings import ConnectSettings
 
 settings = ConnectSettings.from_env()
@@ -32,12 +32,13 @@ def policy(effect: str, method_arn: str, context: dict[str, str] | None = None) 
     return answer
 
 
-def admit(headers: dict[str, str] | None) -> Admission:
+def admit(headers: dict[str, str] | None, origin: str) -> Admission:
     user_agent = header(headers, "user-agent")
     return Admission(
         bot=bot_reason(user_agent),
         gpc=(header(headers, "sec-gpc") or "").strip() == "1",
         user_agent=user_agent,
+        origin=origin,
     )
 
 
@@ -45,10 +46,11 @@ def admit(headers: dict[str, str] | None) -> Admission:
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     headers = event.get("headers")
-    if not origin_allowed(header(headers, "origin"), settings.allowed_origins):
+    origin = normalise_origin(header(headers, "origin") or "")
+    if origin not in settings.sites.allowed_origins:
         count("ConnectionsRefused")
         return policy("Deny", event["methodArn"])
-    admission = admit(headers)
+    admission = admit(headers, origin)
     if admission.bot:
         count("BotConnections")
     return policy("Allow", event["methodArn"], admission.context())

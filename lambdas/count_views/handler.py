@@ -29,7 +29,7 @@ count_views = CountViews(
     ReaderLog(ReadersTable(dynamodb, settings.readers_table)),
     PushCounts.on_aws(management_api),
     SqsPushRequests(settings.push_queue_url),
-    page_limit=settings.page_limit,
+    sites=settings.sites,
     policy=PushPolicy(interval_seconds=settings.push_interval_seconds),
 )
 
@@ -42,7 +42,7 @@ def read_views(event: DynamoDBStreamEvent) -> tuple[list[LoggedView], set[str]]:
         sequence_number, new = record.dynamodb.sequence_number, record.dynamodb.new_image
         try:
             if is_view_image(new):
-                views.append(logged_view(sequence_number, new, record.dynamodb.old_image))
+                views.append(logged_view(sequence_number, new, record.dynamodb.old_image, settings.sites))
             elif not set(new) <= set(record.dynamodb.keys):
                 raise ValueError("neither a view nor a key-only image")
         except (KeyError, ValueError, TypeError):

@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.utilities.data_classes import APIGatewayWebSocketEvent, event_source
 
+from viewcount.admission import Admission
 from viewcount.errors import RejectedFrame
 from viewcount.observability import logger
 from viewcount.settings import CountsRouteSettings
@@ -26,7 +27,8 @@ counters = PageCountsTable(dynamodb, settings.counts_table)
 @event_source(data_class=APIGatewayWebSocketEvent)
 def handler(event: APIGatewayWebSocketEvent, context: Any) -> dict[str, Any]:
     try:
-        frame = answer_counts(counters, settings.page_rules, event.body)
+        origin = Admission.of_event(event.request_context.get("authorizer")).origin
+        frame = answer_counts(counters, settings.sites, origin, event.body)
     except RejectedFrame as rejected:
         logger.info("counts rejected", extra={"code": rejected.code})
         return {"statusCode": 400, "body": encode_frame(error_frame(rejected.code, rejected.detail)).decode()}

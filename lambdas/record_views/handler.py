@@ -21,9 +21,7 @@ from viewcount.use_cases.record_views import record_views
 
 settings = RecordViewsSettings.from_env()
 dynamodb = boto3.client("dynamodb")
-visitor_days = VisitorDaysTable(
-    dynamodb, settings.visitor_days_table, views_per_page_per_day=settings.views_per_page_per_day
-)
+visitor_days = VisitorDaysTable(dynamodb, settings.visitor_days_table, settings.sites)
 METRICS = {
     Recorded.NEW: "ViewsRecorded",
     Recorded.DUPLICATE: "ViewsRedelivered",

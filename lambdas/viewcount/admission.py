@@ -20,14 +20,18 @@ class Admission:
     bot: str | None = None  # a reason from viewcount.bots: not counted as a view
     gpc: bool = False  # Global Privacy Control: no visitor key is computed
     user_agent: str | None = None  # only when a visitor key will be computed from it
+    # The page's origin, normalised: it picks the site (viewcount.sites). None on a connection
+    # made before the authorizer passed it on.
+    origin: str | None = None
 
     def context(self) -> dict[str, str]:
-        """The authorizer's context: strings only, and only what `views` needs."""
+        """The authorizer's context: strings only, and only what `views` and `counts` need."""
+        origin = {"origin": self.origin} if self.origin else {}
         if self.bot:
-            return {"bot": self.bot}
+            return {"bot": self.bot, **origin}
         if self.gpc:
-            return {"gpc": "1"}
-        return {"userAgent": (self.user_agent or "")[:MAX_USER_AGENT]}
+            return {"gpc": "1", **origin}
+        return {"userAgent": (self.user_agent or "")[:MAX_USER_AGENT], **origin}
 
     @classmethod
     def of_event(cls, authorizer: Mapping[str, Any] | None) -> Admission:
@@ -36,6 +40,7 @@ class Admission:
             bot=str(authorizer["bot"]) if authorizer.get("bot") else None,
             gpc=str(authorizer.get("gpc", "")) == "1",
             user_agent=authorizer.get("userAgent"),
+            origin=authorizer.get("origin") or None,
         )
 
 

@@ -1,4 +1,4 @@
-"""Origin allow-list: exact match after normalising scheme, host and port."""
+"""Origins, compared exactly after normalising scheme, host and port."""
 
 from __future__ import annotations
 
@@ -23,25 +23,6 @@ def normalise_origin(origin: str) -> str | None:
     if port is None or port == _DEFAULT_PORTS.get(scheme):
         return f"{scheme}://{host}"
     return f"{scheme}://{host}:{port}"
-
-
-def parse_allow_list(value: str) -> frozenset[str]:
-    """A comma-separated list of origins; an entry that does not parse is an error."""
-    allowed = set()
-    for entry in value.split(","):
-        if not entry.strip():
-            continue
-        normalised = normalise_origin(entry)
-        if normalised is None:
-            raise ValueError(f"not an origin (scheme://host[:port]): {entry!r}")
-        allowed.add(normalised)
-    return frozenset(allowed)
-
-
-def origin_allowed(origin: str | None, allowed: frozenset[str]) -> bool:
-    if not origin:
-        return False
-    return normalise_origin(origin) in allowed
 
 
 def hosts_of(allowed: frozenset[str]) -> frozenset[str]:

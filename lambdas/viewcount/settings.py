@@ -12,12 +12,10 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
-from viewcount.origins import hosts_of, parse_allow_list
-from viewcount.pages import ArticleAllowList, PageRules, PathAllowList
 from viewcount.referrer_spam import load_spam_hosts
+from viewcount.sites import SiteError, Sites
 
 _SNS_TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+")
 _ENDPOINT = re.compile(r"https?://[^\s/]+(/\S*)?")
@@ -65,12 +63,15 @@ class FunctionEnvironment:
             raise self.error(name, f"must be between {low} and {high} (got {value})")
         return value
 
-    def origins(self, name: str) -> frozenset[str]:
+    def sites(self, name: str = "SITES_FILE") -> Sites:
+        """The deployment's sites, from the file the variable names (viewcount.sites)."""
+        path = Path(self.text(name))
         try:
-            origins = parse_allow_list(self.text(name))
-        except ValueError as error:
-            raise self.error(name, f"holds {error}") from None
-        return origins
+            return Sites.load(path)
+        except OSError as error:
+            raise self.error(name, f"names no readable sites file: {error}") from None
+        except SiteError as error:
+            raise self.error(name, f"names a file that is no list of sites: {error}") from None
 
     def endpoint(self, name: str) -> str:
         return self.matching(name, _ENDPOINT, "an http(s) URL")
@@ -78,32 +79,15 @@ class FunctionEnvironment:
     def topic_arn(self, name: str) -> str:
         return self.matching(name, _SNS_TOPIC_ARN, "an SNS topic ARN")
 
-    def page_rules(self) -> PageRules:
-        return PageRules.parse(
-            post=self.text("POST_PATH_MARKER"),
-            home=self.text("HOME_PATHS"),
-            about=self.text("ABOUT_PATH_MARKER"),
-            contact=self.text("CONTACT_PATH_MARKER"),
-        )
-
-    def pattern(self, name: str) -> str:
-        """A regular expression, or empty for none."""
-        pattern = self.present(name)
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            raise self.error(name, f"is not a regular expression: {error}") from None
-        return pattern
-
 
 @dataclass(frozen=True)
 class ConnectSettings:
-    allowed_origins: frozenset[str]
+    sites: Sites  # their origins are admitted
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> ConnectSettings:
         read = FunctionEnvironment(env, "connect")
-        return cls(allowed_origins=read.origins("ALLOWED_ORIGINS"))
+        return cls(sites=read.sites())
 
 
 @dataclass(frozen=True)
@@ -112,19 +96,13 @@ class ViewsSettings:
     salts_table: str
     views_topic_arn: str
     ws_endpoint: str
-    allowed_origins: frozenset[str]
-    page_rules: PageRules
-    # Part of every visitor key, so that one reader of two sites has two unrelated keys.
-    site_id: str
+    # Each site's origins, day, page rules and allow-lists.
+    sites: Sites
+    # Part of every visitor key with the site, so that one reader of two deployments has
+    # two unrelated keys.
+    deployment: str
     views_per_minute: int
-    article_allow_list: ArticleAllowList
-    path_allow_list: PathAllowList
     spam_hosts: frozenset[str]
-
-    @cached_property
-    def own_hosts(self) -> frozenset[str]:
-        # Read on every view: parsed once per settings object, not per view.
-        return hosts_of(self.allowed_origins)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> ViewsSettings:
@@ -134,12 +112,9 @@ class ViewsSettings:
             salts_table=read.text("SALTS_TABLE"),
             views_topic_arn=read.topic_arn("VIEWS_TOPIC_ARN"),
             ws_endpoint=read.endpoint("WS_ENDPOINT"),
-            allowed_origins=read.origins("ALLOWED_ORIGINS"),
-            page_rules=read.page_rules(),
-            site_id=read.text("SITE_ID"),
+            sites=read.sites(),
+            deployment=read.text("DEPLOYMENT"),
             views_per_minute=read.integer("VIEWS_PER_MINUTE", 1, 600),
-            article_allow_list=ArticleAllowList.parse(read.pattern("ARTICLE_ID_PATTERN"), read.present("ARTICLE_IDS")),
-            path_allow_list=PathAllowList.parse(read.pattern("PAGE_PATH_PATTERN")),
             spam_hosts=_spam_hosts(read, env.get("REFERRER_SPAM_FILE")),
         )
 
@@ -147,28 +122,25 @@ class ViewsSettings:
 @dataclass(frozen=True)
 class CountsRouteSettings:
     counts_table: str
-    page_rules: PageRules  # a path is answered with the counter a view of it counts in
+    sites: Sites  # a path is answered with the counter a view of it counts in, on its site
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> CountsRouteSettings:
         read = FunctionEnvironment(env, "counts")
-        return cls(counts_table=read.text("COUNTS_TABLE"), page_rules=read.page_rules())
+        return cls(counts_table=read.text("COUNTS_TABLE"), sites=read.sites())
 
 
 @dataclass(frozen=True)
 class RecordViewsSettings:
     visitor_days_table: str
-    # Views of one page that one visitor counts a day; later ones are dropped (a flood limit
-    # that costs no write of its own: the view's one write enforces it).
-    views_per_page_per_day: int
+    # Each site's day, and its views of one page that one visitor counts a day (later ones
+    # are dropped: a flood limit that costs no write of its own).
+    sites: Sites
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> RecordViewsSettings:
         read = FunctionEnvironment(env, "record_views")
-        return cls(
-            visitor_days_table=read.text("VISITOR_DAYS_TABLE"),
-            views_per_page_per_day=read.integer("VIEWS_PER_PAGE_PER_DAY", 1, 10_000),
-        )
+        return cls(visitor_days_table=read.text("VISITOR_DAYS_TABLE"), sites=read.sites())
 
 
 @dataclass(frozen=True)
@@ -176,9 +148,8 @@ class CountViewsSettings:
     counts_table: str
     readers_table: str
     ws_endpoint: str
-    # Pages (articles and paths) a site may gain; the views of pages past it are counted in
-    # one `(other)` page.
-    page_limit: int
+    # Each site's page limit (the views of pages past it are counted in one `(other)` page).
+    sites: Sites
     # Where a busy page's coalesced pushes are requested, and how often a page gets one.
     push_queue_url: str
     push_interval_seconds: int
@@ -190,7 +161,7 @@ class CountViewsSettings:
             counts_table=read.text("COUNTS_TABLE"),
             readers_table=read.text("READERS_TABLE"),
             ws_endpoint=read.endpoint("WS_ENDPOINT"),
-            page_limit=read.integer("PAGE_LIMIT", 1, 1_000_000),
+            sites=read.sites(),
             push_queue_url=read.endpoint("PUSH_QUEUE_URL"),
             push_interval_seconds=read.integer("PUSH_INTERVAL_SECONDS", 1, 600),
         )

@@ -9,13 +9,11 @@ from typing import Any
 
 from viewcount import errors
 from viewcount.errors import RejectedFrame
-from viewcount.pages import ArticleAllowList, Page, PageRules, PathAllowList, classify
+from viewcount.pages import Page, classify, normalise_path
 from viewcount.referrer_spam import is_referrer_spam
-from viewcount.tables.page_counts import page_key
+from viewcount.sites import Site, Sites
+from viewcount.tables.page_counts import counter_key
 from viewcount.wire import ViewMessage, campaign_tags, page_fields, parse_view, referrer_host
-
-EVERY_ARTICLE = ArticleAllowList()
-EVERY_PATH = PathAllowList()
 
 
 @dataclass(frozen=True)
@@ -27,6 +25,8 @@ class AcceptedView:
     """
 
     view_id: str
+    site: str
+    day: str  # the site's day when the view was sent: the day it counts in
     page: Page
     article_title: str | None
     unique: bool  # as the client says (not a reload); the visitor's day item may say otherwise
@@ -45,7 +45,9 @@ class AcceptedView:
     def sns_message(self) -> str:
         body: dict[str, Any] = {
             "viewId": self.view_id,
-            "pageKey": page_key(self.page),
+            "site": self.site,
+            "day": self.day,
+            "pageKey": self.page_key,
             "unique": self.unique,
             "viewedAt": self.viewed_at,
             "connectionId": self.connection_id,
@@ -63,9 +65,27 @@ class AcceptedView:
             body["pageToken"] = self.page_token
         return json.dumps(body, separators=(",", ":"))
 
+    @property
+    def page_key(self) -> str:
+        """The page's counter, on its site."""
+        return counter_key(self.site, self.page)
+
     def sns_attributes(self) -> dict[str, dict[str, str]]:
         """`event_type` routes the view to the queue of its page type."""
         return {"event_type": {"DataType": "String", "StringValue": self.page.event_type.value}}
+
+
+def site_of_view(sites: Sites, origin: str | None, current_page: str) -> Site:
+    """The site whose origin (and path prefix, where sites share the origin) holds the page;
+    RejectedFrame `unknown_page` when none does."""
+    # Only an origin with path prefixes needs the path, and only then is it normalised here.
+    if sites.has_prefixes(origin):
+        site = sites.resolve(origin, normalise_path(current_page))
+    else:
+        site = sites.of_origin(origin)
+    if site is None:
+        raise RejectedFrame(errors.UNKNOWN_PAGE, "currentPage is under no site of this origin")
+    return site
 
 
 def validate_view(
@@ -75,27 +95,29 @@ def validate_view(
     viewed_at: int,
     connection_id: str,
     connected_at: int,
-    rules: PageRules,
-    own_hosts: frozenset[str],
-    allow_list: ArticleAllowList = EVERY_ARTICLE,
-    path_allow_list: PathAllowList = EVERY_PATH,
+    sites: Sites,
+    origin: str | None,
     spam_hosts: frozenset[str] = frozenset(),
 ) -> AcceptedView:
-    """The view a validated frame describes, or RejectedFrame with its code."""
+    """The view a validated frame describes, on the site its origin and path pick, or
+    RejectedFrame with its code."""
     message: ViewMessage = parse_view(fields)
-    page = classify(message.current_page, message.article_id, rules, article=message.article)
+    site = site_of_view(sites, origin, message.current_page)
+    page = classify(message.current_page, message.article_id, site.page_rules, article=message.article)
     # The original's clients always title a post; a newer client's page may have no title.
     if message.article is None and page.article_id is not None and message.article_title is None:
         raise RejectedFrame(errors.MISSING_FIELD, "articleTitle is required on post pages")
-    if page.article_id is not None and not allow_list.allows(page.article_id):
+    if page.article_id is not None and not site.article_allow_list.allows(page.article_id):
         raise RejectedFrame(errors.UNKNOWN_ARTICLE, "articleId is not one of this blog's articles")
-    if page.path is not None and not path_allow_list.allows(page.path):
+    if page.path is not None and not site.path_allow_list.allows(page.path):
         raise RejectedFrame(errors.UNKNOWN_PAGE, "currentPage is not one of this blog's pages (PAGE_PATH_PATTERN)")
     host = referrer_host(message.referrer)
-    if host and (host in own_hosts or is_referrer_spam(host, spam_hosts)):
+    if host and (host in site.own_hosts or is_referrer_spam(host, spam_hosts)):
         host = None
     return AcceptedView(
         view_id=view_id,
+        site=site.id,
+        day=site.day_of(viewed_at),
         page=page,
         article_title=message.article_title if page.is_article else None,
         # A reload is never unique; whether the visitor was seen today is told downstream.

@@ -1,6 +1,7 @@
 """Unique visitors without cookies: a daily salt and keyed hashes, one item per visitor a day.
 
-A visitor's key is HMAC-SHA256(salt of the UTC day, site | source IP | User-Agent), computed
+A visitor's key is HMAC-SHA256(salt of the site's day, deployment | site | source IP |
+User-Agent), computed
 in memory and never stored or logged. What the fan-out carries, and the visitor's day item
 stores (viewcount.tables.visitor_days), are hashes of that key: one for the visitor, one
 per page. The salt is random, kept in its own table and deleted after 48 h
@@ -12,17 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
-
-SECONDS_PER_DAY = 24 * 3600
-
-
-def utc_day(epoch_seconds: int) -> str:
-    return time.strftime("%Y-%m-%d", time.gmtime(epoch_seconds))
-
-
-def start_of_day(epoch_seconds: int) -> int:
-    return epoch_seconds - epoch_seconds % SECONDS_PER_DAY
 
 
 def visitor_key(salt: bytes, site: str, source_ip: str, user_agent: str) -> bytes:

@@ -24,14 +24,14 @@ from viewcount_infra.topology import COUNTS
 ENV = {"PROD_CLIENT_URL": "https://blog.example.com"}
 TODAY = date(2026, 11, 29)
 ITEMS: list[dict[str, Any]] = [
-    {"pageKey": {"S": "post#hello-world"}, "articleTitle": {"S": "Hello, world"}, "totalViews": {"N": "5"},
+    {"pageKey": {"S": "blog#post#hello-world"}, "articleTitle": {"S": "Hello, world"}, "totalViews": {"N": "5"},
      "uniqueViews": {"N": "3"}, "referrer:news.example": {"N": "2"}},
-    {"pageKey": {"S": "post#untitled"}, "totalViews": {"N": "1"}, "uniqueViews": {"N": "1"}},
-    {"pageKey": {"S": "site"}, "totalViews": {"N": "9"}, "uniqueViews": {"N": "6"}},
-    {"pageKey": {"S": "bots#2026-11-29"}, "webdriver": {"N": "3"}, "headless": {"N": "12"}},
-    {"pageKey": {"S": "bots#2026-11-27"}, "headless": {"N": "1"}},
-    {"pageKey": {"S": "bots#2026-11-23"}, "no-javascript": {"N": "4"}},
-    {"pageKey": {"S": "bots#2026-11-22"}, "headless": {"N": "100"}},
+    {"pageKey": {"S": "blog#post#untitled"}, "totalViews": {"N": "1"}, "uniqueViews": {"N": "1"}},
+    {"pageKey": {"S": "blog#site"}, "totalViews": {"N": "9"}, "uniqueViews": {"N": "6"}},
+    {"pageKey": {"S": "blog#bots#2026-11-29"}, "webdriver": {"N": "3"}, "headless": {"N": "12"}},
+    {"pageKey": {"S": "blog#bots#2026-11-27"}, "headless": {"N": "1"}},
+    {"pageKey": {"S": "blog#bots#2026-11-23"}, "no-javascript": {"N": "4"}},
+    {"pageKey": {"S": "blog#bots#2026-11-22"}, "headless": {"N": "100"}},
 ]  # fmt: skip
 
 
@@ -93,19 +93,19 @@ def dead_pid() -> int:
 
 
 def test_rename_sets_the_title_of_a_counted_article_and_nothing_else(target, capsys):
-    before = target.item("post#hello-world")
+    before = target.item("blog#post#hello-world")
 
     status = main(["rename-title", "hello-world", "Hello again", *target.args], env=ENV)
 
     assert status == 0
-    assert target.item("post#hello-world") == {**before, "articleTitle": {"S": "Hello again"}}
+    assert target.item("blog#post#hello-world") == {**before, "articleTitle": {"S": "Hello again"}}
     assert "to 'Hello again' (was 'Hello, world')" in capsys.readouterr().out
 
 
 def test_rename_names_an_article_that_had_no_title(target, capsys):
     assert main(["rename-title", "untitled", "At last", *target.args], env=ENV) == 0
 
-    assert target.item("post#untitled")["articleTitle"] == {"S": "At last"}
+    assert target.item("blog#post#untitled")["articleTitle"] == {"S": "At last"}
     assert "it had no title" in capsys.readouterr().out
 
 
@@ -142,7 +142,7 @@ def test_bad_input_exits_2_and_writes_nothing(target, capsys, article_id, title,
 def test_a_title_of_the_longest_allowed_length_is_taken(target):
     assert main(["rename-title", "hello-world", "t" * 256, *target.args], env=ENV) == 0
 
-    assert target.item("post#hello-world")["articleTitle"] == {"S": "t" * 256}
+    assert target.item("blog#post#hello-world")["articleTitle"] == {"S": "t" * 256}
 
 
 def test_rename_in_the_snapshot_keeps_the_other_tables(data_dir):
@@ -168,7 +168,7 @@ def test_a_pid_file_left_by_a_dead_stack_does_not_block_a_rename(data_dir):
 
     assert main(["rename-title", "hello-world", "Hello again", "--data-dir", str(data_dir)]) == 0
 
-    assert Target([], lambda: snapshot_of(data_dir)["counts"]).item("post#hello-world")["articleTitle"] == {
+    assert Target([], lambda: snapshot_of(data_dir)["counts"]).item("blog#post#hello-world")["articleTitle"] == {
         "S": "Hello again"
     }
 
@@ -194,7 +194,7 @@ def test_bot_counts_print_an_aligned_table_newest_day_first(target, capsys):
     assert main(["bot-counts", *target.args], env=ENV, today=TODAY) == 0
 
     assert capsys.readouterr().out == (
-        "Bot views filtered from 2026-11-23 to 2026-11-29, UTC:\n"
+        "Bot views filtered from 2026-11-23 to 2026-11-29, UTC (blog):\n"
         "day         reason         views\n"
         "2026-11-29  headless          12\n"
         "2026-11-29  webdriver          3\n"
@@ -208,6 +208,8 @@ def test_bot_counts_as_json(target, capsys):
     assert main(["bot-counts", "--json", *target.args], env=ENV, today=TODAY) == 0
 
     assert json.loads(capsys.readouterr().out) == {
+        "site": "blog",
+        "timeZone": "UTC",
         "from": "2026-11-23",
         "to": "2026-11-29",
         "days": [
@@ -229,16 +231,18 @@ def test_older_days_are_listed_when_asked_for(target, capsys):
     assert main(["bot-counts", "--days", "8", *target.args], env=ENV, today=TODAY) == 0
 
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "Bot views filtered from 2026-11-22 to 2026-11-29, UTC:"
+    assert lines[0] == "Bot views filtered from 2026-11-22 to 2026-11-29, UTC (blog):"
     assert lines[-2:] == ["2026-11-22  headless         100", "total                        120"]
 
 
 def test_no_bot_views_says_so(target, capsys):
     assert main(["bot-counts", *target.args], env=ENV, today=date(2025, 1, 1)) == 0
-    assert capsys.readouterr().out == "No bot views filtered from 2024-12-26 to 2025-01-01, UTC.\n"
+    assert capsys.readouterr().out == "No bot views filtered from 2024-12-26 to 2025-01-01, UTC (blog).\n"
 
     assert main(["bot-counts", "--json", *target.args], env=ENV, today=date(2025, 1, 1)) == 0
-    assert json.loads(capsys.readouterr().out) == {"from": "2024-12-26", "to": "2025-01-01", "days": []}
+    assert json.loads(capsys.readouterr().out) == {
+        "site": "blog", "timeZone": "UTC", "from": "2024-12-26", "to": "2025-01-01", "days": [],
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("days", ["0", "367"])
@@ -269,7 +273,7 @@ def test_a_namespace_that_is_not_deployed_is_named(dynamodb, capsys):
     env = {"STAGE_CLIENT_URL": "https://stage.blog.example.com"}
 
     assert main(["rename-title", "hello-world", "T", "--namespace", "stage"], env=env) == 1
-    assert "table viewcount-stage-PageCounts in us-east-1 does not exist" in capsys.readouterr().err
+    assert "a table of viewcount-stage in us-east-1 does not exist" in capsys.readouterr().err
 
 
 def test_a_target_is_required():
@@ -297,7 +301,7 @@ def test_the_local_stack_holds_its_pid_file_while_it_runs(data_dir, capsys):
         # The next start restores the new title, and its saves keep it.
         stack.start()
         stack.stop()
-    assert Target([], lambda: snapshot_of(data_dir)["counts"]).item("post#hello-world")["articleTitle"] == {
+    assert Target([], lambda: snapshot_of(data_dir)["counts"]).item("blog#post#hello-world")["articleTitle"] == {
         "S": "Renamed"
     }
 

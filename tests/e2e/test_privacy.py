@@ -174,7 +174,7 @@ def test_a_later_view_cannot_rename_an_article_but_the_operator_can(local_stack)
 
     def title() -> str:
         tables = saved_tables(local_stack)
-        [item] = [item for item in tables["counts"] if item["pageKey"]["S"] == "post#titled"]
+        [item] = [item for item in tables["counts"] if item["pageKey"]["S"] == "blog#post#titled"]
         return item["articleTitle"]["S"]
 
     assert title() == "The real title"

@@ -28,8 +28,9 @@ def dist_dir(tmp_path_factory) -> Path:
 
 
 class Synthesized:
-    def __init__(self, directory: Path, stack_name: str) -> None:
+    def __init__(self, directory: Path, stack_name: str, assembly: Path | None = None) -> None:
         self.directory = directory
+        self.assembly = assembly  # the cloud assembly, with its assets
         self.path = directory / f"{stack_name}.template.json"
         self.template = json.loads(self.path.read_text())
 
@@ -52,7 +53,9 @@ def synth(dist_dir, tmp_path_factory):
             outdir = tmp_path_factory.mktemp(f"cdk-{namespace}")
             for artifact in assembly.stacks:
                 (outdir / f"{artifact.stack_name}.template.json").write_text(json.dumps(artifact.template))
-                cache[namespace, artifact.stack_name] = Synthesized(outdir, artifact.stack_name)
+                cache[namespace, artifact.stack_name] = Synthesized(
+                    outdir, artifact.stack_name, Path(assembly.directory)
+                )
         return cache[namespace, name]
 
     return synthesize

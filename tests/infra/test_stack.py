@@ -247,17 +247,44 @@ def test_views_may_update_only_the_bot_counts_in_the_counts_table(synth):
         for s in policy_statements(synthesized, "views")
         if "dynamodb:UpdateItem" in s["Action"] and s.get("Condition")
     ]
-    assert statement["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["bots#*"]}}
+    assert statement["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["blog#bots#*"]}}
     assert "PageCounts" in json.dumps(statement["Resource"])
 
 
-def test_origins_follow_the_namespace(synth):
-    _, views = function_for(synth("stage"), "views")
-    assert views["Properties"]["Environment"]["Variables"]["ALLOWED_ORIGINS"] == (
-        "https://stage.blog.example.com,https://preview.blog.example.com"
-    )
-    _, connect = function_for(synth("prod"), "connect")
-    assert connect["Properties"]["Environment"]["Variables"]["ALLOWED_ORIGINS"] == "https://blog.example.com"
+def sites_of(synthesized, namespace: str):
+    """The sites file in the namespace's layer, as its asset holds it, and the functions the
+    layer is given to."""
+    from viewcount.sites import Sites
+
+    [(layer_id, layer)] = synthesized.resources("AWS::Lambda::LayerVersion").items()
+    assert layer["Properties"]["LayerName"] == f"viewcount-{namespace}-sites"
+    users = {
+        f["Properties"]["FunctionName"].split("-", 2)[2]
+        for f in synthesized.resources("AWS::Lambda::Function").values()
+        if {"Ref": layer_id} in f["Properties"]["Layers"]
+    }
+    asset = layer["Properties"]["Content"]["S3Key"].removesuffix(".zip")
+    return Sites.load(synthesized.assembly / f"asset.{asset}" / "viewcount" / "sites.json"), users
+
+
+def test_the_sites_follow_the_namespace_in_a_layer_of_their_own(synth):
+    stage, users = sites_of(synth("stage"), "stage")
+    prod, _ = sites_of(synth("prod"), "prod")
+
+    assert stage.allowed_origins == {"https://stage.blog.example.com", "https://preview.blog.example.com"}
+    assert prod.allowed_origins == {"https://blog.example.com"}
+    readers_of_pages = {"post-views", "home-views", "profile-views", "page-views", "count-views"}
+    assert users == {"connect", "views", "counts", *readers_of_pages}
+    _, views = function_for(synth("prod"), "views")
+    assert views["Properties"]["Environment"]["Variables"]["SITES_FILE"] == "/opt/viewcount/sites.json"
+
+
+def test_every_functions_environment_stays_far_below_lambdas_4_kb(synth):
+    for function in synth("prod").resources("AWS::Lambda::Function").values():
+        variables = function["Properties"]["Environment"]["Variables"]
+        # Tokens (Ref, GetAtt) become names and ARNs of at most about 150 characters each.
+        size = sum(len(name) + (150 if isinstance(value, dict) else len(value)) for name, value in variables.items())
+        assert size < 2048, function["Properties"]["FunctionName"]
 
 
 def test_alarms_watch_every_dlq_and_every_function(synth):

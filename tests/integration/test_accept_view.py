@@ -9,18 +9,18 @@ from dataclasses import replace
 
 import pytest
 
-from tests.conftest import CHROME, WS_ENDPOINT, fail_dynamodb, load_event
+from tests.conftest import CHROME, WS_ENDPOINT, fail_dynamodb, load_event, with_site
 from viewcount import errors
 from viewcount.admission import Admission
 from viewcount.errors import RejectedFrame
-from viewcount.pages import ArticleAllowList
 from viewcount.settings import ViewsSettings
 from viewcount.tables.page_counts import bots_key
 from viewcount.use_cases.accept_view import AcceptView, ViewRequest
-from viewcount.visitors import utc_day
 from viewcount_infra.topology import VIEWS
 
 NOW = 1795939201  # the sample event's request time
+TODAY = "2026-11-29"  # its day on the test site (UTC)
+ORIGIN = "https://blog.example.com"
 SAMPLE_BODY = json.loads(load_event("ws_views.json")["body"])
 
 
@@ -34,7 +34,7 @@ def request(*, connection="conn-1=", message="msg-1=", ip="203.0.113.7", authori
         connected_at=NOW - 1,
         received_at=NOW,
         source_ip=ip,
-        admission=Admission.of_event(authorizer if authorizer is not None else {"userAgent": CHROME}),
+        admission=Admission.of_event(authorizer if authorizer is not None else {"userAgent": CHROME, "origin": ORIGIN}),
     )
 
 
@@ -44,7 +44,7 @@ def published(aws):
 
 @pytest.fixture
 def settings(aws) -> ViewsSettings:
-    env = VIEWS.environment(aws.config, aws.resources.table_names, aws.resources.topic_arn, WS_ENDPOINT)
+    env = aws.resources.environment(VIEWS, aws.config, WS_ENDPOINT)
     return ViewsSettings.from_env(env)
 
 
@@ -153,9 +153,9 @@ def test_a_bot_view_is_counted_apart_by_reason_and_day(aws, views, authorizer, f
     views.accept(request(message="m2=", authorizer=authorizer, **fields))
 
     assert published(aws) == []
-    bots = aws.item("counts", {"pageKey": bots_key(utc_day(NOW))})
+    bots = aws.item("counts", {"pageKey": bots_key("blog", TODAY)})
     assert bots[reason] == {"N": "2"}
-    assert aws.item("counts", {"pageKey": "post#hello-world"}) is None
+    assert aws.item("counts", {"pageKey": "blog#post#hello-world"}) is None
 
 
 def test_a_connection_over_its_rate_gets_rate_limited_and_is_not_counted(aws, settings):
@@ -179,8 +179,8 @@ def test_a_connection_over_its_rate_gets_rate_limited_and_is_not_counted(aws, se
 
 
 def test_an_article_off_the_allow_list_is_refused(aws, settings):
-    allow_list = ArticleAllowList.parse(r"[0-9]{4}-[a-z-]+", "hello-world")
-    views = accept_view(aws, replace(settings, article_allow_list=allow_list))
+    allowing = with_site(aws.config, article_id_pattern=r"[0-9]{4}-[a-z-]+", article_ids=("hello-world",))
+    views = accept_view(aws, replace(settings, sites=allowing.sites))
 
     views.accept(request(message="m1="))
     views.accept(request(message="m2=", articleId="2026-intro", currentPage="/posts/2026-intro"))
@@ -219,3 +219,74 @@ def test_dynamodb_trouble_degrades_checks_but_loses_no_view(aws, views):
 
     # Both reader views are published; uniqueness falls back to the client's word.
     assert [view["unique"] for view in published(aws)] == [True, False]
+
+
+# ---- several sites ----------------------------------------------------------------
+
+TWO_SITES = """
+[[sites]]
+id = "blog"
+origins = ["https://blog.example.com"]
+
+[[sites]]
+id = "notes"
+origins = ["https://user.github.io/notes"]
+time_zone = "Asia/Shanghai"
+
+[[sites]]
+id = "talks"
+origins = ["https://user.github.io/talks", "https://talks.example.com"]
+"""
+
+
+@pytest.fixture
+def sites_views(aws, settings, tmp_path) -> AcceptView:
+    from viewcount_infra.config import DeploymentConfig
+
+    path = tmp_path / "sites.toml"
+    path.write_text(TWO_SITES)
+    config = DeploymentConfig.load("local", {"SITES": str(path)})
+    return accept_view(aws, replace(settings, sites=config.sites))
+
+
+def from_origin(origin: str, **fields) -> ViewRequest:
+    return request(authorizer={"userAgent": CHROME, "origin": origin}, **fields)
+
+
+def test_the_origin_and_the_path_prefix_pick_the_site_and_its_day(aws, sites_views):
+    sites_views.accept(from_origin("https://blog.example.com", message="m1="))
+    sites_views.accept(
+        from_origin("https://user.github.io", message="m2=", currentPage="/notes/2026/a/", article=True, articleId="")
+    )
+    sites_views.accept(from_origin("https://talks.example.com", message="m3=", currentPage="/", articleId=""))
+
+    views = published(aws) + [json.loads(m["Body"]) for q in ("home-views",) for m in aws.drain(q)]
+    assert [(view["site"], view["day"], view["pageKey"]) for view in views] == [
+        ("blog", "2026-11-29", "blog#post#hello-world"),
+        # 08:00 UTC is 16:00 in Shanghai: the same day there, and a site's own page keys.
+        ("notes", "2026-11-29", "notes#path#/notes/2026/a"),
+        ("talks", "2026-11-29", "talks#page#Home_Page"),
+    ]
+
+
+def test_a_page_under_no_site_of_its_origin_is_refused(aws, sites_views):
+    code = refused(sites_views, from_origin("https://user.github.io", currentPage="/elsewhere/x", article=False))
+
+    assert code == errors.UNKNOWN_PAGE and published(aws) == []
+
+
+def test_one_reader_of_two_sites_is_two_unrelated_visitors_with_salts_of_their_own(aws, sites_views):
+    sites_views.accept(from_origin("https://blog.example.com", message="m1="))
+    sites_views.accept(from_origin("https://talks.example.com", message="m2="))
+
+    blog, talks = published(aws)
+    assert blog["visitor"] != talks["visitor"]
+    assert sorted(item["day"]["S"] for item in aws.scan("salts")) == ["blog#2026-11-29", "talks#2026-11-29"]
+
+
+def test_a_sites_bot_views_are_tallied_on_its_own_day(aws, sites_views):
+    evening = NOW + 9 * 3600  # 17:00 UTC: the next day in Shanghai
+    bot = {"bot": "crawler", "origin": "https://user.github.io"}
+    sites_views.accept(replace(request(authorizer=bot, currentPage="/notes/x", article=False), received_at=evening))
+
+    assert aws.item("counts", {"pageKey": bots_key("notes", "2026-11-30")})["crawler"] == {"N": "1"}

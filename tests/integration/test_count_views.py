@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
-from tests.conftest import load_event
+from tests.conftest import load_event, with_site
 from viewcount_infra.topology import COUNT_VIEWS
 
 
@@ -19,14 +19,19 @@ def counter(aws):
     return aws.handler(COUNT_VIEWS)
 
 
+def on_site(page_key):
+    """The test site's counter of a page (`post#x`), or its site item (`site`)."""
+    return f"blog#{page_key}"
+
+
 def counts(aws, page_key):
-    item = aws.item("counts", {"pageKey": page_key})
+    item = aws.item("counts", {"pageKey": on_site(page_key)})
     return (int(item["totalViews"]["N"]), int(item["uniqueViews"]["N"])) if item else None
 
 
 def referrals(aws, prefix="referrer:"):
     return {
-        (item["pageKey"]["S"], name.removeprefix(prefix)): int(value["N"])
+        (item["pageKey"]["S"].removeprefix("blog#"), name.removeprefix(prefix)): int(value["N"])
         for item in aws.scan("counts")
         for name, value in item.items()
         if name.startswith(prefix)
@@ -70,7 +75,7 @@ def test_a_batch_is_counted_with_one_update_per_counter(aws, counter, context):
     assert_exact(aws)
     # 3 pages (with their referrer hosts), the site.
     assert len(updates) == 4
-    assert aws.item("counts", {"pageKey": "post#hello-world"})["articleTitle"]["S"] == "Hello, world"
+    assert aws.item("counts", {"pageKey": on_site("post#hello-world")})["articleTitle"]["S"] == "Hello, world"
 
 
 def test_every_reader_of_a_page_gets_one_push_with_page_and_site_counts(aws, counter, context):
@@ -111,7 +116,7 @@ def test_a_failed_write_reports_its_records_and_their_retry_counts_them_once(aws
     calls = []
 
     def throttle_home(params, **_):
-        if params["Key"]["pageKey"]["S"] == "page#Home_Page" and not calls:
+        if params["Key"]["pageKey"]["S"] == on_site("page#Home_Page") and not calls:
             calls.append(params)
             raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "UpdateItem")
 
@@ -150,7 +155,7 @@ def test_a_later_view_cannot_rename_an_article(aws, counter, context):
 
     counter.handler(renamed, context)
 
-    assert aws.item("counts", {"pageKey": "post#hello-world"})["articleTitle"]["S"] == "Hello, world"
+    assert aws.item("counts", {"pageKey": on_site("post#hello-world")})["articleTitle"]["S"] == "Hello, world"
 
 
 def push_with_reader_a_gone(counter, context):
@@ -215,11 +220,11 @@ def test_positions_of_shards_older_than_the_stream_are_dropped(aws, counter, con
     old = batch(100)
     old["shardId"] = "shardId-old"
     counter.handler(old, context)
-    item = aws.item("counts", {"pageKey": "post#hello-world"})
+    item = aws.item("counts", {"pageKey": on_site("post#hello-world")})
     sequence, _ = item["position:shardId-old"]["S"].split("|")
     aws.dynamodb.update_item(
         TableName=aws.resources.table_names["counts"],
-        Key={"pageKey": {"S": "post#hello-world"}},
+        Key={"pageKey": {"S": on_site("post#hello-world")}},
         UpdateExpression="SET #p = :p",
         ExpressionAttributeNames={"#p": "position:shardId-old"},
         ExpressionAttributeValues={":p": {"S": f"{sequence}|1000"}},
@@ -227,7 +232,7 @@ def test_positions_of_shards_older_than_the_stream_are_dropped(aws, counter, con
 
     counter.handler(batch(102), context)
 
-    item = aws.item("counts", {"pageKey": "post#hello-world"})
+    item = aws.item("counts", {"pageKey": on_site("post#hello-world")})
     assert "position:shardId-old" not in item
     assert int(item["totalViews"]["N"]) == 2
 
@@ -262,7 +267,7 @@ def visitor_views(*pages):
     event = batch(100)
     template = event["Records"][0]
     event["Records"] = []
-    item = {"visitorDay": {"S": "2026-11-29#" + "f" * 32}}
+    item = {"visitorDay": {"S": "blog#2026-11-29#" + "f" * 32}}
     for index, (page_key, unique) in enumerate(pages):
         record = copy.deepcopy(template)
         token = page_key.encode().hex()[:16]
@@ -271,7 +276,12 @@ def visitor_views(*pages):
         item[f"p:{token}"] = {"N": str(int(item.get(f"p:{token}", {}).get("N", "0")) + 1)}
         if unique:
             item["uniques"] = {"SS": sorted({*item.get("uniques", {}).get("SS", []), token})}
-        new = {**template["dynamodb"]["NewImage"], **item, "pageKey": {"S": page_key}, "pageToken": {"S": token}}
+        new = {
+            **template["dynamodb"]["NewImage"],
+            **item,
+            "pageKey": {"S": on_site(page_key)},
+            "pageToken": {"S": token},
+        }
         new["unique"] = {"BOOL": unique}
         record["eventName"] = "MODIFY" if index else "INSERT"
         record["dynamodb"] = {**record["dynamodb"], "Keys": {"visitorDay": item["visitorDay"]}, "NewImage": new}
@@ -325,13 +335,13 @@ def test_a_full_page_counts_a_new_referrer_as_other(aws, counter, context):
 
     hosts = {f"referrer:host{i}.example": {"N": "1"} for i in range(MAX_SOURCES_PER_PAGE)}
     aws.dynamodb.put_item(
-        TableName=aws.resources.table_names["counts"], Item={"pageKey": {"S": "post#hello-world"}, **hosts}
+        TableName=aws.resources.table_names["counts"], Item={"pageKey": {"S": on_site("post#hello-world")}, **hosts}
     )
 
     counter.handler(batch(), context)
 
     # A cold instance reads the page's counters first; news.ycombinator.com finds no place.
-    item = aws.item("counts", {"pageKey": "post#hello-world"})
+    item = aws.item("counts", {"pageKey": on_site("post#hello-world")})
     assert item["referrer:(other)"] == {"N": "2"} and "referrer:news.ycombinator.com" not in item
     assert item["utm_source:(other)"] == {"N": "2"}
     # Pages with room are unchanged.
@@ -344,7 +354,7 @@ def test_a_cold_instance_reads_a_pages_counters_only_for_views_that_bring_a_sour
     counter.handler(batch(), context)
 
     # (A cold instance also reads the site's page count once, for the page limit.)
-    read_pages = {key["pageKey"]["S"] for key in reads} - {"site"}
+    read_pages = {key["pageKey"]["S"].removeprefix("blog#") for key in reads} - {"site"}
     # hello-world's views bring referrers and a campaign, and the home page's a referrer;
     # second-post's view brings neither, so its cap needs no look at the item.
     assert read_pages == {"post#hello-world", "page#Home_Page"}
@@ -356,14 +366,14 @@ def path_batch(*page_keys):
     event = batch()
     for record, page_key in zip(event["Records"], page_keys, strict=True):
         image = record["dynamodb"]["NewImage"]
-        image["pageKey"] = {"S": page_key}
+        image["pageKey"] = {"S": on_site(page_key)}
         image.pop("articleTitle", None)
     return event
 
 
 @pytest.fixture
 def limited_counter(aws):
-    aws.config = dataclasses.replace(aws.config, page_limit=2)
+    aws.config = with_site(aws.config, page_limit=2)
     return aws.handler(COUNT_VIEWS)
 
 
@@ -377,7 +387,7 @@ def test_past_the_page_limit_a_new_page_counts_in_other(aws, limited_counter, co
         "page#(other)": (1, 0),
         "site": (5, 4),
     }
-    assert aws.item("counts", {"pageKey": "site"})["pages"] == {"N": "2"}
+    assert aws.item("counts", {"pageKey": on_site("site")})["pages"] == {"N": "2"}
     # The named pages are not limited; the reader of /c is pushed the counts it went into.
     assert counts(aws, "page#Home_Page") == (1, 1)
     assert aws.sent_frames("reader-b=") == [
@@ -411,8 +421,8 @@ def test_the_page_limit_holds_across_batches_and_instances_and_redelivery(aws, l
 
 def test_a_page_that_exists_keeps_counting_past_the_limit(aws, limited_counter, context):
     table = aws.resources.table_names["counts"]
-    aws.dynamodb.put_item(TableName=table, Item={"pageKey": {"S": "site"}, "pages": {"N": "5"}})
-    aws.dynamodb.put_item(TableName=table, Item={"pageKey": {"S": "path#/a"}, "totalViews": {"N": "7"}})
+    aws.dynamodb.put_item(TableName=table, Item={"pageKey": {"S": on_site("site")}, "pages": {"N": "5"}})
+    aws.dynamodb.put_item(TableName=table, Item={"pageKey": {"S": on_site("path#/a")}, "totalViews": {"N": "7"}})
 
     limited_counter.handler(path_batch("path#/a", "path#/b", "path#/a", "path#/a", "path#/a"), context)
 
@@ -424,7 +434,7 @@ def one_view(sequence, page_key, connection_id):
     event = batch(100)
     record = event["Records"][0]["dynamodb"]
     record["SequenceNumber"] = str(sequence)
-    record["NewImage"].update(pageKey={"S": page_key}, connectionId={"S": connection_id})
+    record["NewImage"].update(pageKey={"S": on_site(page_key)}, connectionId={"S": connection_id})
     record["NewImage"].pop("articleTitle", None)
     return event
 
@@ -457,3 +467,27 @@ def test_a_visitors_new_connection_replaces_the_old_one_in_reading_now(aws, coun
     # The first page's connection is still told its page's counts (it may be another tab),
     # but is not counted as reading it.
     assert aws.sent_frames("load-1=")[-1]["readingNow"] == 0
+
+
+def test_two_sites_in_one_batch_keep_their_own_totals_readers_and_page_limits(aws, context):
+    from viewcount.sites import Site, SiteOrigin, Sites
+
+    notes = Site("notes", (SiteOrigin.parse("https://notes.example.com"),), page_limit=1)
+    aws.config = dataclasses.replace(aws.config, sites=Sites((aws.config.sites.default, notes)))
+    counter = aws.handler(COUNT_VIEWS)
+    event = path_batch("path#/a", "path#/b", "path#/a", "path#/a", "path#/c")
+    for record in event["Records"][3:]:
+        image = record["dynamodb"]["NewImage"]
+        image.update(pageKey={"S": image["pageKey"]["S"].replace("blog#", "notes#")}, site={"S": "notes"})
+
+    counter.handler(event, context)
+
+    # blog: /a twice, /b; notes: /a, and /c past its limit of one page.
+    assert (counts(aws, "site"), aws.item("counts", {"pageKey": "notes#site"})["totalViews"]) == ((3, 2), {"N": "2"})
+    assert counts(aws, "path#/a") == (2, 1)
+    assert aws.item("counts", {"pageKey": "notes#path#/a"})["totalViews"] == {"N": "1"}
+    assert aws.item("counts", {"pageKey": "notes#page#(other)"})["totalViews"] == {"N": "1"}
+    # Each site's reading now counts its own readers only: home-reader and reader-b on blog;
+    # reader-c and reader-a (which moved on to notes) on notes.
+    assert aws.sent_frames("reader-b=")[-1]["site"] == {"totalViews": 3, "uniqueViews": 2, "readingNow": 2}
+    assert aws.sent_frames("reader-c=")[-1]["site"] == {"totalViews": 2, "uniqueViews": 2, "readingNow": 2}

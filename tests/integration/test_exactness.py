@@ -1,5 +1,6 @@
 """Property: small traces under random fault schedules end with every view counted once, and
-every visitor's first view of a page, and of the site, counted unique once a day.
+every visitor's first view of a page, and of the site, counted unique once a day, on each of
+two sites, whose counts never mix.
 
 The real handlers run on moto, fed by the local stack's own event source mappings (the
 same retry, bisect and DLQ behaviour, and its emulation of the stream's filter) and
@@ -11,6 +12,7 @@ redriven, as an operator would.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import time
 from collections import Counter
 
@@ -21,13 +23,33 @@ from moto import mock_aws
 
 from local_stack.faults import KINDS
 from tests.integration.pipeline import Pipeline
-from viewcount.tables.page_counts import page_of_key
+from viewcount.sites import Site, SiteOrigin, Sites
+from viewcount.tables.page_counts import page_of_key, site_key, site_of_key
 from viewcount.views import AcceptedView
 from viewcount_infra.topology import QUEUES
 
-PAGE_KEYS = ("post#alpha", "post#beta", "path#/tags/x", "page#Home_Page", "page#About_Page")
-VISITORS = ("a" * 32, "b" * 32, None)  # None: a view without a visitor key (GPC)
+# Two sites, each with a tag page of the same path, and in time zones half a day apart.
+PAGE_KEYS = (
+    "blog#post#alpha",
+    "blog#post#beta",
+    "blog#path#/tags/x",
+    "blog#page#Home_Page",
+    "notes#page#About_Page",
+    "notes#path#/tags/x",
+)
 DAILY_CAP = 3
+SITES = Sites(
+    (
+        Site("blog", (SiteOrigin.parse("https://blog.example.com"),), views_per_page_per_day=DAILY_CAP),
+        Site(
+            "notes",
+            (SiteOrigin.parse("https://notes.example.com"),),
+            time_zone="Asia/Shanghai",
+            views_per_page_per_day=DAILY_CAP,
+        ),
+    )
+)
+VISITORS = ("a" * 32, "b" * 32, None)  # None: a view without a visitor key (GPC)
 # (page, visitor, refreshed, referrer host). A keyed visitor's views are never reloads
 # here: which of two views is recorded first depends on the fault schedule, and only the
 # first can be unique, so a reload among them would make the expected uniques depend on it.
@@ -46,8 +68,11 @@ faults_strategy = st.dictionaries(st.sampled_from(KINDS), st.sampled_from([0.1, 
 
 def accepted(index: int, page_key: str, visitor: str | None, refreshed: bool, host: str | None) -> AcceptedView:
     page = page_of_key(page_key)
+    site = SITES.get(site_of_key(page_key))
     return AcceptedView(
         view_id=f"view-{index}",
+        site=site.id,
+        day=site.day_of(int(time.time())),
         page=page,
         article_title="A title" if page.article_id else None,
         unique=not refreshed,
@@ -56,7 +81,7 @@ def accepted(index: int, page_key: str, visitor: str | None, refreshed: bool, ho
         connection_id=f"connection-{index}=",
         connected_at=int(time.time()),
         visitor=visitor,
-        page_token=None if visitor is None else page_key.encode().hex()[:16],
+        page_token=None if visitor is None else hashlib.sha256(page_key.encode()).hexdigest()[:16],
     )
 
 
@@ -79,15 +104,20 @@ def expected_counts(views) -> tuple[dict[str, tuple[int, int]], Counter]:
         unique = not refreshed if visitor is None else (visitor, page_key) not in seen
         seen.add((visitor, page_key))
         expected[page_key] = (total + 1, uniques + unique)
-    keyed = {visitor for _, visitor, _, _ in counted if visitor is not None}
-    unkeyed_uniques = sum(1 for _, visitor, refreshed, _ in counted if visitor is None and not refreshed)
-    expected["site"] = (len(counted), len(keyed) + unkeyed_uniques)
+    for site in SITES.ids:
+        on_site = [view for view in counted if site_of_key(view[0]) == site]
+        if not on_site:
+            continue
+        # A visitor is a visitor of each site it views, once a day on each.
+        keyed = {visitor for _, visitor, _, _ in on_site if visitor is not None}
+        unkeyed_uniques = sum(1 for _, visitor, refreshed, _ in on_site if visitor is None and not refreshed)
+        expected[site_key(site)] = (len(on_site), len(keyed) + unkeyed_uniques)
     referrals = Counter((page_key, host) for page_key, _, _, host in counted if host)
     return expected, referrals
 
 
 def pipeline_for(local_config, rates, seed) -> Pipeline:
-    return Pipeline(dataclasses.replace(local_config, views_per_page_per_day=DAILY_CAP), rates, seed)
+    return Pipeline(dataclasses.replace(local_config, sites=SITES), rates, seed)
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -114,13 +144,13 @@ def test_the_writes_condition_is_what_drops_a_redelivery(local_config, condition
                 function.module.dynamodb.meta.events.register(
                     "before-parameter-build.dynamodb.UpdateItem", always_true_condition
                 )
-        for index, page_key in enumerate(("post#alpha", "path#/tags/x")):
+        for index, page_key in enumerate(("blog#post#alpha", "blog#path#/tags/x")):
             pipeline.publish(accepted(index, page_key, "a" * 32, False, None))
 
         pipeline.drain()
 
         # Every message is delivered twice; only the condition keeps the second out.
-        site_total = pipeline.counts()["site"][0]
+        site_total = pipeline.counts()["blog#site"][0]
         assert site_total == (2 if condition == "kept" else 4)
 
 

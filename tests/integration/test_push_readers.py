@@ -18,7 +18,7 @@ from viewcount.use_cases.push_readers import PushReaders
 from viewcount_infra.topology import COUNT_VIEWS, PUSH_READERS
 
 NOW = 1_795_939_200
-PAGE = "post#crowd"
+PAGE = "blog#post#crowd"
 # Readers were once attributes of about 33 bytes on the page's counter item, whose 400 KB
 # limit held about 12,000 of them.
 MORE_THAN_ONE_ITEM_HOLDS = 13_000
@@ -72,7 +72,7 @@ def parts(aws):
 
     def counting(policy: PushPolicy | None = None):
         return CountViews(
-            counters, ReaderLog(readers_table), push, requests, page_limit=100, policy=policy or PushPolicy()
+            counters, ReaderLog(readers_table), push, requests, sites=aws.config.sites, policy=policy or PushPolicy()
         )
 
     connections.requests = requests
@@ -127,7 +127,7 @@ def test_the_counting_write_does_not_grow_with_readers(aws, parts):
     # 1, 501 and 2,501 readers (all still connected): only the numbers' digits differ.
     assert max(sizes) - min(sizes) <= 8
     assert max(sizes) < 1024  # one WRU
-    assert counts(aws, PAGE) == (2_501, 2_501)
+    assert counts(aws, PAGE.removeprefix("blog#")) == (2_501, 2_501)
 
 
 def test_a_page_with_more_readers_than_one_item_could_hold_still_counts_and_pushes(aws, parts):
@@ -136,7 +136,7 @@ def test_a_page_with_more_readers_than_one_item_could_hold_still_counts_and_push
 
     failed = counting().count_batch([view(100, "newcomer=")], "shard-1", NOW)
 
-    assert failed == set() and counts(aws, PAGE) == (1, 1)
+    assert failed == set() and counts(aws, PAGE.removeprefix("blog#")) == (1, 1)
     # The crowd, newcomer included, gets one coalesced push, requested now; nobody is probed.
     assert requests_sent(connections) == [NOW]
     assert parse_request(aws.drain("push-requests")[0]["Body"]).page_key == PAGE
@@ -229,11 +229,11 @@ def test_readers_left_on_a_counter_item_by_the_earlier_layout_are_removed(aws, c
     table = aws.resources.table_names["counts"]
     legacy = {f"reader:old-{i}=": {"N": str(NOW)} for i in range(50)}
     aws.dynamodb.put_item(
-        TableName=table, Item={"pageKey": {"S": "post#hello-world"}, "totalViews": {"N": "7"}, **legacy}
+        TableName=table, Item={"pageKey": {"S": "blog#post#hello-world"}, "totalViews": {"N": "7"}, **legacy}
     )
 
     aws.handler(COUNT_VIEWS).handler(batch(100), context)
 
-    item = aws.item("counts", {"pageKey": "post#hello-world"})
+    item = aws.item("counts", {"pageKey": "blog#post#hello-world"})
     assert not [name for name in item if name.startswith("reader:")]
     assert item["totalViews"] == {"N": "8"}

@@ -12,18 +12,29 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from tests.conftest import load_event
+from tests.conftest import load_event, with_site
+from viewcount.sites import Sites
 from viewcount.tables.visitor_days import ITEM_LIFETIME_SECONDS, logged_view, view_tag
-from viewcount.visitors import start_of_day, utc_day
 from viewcount_infra.topology import RECORD_HOME_VIEWS, RECORD_POST_VIEWS
+
+DAY = 86_400
+
+
+def utc_day(epoch: int) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(epoch))
+
+
+def start_of_day(epoch: int) -> int:
+    return epoch - epoch % DAY
 
 
 def fresh(event, *, viewed_at=None):
-    """The sample event with its views made now (a view older than its day's item is dropped)."""
+    """The sample event with its views made now (a view older than its day's item is dropped),
+    on the test site's day then (UTC)."""
     viewed_at = int(time.time()) if viewed_at is None else viewed_at
     for record in event["Records"]:
         body = json.loads(record["body"])
-        body.update(viewedAt=viewed_at, connectedAt=viewed_at - 1)
+        body.update(viewedAt=viewed_at, connectedAt=viewed_at - 1, day=utc_day(viewed_at))
         record["body"] = json.dumps(body)
     return event
 
@@ -37,7 +48,7 @@ def days(aws):
 
 
 def day_of(visitor):
-    return f"{utc_day(int(time.time()))}#{visitor}"
+    return f"blog#{utc_day(int(time.time()))}#{visitor}"
 
 
 def test_each_view_is_one_write_in_its_visitors_day(aws, context):
@@ -59,13 +70,14 @@ def test_each_view_is_one_write_in_its_visitors_day(aws, context):
     # v1 is a reload: it counts toward its page's cap, and no page of its visitor is unique yet.
     visitor_b = items[day_of("b" * 32)]
     assert visitor_b["p:" + "2" * 16] == {"N": "1"} and "uniques" not in visitor_b
-    assert visitor_a["pageKey"]["S"] == "post#second-post" and visitor_a["articleTitle"]["S"] == "Second"
+    assert visitor_a["pageKey"]["S"] == "blog#post#second-post" and visitor_a["articleTitle"]["S"] == "Second"
+    assert (visitor_a["site"]["S"], visitor_a["day"]["S"]) == ("blog", utc_day(int(time.time())))
     # v0's campaign is not v2's: a view's record never carries an earlier view's attributes.
     assert "campaign" not in visitor_a
     assert int(visitor_a["expiresAt"]["N"]) == start_of_day(int(time.time())) + ITEM_LIFETIME_SECONDS
     # A view without a visitor (GPC) is an item of its own, holding no hash.
     unkeyed = items["view#v3"]
-    assert "views" not in unkeyed and unkeyed["pageKey"]["S"] == "post#hello-world"
+    assert "views" not in unkeyed and unkeyed["pageKey"]["S"] == "blog#post#hello-world"
     assert not {"sourceIp", "userAgent", "viewId"} & {name for item in items.values() for name in item}
 
 
@@ -134,7 +146,7 @@ def test_home_views_are_recorded_by_the_same_code(aws, context):
     response = aws.handler(RECORD_HOME_VIEWS).handler(fresh(load_event("sqs_home_views.json")), context)
 
     assert response == {"batchItemFailures": []}
-    assert {item["pageKey"]["S"] for item in days(aws).values()} == {"page#Home_Page"}
+    assert {item["pageKey"]["S"] for item in days(aws).values()} == {"blog#page#Home_Page"}
     assert days(aws)[day_of("c" * 32)]["p:" + "4" * 16] == {"N": "2"}
 
 
@@ -152,7 +164,7 @@ def repeated_views(count):
 
 
 def test_views_past_the_daily_cap_of_a_visitor_on_a_page_are_dropped(aws, context, capsys):
-    aws.config = dataclasses.replace(aws.config, views_per_page_per_day=3)
+    aws.config = with_site(aws.config, views_per_page_per_day=3)
 
     response = aws.handler(RECORD_POST_VIEWS).handler(repeated_views(5), context)
 
@@ -181,10 +193,53 @@ def test_a_views_record_names_when_it_was_sent_for_its_day(aws, context):
     deserialize = TypeDeserializer().deserialize
     images = [{name: deserialize(value) for name, value in item.items()} for item in aws.scan("visitor_days")]
     assert len(images) == 3
-    assert [logged_view("1", image, None).viewed_at for image in images] == [sent] * 3
+    views = [logged_view("1", image, None, aws.config.sites) for image in images]
+    assert [(view.viewed_at, view.day) for view in views] == [(sent, utc_day(sent))] * 3
 
 
-def test_a_record_from_before_viewed_at_counts_on_its_connections_day():
+def test_a_record_from_before_viewed_at_and_sites_counts_on_its_connections_day_on_the_default_site(local_config):
     image = {"visitorDay": "view#v9", "pageKey": "page#Home_Page", "connectedAt": 1_700_000_000}
 
-    assert logged_view("1", image, None).viewed_at == 1_700_000_000
+    view = logged_view("1", image, None, local_config.sites)
+    assert (view.viewed_at, view.site, view.day, view.page_key) == (
+        1_700_000_000, "blog", "2023-11-14", "blog#page#Home_Page",
+    )  # fmt: skip
+
+
+def test_a_message_sent_before_sites_counts_on_the_default_site(aws, context):
+    event = post_views()
+    for record in event["Records"]:
+        body = json.loads(record["body"])
+        del body["site"], body["day"]
+        body["pageKey"] = body["pageKey"].removeprefix("blog#")
+        record["body"] = json.dumps(body)
+
+    assert aws.handler(RECORD_POST_VIEWS).handler(event, context) == {"batchItemFailures": []}
+
+    assert day_of("a" * 32) in days(aws)
+    assert {item["pageKey"]["S"] for item in days(aws).values()} == {"blog#post#hello-world", "blog#post#second-post"}
+
+
+def test_a_views_day_is_its_sites_and_its_item_lives_48_hours_from_that_days_start(aws, context):
+    # 23:30 UTC is 07:30 the next day in Shanghai: that day's item, from Shanghai's midnight.
+    shanghai = Sites((dataclasses.replace(aws.config.sites.default, time_zone="Asia/Shanghai"),))
+    aws.config = dataclasses.replace(aws.config, sites=shanghai)
+    sent = start_of_day(int(time.time())) - 1800
+    event = fresh(post_views(), viewed_at=sent)
+    for record in event["Records"]:
+        record["body"] = json.dumps({**json.loads(record["body"]), "day": shanghai.default.day_of(sent)})
+
+    aws.handler(RECORD_POST_VIEWS).handler(event, context)
+
+    today = utc_day(int(time.time()))
+    item = days(aws)[f"blog#{today}#{'a' * 32}"]
+    assert int(item["expiresAt"]["N"]) == start_of_day(int(time.time())) - 8 * 3600 + ITEM_LIFETIME_SECONDS
+
+
+def test_a_view_of_a_site_that_is_not_configured_is_malformed(aws, context):
+    event = post_views()
+    event["Records"][0]["body"] = json.dumps({**json.loads(event["Records"][0]["body"]), "site": "gone"})
+
+    response = aws.handler(RECORD_POST_VIEWS).handler(event, context)
+
+    assert response == {"batchItemFailures": [{"itemIdentifier": "m0"}]}

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.conftest import CHROME, GOOGLEBOT, fail_dynamodb, load_event
+from tests.conftest import CHROME, GOOGLEBOT, fail_dynamodb, load_event, with_site
 from viewcount import errors
 from viewcount_infra.topology import CONNECT, COUNTS_ROUTE, DEFAULT, VIEWS
 
@@ -34,8 +34,8 @@ def test_connect_admits_an_allowed_origin_and_writes_nothing(aws, context):
     answer = authorize(aws, context)
 
     assert effect(answer) == "Allow"
-    # The visitor key needs the User-Agent, which no later event carries.
-    assert answer["context"] == {"userAgent": CHROME}
+    # The visitor key needs the User-Agent, and the site the origin, which no later event carries.
+    assert answer["context"] == {"userAgent": CHROME, "origin": "https://blog.example.com"}
     # A connection costs no write: it becomes a reader with its first view.
     assert all(aws.scan(table) == [] for table in aws.resources.table_names)
 
@@ -73,7 +73,7 @@ def test_connect_refuses_other_origins(aws, context, origin):
 def test_connect_hands_on_global_privacy_control_instead_of_the_user_agent(aws, context):
     answer = authorize(aws, context, Sec_GPC="1")
 
-    assert effect(answer) == "Allow" and answer["context"] == {"gpc": "1"}
+    assert effect(answer) == "Allow" and answer["context"] == {"gpc": "1", "origin": "https://blog.example.com"}
 
 
 @pytest.mark.parametrize(
@@ -88,7 +88,7 @@ def test_connect_admits_a_bot_with_its_reason_and_no_user_agent(aws, context, us
     answer = authorize(aws, context, User_Agent=user_agent)
 
     # Admitted, so that its views are counted as a bot's, by reason.
-    assert effect(answer) == "Allow" and answer["context"] == {"bot": reason}
+    assert effect(answer) == "Allow" and answer["context"] == {"bot": reason, "origin": "https://blog.example.com"}
 
 
 def test_views_publishes_a_post_view_with_its_reader(aws, context):
@@ -101,7 +101,9 @@ def test_views_publishes_a_post_view_with_its_reader(aws, context):
     assert re.fullmatch("[0-9a-f]{32}", view.pop("visitor")) and re.fullmatch("[0-9a-f]{16}", view.pop("pageToken"))
     assert view == {
         "viewId": "msg-1=",
-        "pageKey": "post#hello-world",
+        "site": "blog",
+        "day": "2026-11-29",
+        "pageKey": "blog#post#hello-world",
         "articleId": "hello-world",
         "articleTitle": "Hello, world",
         "unique": True,
@@ -157,13 +159,13 @@ def test_views_of_every_other_path_are_published_as_pages_of_their_own(aws, cont
     [message] = aws.drain(queue)
     view = json.loads(message["Body"])
     expected_path = path or "/2026/11/30/hello-hexo"
-    assert (view["pageKey"], view["path"]) == ("path#" + expected_path, expected_path)
+    assert (view["pageKey"], view["path"]) == ("blog#path#" + expected_path, expected_path)
     assert view.get("articleTitle") == (None if path else "Hi")
     assert "articleId" not in view and "pageName" not in view
 
 
 def test_a_path_pattern_refuses_paths_that_are_not_the_blogs(aws, context):
-    aws.config = dataclasses.replace(aws.config, page_path_pattern="/(tags|archives)(/.*)?")
+    aws.config = with_site(aws.config, page_path_pattern="/(tags|archives)(/.*)?")
     views = aws.handler(VIEWS)
     for page, status in (("/tags/x/", 200), ("/wp-admin/setup.php", 400)):
         event = load_event("ws_views.json")
@@ -240,7 +242,7 @@ def test_views_reports_a_failed_publish_and_does_not_claim_success(aws, context)
 def test_counts_answers_from_the_counts_table_without_counting(aws, context):
     aws.dynamodb.put_item(
         TableName=aws.resources.table_names["counts"],
-        Item={"pageKey": {"S": "post#hello-world"}, "totalViews": {"N": "12"}, "uniqueViews": {"N": "9"}},
+        Item={"pageKey": {"S": "blog#post#hello-world"}, "totalViews": {"N": "12"}, "uniqueViews": {"N": "9"}},
     )
 
     response = aws.handler(COUNTS_ROUTE).handler(load_event("ws_counts.json"), context)
@@ -277,7 +279,7 @@ def test_counts_answers_paths_with_the_counter_a_view_of_them_counts_in(aws, con
     for key, total in (("path#/tags/x", 5), ("page#Home_Page", 7), ("post#hello", 3)):
         aws.dynamodb.put_item(
             TableName=aws.resources.table_names["counts"],
-            Item={"pageKey": {"S": key}, "totalViews": {"N": str(total)}, "uniqueViews": {"N": "1"}},
+            Item={"pageKey": {"S": "blog#" + key}, "totalViews": {"N": str(total)}, "uniqueViews": {"N": "1"}},
         )
     event = load_event("ws_counts.json")
     event["body"] = json.dumps({"message": "counts", "paths": ["/tags/x/", "/", "/posts/hello/", "/tags/y"]})
@@ -352,3 +354,45 @@ def test_no_address_user_agent_or_salt_is_logged(aws, context, capsys, caplog, i
     salt = bytes(aws.scan("salts")[0]["salt"]["B"])
     for secret in ("203.0.113.7", "Firefox", "Mozilla", salt.hex(), repr(salt)):
         assert secret not in logged
+
+
+# ---- several sites ----------------------------------------------------------------
+
+
+@pytest.fixture
+def shared_origin(aws):
+    """Two GitHub Pages project sites on one origin, and a blog of its own."""
+    from viewcount.sites import Site, SiteOrigin, Sites
+
+    notes = Site("notes", (SiteOrigin.parse("https://user.github.io/notes"),))
+    talks = Site("talks", (SiteOrigin.parse("https://user.github.io/talks"),))
+    aws.config = dataclasses.replace(aws.config, sites=Sites((aws.config.sites.default, notes, talks)))
+    return aws
+
+
+@pytest.mark.parametrize("origin", ["https://user.github.io", "https://blog.example.com"])
+def test_connect_admits_every_sites_origin_and_hands_it_on(shared_origin, context, origin):
+    answer = authorize(shared_origin, context, Origin=origin + "/")
+
+    assert effect(answer) == "Allow" and answer["context"]["origin"] == origin
+
+
+def test_counts_on_a_shared_origin_answers_each_path_from_its_sites_counters(shared_origin, context):
+    for key, total in (("notes#path#/notes/a", 5), ("talks#path#/talks/a", 7), ("notes#post#x", 3)):
+        shared_origin.dynamodb.put_item(
+            TableName=shared_origin.resources.table_names["counts"],
+            Item={"pageKey": {"S": key}, "totalViews": {"N": str(total)}, "uniqueViews": {"N": "1"}},
+        )
+    event = load_event("ws_counts.json")
+    event["requestContext"]["authorizer"]["origin"] = "https://user.github.io"
+    event["body"] = json.dumps({"message": "counts", "paths": ["/notes/a/", "/talks/a"], "articleIds": ["x"]})
+
+    answer = json.loads(shared_origin.handler(COUNTS_ROUTE).handler(event, context)["body"])
+
+    assert {path: counts["totalViews"] for path, counts in answer["paths"].items()} == {"/notes/a/": 5, "/talks/a": 7}
+    # Articles are on the site of the first path asked for.
+    assert answer["counts"] == {"x": {"totalViews": 3, "uniqueViews": 1}}
+
+    event["body"] = json.dumps({"message": "counts", "paths": ["/elsewhere"]})
+    refusal = json.loads(shared_origin.handler(COUNTS_ROUTE).handler(event, context)["body"])
+    assert refusal["error"]["code"] == errors.UNKNOWN_PAGE

@@ -23,7 +23,6 @@ from tests.conftest import WS_ENDPOINT, LambdaContext, load_event, load_handler
 from tests.frames import frames
 from viewcount import errors
 from viewcount.tables.page_counts import bots_key
-from viewcount.visitors import utc_day
 from viewcount_infra.config import DeploymentConfig
 from viewcount_infra.topology import QUEUES, VIEWS
 
@@ -51,7 +50,7 @@ class ViewsOnMoto:
 
     def bot_views(self) -> int:
         item = self.dynamodb.get_item(
-            TableName=self.resources.table_names["counts"], Key={"pageKey": {"S": bots_key(utc_day(NOW))}}
+            TableName=self.resources.table_names["counts"], Key={"pageKey": {"S": bots_key("blog", "2026-11-29")}}
         ).get("Item", {})
         return sum(int(value["N"]) for name, value in item.items() if name != "pageKey")
 
@@ -64,7 +63,7 @@ def on_moto() -> Iterator[ViewsOnMoto]:
     with mock_aws():
         dynamodb, sns, sqs = (boto3.client(name) for name in ("dynamodb", "sns", "sqs"))
         resources = create_resources(config, dynamodb, sns, sqs)
-        env = VIEWS.environment(config, resources.table_names, resources.topic_arn, WS_ENDPOINT)
+        env = resources.environment(VIEWS, config, WS_ENDPOINT)
         # The rate limit has tests of its own; here it would refuse valid views by the dozen.
         views = load_handler(VIEWS.code, env | {"VIEWS_PER_MINUTE": "600"})
         stack = ViewsOnMoto(views, sqs, dynamodb, resources)

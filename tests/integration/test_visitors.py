@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
+
+from viewcount.sites import Site, SiteOrigin
 from viewcount.tables.salts import SALT_LIFETIME_SECONDS, DailySalts, Salt
-from viewcount.visitors import SECONDS_PER_DAY, page_token, utc_day, visitor_hash, visitor_key
+from viewcount.visitors import page_token, visitor_hash, visitor_key
 
 NOW = 1795939201  # 2026-11-29T08:00:01Z
+SECONDS_PER_DAY = 86_400
+SITE = Site("blog", (SiteOrigin.parse("https://blog.example.com"),))
+BERLIN = dataclasses.replace(SITE, time_zone="Europe/Berlin")
+
+
+def utc_day(epoch: int) -> str:
+    return "blog#" + SITE.day_of(epoch)
 
 
 def salts_of(aws):
@@ -19,12 +31,12 @@ def stored_days(aws):
 def test_a_day_has_one_random_salt_shared_by_every_instance(aws):
     first, second = salts_of(aws), salts_of(aws)
 
-    salt = first.of_day(NOW)
+    salt = first.of_day(SITE, NOW)
 
-    assert len(salt) == 32 and second.of_day(NOW + 3600) == salt
+    assert len(salt) == 32 and second.of_day(SITE, NOW + 3600) == salt
     [item] = aws.scan("salts")
     assert int(item["expiresAt"]["N"]) == NOW + SALT_LIFETIME_SECONDS
-    assert salts_of(aws).of_day(NOW + SECONDS_PER_DAY) != salt
+    assert salts_of(aws).of_day(SITE, NOW + SECONDS_PER_DAY) != salt
     assert stored_days(aws) == [utc_day(NOW + SECONDS_PER_DAY)]
 
 
@@ -39,7 +51,7 @@ def test_making_a_salt_deletes_the_earlier_days_salts(aws):
             },
         )
 
-    salts_of(aws).of_day(NOW)
+    salts_of(aws).of_day(SITE, NOW)
 
     # A day's salt is never used after its day; TTL deletion is lazy, so they go now.
     assert stored_days(aws) == [utc_day(NOW)]
@@ -58,7 +70,7 @@ def test_a_salt_older_than_48_hours_is_never_used(aws):
         },
     )
 
-    salt = salts_of(aws).of_day(NOW)
+    salt = salts_of(aws).of_day(SITE, NOW)
 
     assert salt != stale
     [item] = aws.scan("salts")
@@ -67,13 +79,13 @@ def test_a_salt_older_than_48_hours_is_never_used(aws):
 
 def test_a_warm_instance_stops_using_its_salt_at_48_hours(aws):
     salts = salts_of(aws)
-    salt = salts.of_day(NOW)
+    salt = salts.of_day(SITE, NOW)
     aws.dynamodb.delete_item(TableName=aws.resources.table_names["salts"], Key={"day": {"S": utc_day(NOW)}})
 
     # As if this instance had held the salt for 48 h: the age check does not trust the day.
-    salts._today = Salt(utc_day(NOW), salt, NOW - SALT_LIFETIME_SECONDS)
+    salts._today["blog"] = Salt(utc_day(NOW), salt, NOW - SALT_LIFETIME_SECONDS)
 
-    assert salts.of_day(NOW) != salt
+    assert salts.of_day(SITE, NOW) != salt
 
 
 def test_a_visitor_key_depends_on_every_part():
@@ -108,7 +120,7 @@ def test_two_instances_making_the_days_salt_at_once_use_one(aws):
     theirs = salt_made_by_another_instance_first(aws, utc_day(NOW), NOW)
 
     # This instance's conditional put fails; it reads and uses the other's salt.
-    assert salts.of_day(NOW) == theirs
+    assert salts.of_day(SITE, NOW) == theirs
     [item] = aws.scan("salts")
     assert bytes(item["salt"]["B"]) == theirs
 
@@ -130,6 +142,34 @@ def test_a_stale_salt_replaced_meanwhile_by_another_instance_is_not_deleted(aws)
 
     aws.dynamodb.meta.events.register_first("before-parameter-build.dynamodb.DeleteItem", replace_first)
 
-    assert salts_of(aws).of_day(NOW) == fresh
+    assert salts_of(aws).of_day(SITE, NOW) == fresh
     [item] = aws.scan("salts")
     assert bytes(item["salt"]["B"]) == fresh
+
+
+def test_each_site_has_its_own_salt_of_its_own_day(aws):
+    shanghai = Site("notes", (SiteOrigin.parse("https://notes.example.com"),), time_zone="Asia/Shanghai")
+    salts = salts_of(aws)
+    evening = 1796061600  # 2026-11-30T16:00:00Z: already 2026-12-01 in Shanghai
+
+    assert salts.of_day(SITE, NOW) != salts.of_day(shanghai, NOW)
+    blog_evening, notes_evening = salts.of_day(SITE, evening), salts.of_day(shanghai, evening)
+
+    assert stored_days(aws) == ["blog#2026-11-30", "notes#2026-12-01"]
+    # Another site's new day deletes only that site's earlier salts.
+    assert salts.of_day(SITE, evening + 60) == blog_evening and notes_evening != blog_evening
+
+
+@pytest.mark.parametrize(("day", "hours"), [("2026-03-29", 23), ("2026-10-25", 25)])
+def test_on_daylight_saving_days_a_salt_serves_its_whole_day_and_never_past_it(aws, day, hours):
+    salts = salts_of(aws)
+    start, end = BERLIN.day_start(day), BERLIN.day_end(day)
+    assert end - start == hours * 3600
+
+    salt = salts.of_day(BERLIN, start)
+
+    # Its whole day, 23 or 25 hours, is well within the 48 hours a salt may live.
+    assert salts.of_day(BERLIN, end - 1) == salt
+    # The next day's first second has a salt of its own, and the earlier one is deleted.
+    assert salts.of_day(BERLIN, end) != salt
+    assert stored_days(aws) == [f"blog#{BERLIN.day_of(end)}"]

@@ -16,7 +16,7 @@ from viewcount_infra.topology import COUNT_VIEWS, VIEWS
 def test_a_variable_the_spec_forgets_fails_locally_though_another_function_has_it(aws, monkeypatch):
     # Given a topology that forgets the counts table of count_views,
     forgetful = dataclasses.replace(COUNT_VIEWS, table_actions={})
-    env = forgetful.environment(aws.config, aws.resources.table_names, aws.resources.topic_arn, WS_ENDPOINT)
+    env = aws.resources.environment(forgetful, aws.config, WS_ENDPOINT)
     # while the process has the variable, as it has every function's in one local process:
     monkeypatch.setenv("COUNTS_TABLE", aws.resources.table_names["counts"])
 
@@ -28,7 +28,7 @@ def test_a_variable_the_spec_forgets_fails_locally_though_another_function_has_i
 def test_the_spec_environment_is_enough_and_the_process_environment_is_given_back(aws, monkeypatch):
     monkeypatch.setenv("VIEWCOUNT_FAULTS", "ddb:0.5")
     before = dict(os.environ)
-    env = VIEWS.environment(aws.config, aws.resources.table_names, aws.resources.topic_arn, WS_ENDPOINT)
+    env = aws.resources.environment(VIEWS, aws.config, WS_ENDPOINT)
 
     module = import_handler(VIEWS.code, "isolated_views", env)
 

@@ -50,7 +50,7 @@ def test_a_zip_holds_the_handler_shared_package_bot_patterns_and_spam_list_only(
     assert archive.read("viewcount/referrer-spam.txt") == b"spam-example.test\n"
     assert names == sorted(names)
     assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
-    allowed = ("handler.py", "viewcount/", "crawleruseragents/", "crawler_user_agents-")
+    allowed = ("handler.py", "viewcount/", "crawleruseragents/", "crawler_user_agents-", "tzdata/", "tzdata-")
     assert all(name.startswith(allowed) for name in names)
     assert not any("__pycache__" in name or name.startswith(("aws_lambda_powertools", "boto3")) for name in names)
 
@@ -60,6 +60,26 @@ def test_every_zip_carries_the_bot_patterns(tmp_path):
 
     for name in zips:
         assert "crawleruseragents/__init__.py" in zipfile.ZipFile(tmp_path / name).namelist(), name
+
+
+def test_every_zip_carries_the_time_zones_with_their_licence_and_they_load_from_it_alone(tmp_path):
+    zips = build(tmp_path, "--referrer-spam", str(spam_list(tmp_path)))
+    for name in zips:
+        names = zipfile.ZipFile(tmp_path / name).namelist()
+        assert "tzdata/zoneinfo/Asia/Shanghai" in names and "tzdata/zoneinfo/Europe/Berlin" in names, name
+        assert any(entry.startswith("tzdata-") and "/licenses/" in entry for entry in names), name
+
+    unpacked = tmp_path / "unpacked"
+    zipfile.ZipFile(tmp_path / "count_views.zip").extractall(unpacked)
+    # No site-packages (-I) and no system zone files: only what the zip carries.
+    probe = (
+        "import sys, zoneinfo; sys.path.insert(0, sys.argv[1]); zoneinfo.reset_tzpath([]);"
+        "import tzdata; from viewcount.sites import Site, SiteOrigin;"
+        "site = Site('s', (SiteOrigin.parse('https://a.example'),), time_zone='Asia/Shanghai');"
+        "print(tzdata.__file__.startswith(sys.argv[1]), site.day_of(1765036800))"
+    )
+    result = subprocess.run([sys.executable, "-I", "-c", probe, str(unpacked)], capture_output=True, text=True)
+    assert result.stdout.split() == ["True", "2025-12-07"], result.stderr
 
 
 def test_without_a_fetched_spam_list_none_is_bundled_and_a_warning_says_so(tmp_path):

@@ -152,5 +152,9 @@ def test_the_longest_path_is_kept():
 
 
 @pytest.mark.parametrize("key", ["post#hello", "page#Home_Page", "page#About_Page", "path#/tags/x", "page#(other)"])
-def test_page_keys_round_trip(key):
-    assert page_key(page_of_key(key)) == key
+def test_page_keys_round_trip_and_carry_their_site(key):
+    from viewcount.tables.page_counts import counter_key, page_part, site_of_key
+
+    counter = counter_key("notes", page_of_key(f"blog#{key}"))
+    assert counter == f"notes#{key}"
+    assert (site_of_key(counter), page_part(counter), page_key(page_of_key(counter))) == ("notes", key, key)

@@ -54,9 +54,11 @@ class RecordingEnv(Mapping[str, str]):
 
 
 def spec_environment(spec) -> dict[str, str]:
+    from local_stack.resources import write_sites_file
+
     config = DeploymentConfig.load("local", {"LOCAL_CLIENT_URL": "https://blog.example.com"})
     tables = {table.key: table.physical_name(config) for table in TABLES}
-    return spec.environment(config, tables, TOPIC_ARN, WS_ENDPOINT, PUSH_QUEUE_URL)
+    return spec.environment(config, tables, TOPIC_ARN, WS_ENDPOINT, PUSH_QUEUE_URL, write_sites_file(config))
 
 
 def own_variables(env: dict[str, str]) -> set[str]:
@@ -98,10 +100,10 @@ def test_a_missing_variable_fails_the_init_and_names_itself(spec, variable):
     [
         ("VIEWS_PER_MINUTE", "ten", "whole number"),
         ("VIEWS_PER_MINUTE", "0", "between 1 and 600"),
-        ("ALLOWED_ORIGINS", "blog.example.com", "not an origin"),
+        ("SITES_FILE", "/nonexistent/sites.json", "no readable sites file"),
+        ("SITES_FILE", str(ROOT / "pyproject.toml"), "no list of sites"),
         ("WS_ENDPOINT", "abc123.execute-api.us-east-1.amazonaws.com", "http(s) URL"),
         ("VIEWS_TOPIC_ARN", "viewcount-local-views", "SNS topic ARN"),
-        ("ARTICLE_ID_PATTERN", "([a-z]", "not a regular expression"),
         ("SALTS_TABLE", " ", "is empty"),
         ("REFERRER_SPAM_FILE", "/nonexistent/spammers.txt", "no readable list"),
     ],
@@ -111,12 +113,6 @@ def test_a_malformed_variable_fails_the_init_and_says_why(variable, value, probl
 
     with pytest.raises(SettingsError, match=rf"views: {variable} .*{re.escape(problem)}"):
         ViewsSettings.from_env(env)
-
-
-def test_empty_means_none_where_the_spec_gives_an_empty_value():
-    settings = ViewsSettings.from_env(spec_environment(VIEWS) | {"ARTICLE_ID_PATTERN": "", "ARTICLE_IDS": ""})
-
-    assert settings.article_allow_list.allows("any-id")
 
 
 def test_logic_never_reads_the_environment():
@@ -140,7 +136,11 @@ def test_the_local_stack_hands_its_referrer_spam_list_to_views_and_deployments_d
         "prod", {"PROD_CLIENT_URL": "https://blog.example.com", "REFERRER_SPAM_FILE": str(listed)}
     )
 
-    settings = ViewsSettings.from_env(VIEWS.environment(local, tables, TOPIC_ARN, WS_ENDPOINT))
+    from local_stack.resources import write_sites_file
+
+    settings = ViewsSettings.from_env(
+        VIEWS.environment(local, tables, TOPIC_ARN, WS_ENDPOINT, sites_file=write_sites_file(local))
+    )
     assert settings.spam_hosts == {"spam-example.test"}
     # A deployed function reads the list bundled into its package instead of a path of this machine.
     assert "REFERRER_SPAM_FILE" not in VIEWS.environment(prod, tables, TOPIC_ARN, WS_ENDPOINT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from aws_cdk import Aws, Duration, RemovalPolicy
@@ -22,6 +23,8 @@ RUNTIME = lambda_.Runtime.PYTHON_3_14
 POWERTOOLS_LAYER = (
     "arn:{partition}:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python314-arm64:{version}"
 )
+# Where a function finds the sites file: its layer is unpacked under /opt.
+SITES_FILE_IN_LAYER = "viewcount/sites.json"
 
 
 class ViewcountFunctions(Construct):
@@ -53,10 +56,30 @@ class ViewcountFunctions(Construct):
                 partition=Aws.PARTITION, region=Aws.REGION, version=config.powertools_layer_version
             ),
         )
+        self._sites = self._sites_layer()
         self.functions: dict[str, lambda_.Function] = {spec.name: self._function(spec) for spec in FUNCTIONS}
 
     def __getitem__(self, spec: FunctionSpec) -> lambda_.Function:
         return self.functions[spec.name]
+
+    def _sites_layer(self) -> lambda_.LayerVersion:
+        """The sites file in a layer of its own: a Lambda environment holds 4 KB in all, and
+        the sites' allow-lists may be longer. Written next to the packages, in a folder named
+        by its content, so that synths of other settings never write over it."""
+        text = self._config.sites.as_json()
+        folder = self._dist_dir / "sites" / hashlib.sha256(text.encode()).hexdigest()[:16]
+        path = folder / SITES_FILE_IN_LAYER
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return lambda_.LayerVersion(
+            self,
+            "Sites",
+            layer_version_name=f"{self._config.prefix}-sites",
+            description="The sites this deployment counts: origins, time zones, page rules, caps",
+            code=lambda_.Code.from_asset(str(folder)),
+            compatible_architectures=[lambda_.Architecture.ARM_64],
+            compatible_runtimes=[RUNTIME],
+        )
 
     def _function(self, spec: FunctionSpec) -> lambda_.Function:
         name = f"{self._config.prefix}-{spec.name.replace('_', '-')}"
@@ -83,7 +106,7 @@ class ViewcountFunctions(Construct):
             handler="handler.handler",
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_seconds),
-            layers=[self._powertools],
+            layers=[self._powertools, self._sites] if spec.needs_sites else [self._powertools],
             role=role,
             log_group=log_group,
             # JSON logs, and no START/END/REPORT lines: log ingestion is billed per byte.
@@ -96,6 +119,7 @@ class ViewcountFunctions(Construct):
                 self._topic.topic_arn,
                 self._stage.callback_url,
                 self._push_requests.queue_url,
+                f"/opt/{SITES_FILE_IN_LAYER}",
             ),
         )
         for table_key, actions in spec.table_actions.items():
@@ -115,7 +139,13 @@ class ViewcountFunctions(Construct):
         on items whose partition key starts with one of `key_prefixes` when it names any."""
         table = self._tables[table_key]
         conditions = (
-            {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{prefix}*" for prefix in key_prefixes]}}
+            {
+                "ForAllValues:StringLike": {
+                    "dynamodb:LeadingKeys": [
+                        prefix.format(site=site.id) + "*" for prefix in key_prefixes for site in self._config.sites
+                    ]
+                }
+            }
             if key_prefixes
             else None
         )

@@ -1,10 +1,12 @@
 """The PageCounts table: the counters of every page and of the site, and bot views per day.
 
-Key spaces of `pageKey`:
-- `post#<articleId>`, `path#<normalised path>` and `page#<name>`: a page's counter item
-  (`page#(other)` counts the pages past the site's page limit);
-- `site`: the whole site's counter item, with `pages`, about how many page items exist;
-- `bots#<YYYY-MM-DD>`: one UTC day's bot views, one number per reason.
+Key spaces of `pageKey`, each under its site (`<site>#...`, viewcount.sites):
+- `<site>#post#<articleId>`, `<site>#path#<normalised path>` and `<site>#page#<name>`: a
+  page's counter item (`page#(other)` counts the pages past the site's page limit);
+- `<site>#site`: the whole site's counter item, with `pages`, about how many page items exist;
+- `<site>#bots#<YYYY-MM-DD>`: one of the site's days' bot views, one number per reason.
+Keys without a site (`post#...`, `site`, `bots#...`) are the layout before sites, which
+`./admin.sh migrate` copies into these.
 
 A counter item is made of parts, each owning its attributes; a counter is written with the
 parts it has (a page: all of them; the site: its counts):
@@ -62,8 +64,9 @@ PROCESS_BOUND_PREFIXES = (LEGACY_READER_PREFIX, POSITION_PREFIX)
 POST_KEY_PREFIX = "post#"
 PATH_KEY_PREFIX = "path#"
 PAGE_KEY_PREFIX = "page#"
-SITE_KEY = "site"
+SITE = "site"
 BOTS_KEY_PREFIX = "bots#"
+SITE_SEPARATOR = "#"
 
 # Referrer hosts and campaign values are the senders' to choose. Past this many on one page,
 # a new one is added to `<kind>:(other)`: every counting write pays for the item's size, and
@@ -83,7 +86,8 @@ Item = dict[str, Any]  # an item in DynamoDB's typed form ({"S": ...}, {"N": ...
 
 
 def page_key(page: Page) -> str:
-    """One key space for every page: the view log, the visit records and the counters use it."""
+    """A page within its site: `post#<id>`, `path#<path>` or `page#<name>` (the history's
+    sort key, and the part of a counter's key after its site)."""
     if page.article_id is not None:
         return POST_KEY_PREFIX + page.article_id
     if page.path is not None:
@@ -94,29 +98,53 @@ def page_key(page: Page) -> str:
 OTHER_PAGES_KEY = page_key(Page.named(OTHER_PAGES))
 
 
+def counter_key(site: str, page: Page | str) -> str:
+    """A page's counter: one key space for every page of a site, which the visitor days,
+    the readers and the counters all use."""
+    return site + SITE_SEPARATOR + (page if isinstance(page, str) else page_key(page))
+
+
+def site_key(site: str) -> str:
+    return site + SITE_SEPARATOR + SITE
+
+
+def bots_key(site: str, day: str) -> str:
+    """The item of one of the site's days' bot views; `day` is `YYYY-MM-DD`."""
+    return site + SITE_SEPARATOR + BOTS_KEY_PREFIX + day
+
+
+def site_of_key(key: str) -> str:
+    return key.split(SITE_SEPARATOR, 1)[0]
+
+
+def page_part(key: str) -> str:
+    """The page within its site: `post#x` of `blog#post#x`."""
+    return key.split(SITE_SEPARATOR, 1)[1]
+
+
 def page_of_key(key: str) -> Page:
-    """The page a key counts (a page keyed by path comes back without its article flag,
-    which only routed its views)."""
-    if key.startswith(POST_KEY_PREFIX):
-        return Page.post(key.removeprefix(POST_KEY_PREFIX))
-    if key.startswith(PATH_KEY_PREFIX):
-        return Page.at(key.removeprefix(PATH_KEY_PREFIX))
-    return Page.named(key.removeprefix(PAGE_KEY_PREFIX))
+    """The page a counter's key counts (a page keyed by path comes back without its article
+    flag, which only routed its views)."""
+    part = page_part(key)
+    if part.startswith(POST_KEY_PREFIX):
+        return Page.post(part.removeprefix(POST_KEY_PREFIX))
+    if part.startswith(PATH_KEY_PREFIX):
+        return Page.at(part.removeprefix(PATH_KEY_PREFIX))
+    return Page.named(part.removeprefix(PAGE_KEY_PREFIX))
+
+
+def is_page_part(part: str) -> bool:
+    return part.startswith((POST_KEY_PREFIX, PATH_KEY_PREFIX, PAGE_KEY_PREFIX))
 
 
 def is_page_key(key: str) -> bool:
-    return key.startswith((POST_KEY_PREFIX, PATH_KEY_PREFIX, PAGE_KEY_PREFIX))
+    return SITE_SEPARATOR in key and is_page_part(page_part(key))
 
 
 def is_limited_key(key: str) -> bool:
     """Keys a sender can invent (article ids and paths), which the site's page limit bounds;
     the named pages are a fixed few."""
-    return key.startswith((POST_KEY_PREFIX, PATH_KEY_PREFIX))
-
-
-def bots_key(day: str) -> str:
-    """The item of one UTC day's bot views; `day` is `YYYY-MM-DD`."""
-    return BOTS_KEY_PREFIX + day
+    return page_part(key).startswith((POST_KEY_PREFIX, PATH_KEY_PREFIX))
 
 
 def key_of(item: Item) -> str:
@@ -389,11 +417,11 @@ class PageCountsTable:
                 ExpressionAttributeNames=update.names,
             )
 
-    def pages(self) -> int:
+    def pages(self, site: str) -> int:
         """The site's `pages` (one strongly consistent read: the limit must not be judged
         on an older, smaller number)."""
         item = self._dynamodb.get_item(
-            TableName=self._table, Key={PARTITION_KEY: {"S": SITE_KEY}}, ConsistentRead=True
+            TableName=self._table, Key={PARTITION_KEY: {"S": site_key(site)}}, ConsistentRead=True
         ).get("Item", {})
         return pages_of(item)
 
@@ -402,23 +430,14 @@ class PageCountsTable:
         item = self._dynamodb.get_item(TableName=self._table, Key={PARTITION_KEY: {"S": key}}).get("Item", {})
         return source_names(item)
 
-    def tally_bot_view(self, reason: str, day: str) -> None:
+    def tally_bot_view(self, site: str, reason: str, day: str) -> None:
         self._dynamodb.update_item(
             TableName=self._table,
-            Key={PARTITION_KEY: {"S": bots_key(day)}},
+            Key={PARTITION_KEY: {"S": bots_key(site, day)}},
             UpdateExpression="ADD #reason :one",
             ExpressionAttributeNames={"#reason": reason},
             ExpressionAttributeValues={":one": {"N": "1"}},
         )
-
-    def read_counts(self, keys: Sequence[str]) -> dict[str, tuple[int, int]]:
-        """(total, unique) views of each key that has a counter; a key never counted is absent."""
-        typed = [{PARTITION_KEY: {"S": key}} for key in dict.fromkeys(keys)]
-        projection = f"{PARTITION_KEY}, {TOTAL_VIEWS}, {UNIQUE_VIEWS}"
-        return {
-            key_of(item): (number(item, TOTAL_VIEWS), number(item, UNIQUE_VIEWS))
-            for item in batch_get_items(self._dynamodb, self._table, typed, projection)
-        }
 
     def get_items(self, keys: Sequence[str]) -> dict[str, Item]:
         """The items of those keys that exist, by key."""

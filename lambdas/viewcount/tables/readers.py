@@ -225,8 +225,12 @@ class ReaderIndex:
         """How many of these connections count as reading: not those whose visitor has moved on."""
         return sum(1 for connection_id in connection_ids if connection_id not in self.replaced)
 
-    def reading_site(self, now: float) -> int:
-        return self.reading(c for c in self.latest if self.is_open(c, now))
+    def reading_site(self, site: str, now: float) -> int:
+        """How many read some page of the site (a page's key starts with its site)."""
+        prefix = site + "#"
+        return self.reading(
+            c for c, arrival in self.latest.items() if arrival.page_key.startswith(prefix) and self.is_open(c, now)
+        )
 
     def forget_closed(self, now: float) -> None:
         """Drop what can no longer matter, so that memory stays bounded by the open connections."""
@@ -278,5 +282,5 @@ class ReaderLog:
         """Connections still pushed but not counted as reading (a view, not a copy)."""
         return self.index.replaced
 
-    def reading_site(self, now: int) -> int:
-        return self.index.reading_site(now)
+    def reading_site(self, site: str, now: int) -> int:
+        return self.index.reading_site(site, now)

@@ -1,7 +1,10 @@
-"""The Salts table: one random salt per UTC day for the visitor keys, gone within 48 h.
+"""The Salts table: one random salt per site and day for the visitor keys, gone within 48 h.
 
-The salt is random, never derived from the date, and used on its own day only; from the
-day it is deleted on, no visitor key of its day can be computed again (PRIVACY.md).
+The salt is random, never derived from the date, and used on its own day only (the site's
+day, in its time zone: 23 to 25 hours); from the day it is deleted on, no visitor key of
+its day can be computed again (PRIVACY.md).
+
+Key: `day` = `<site>#<YYYY-MM-DD>`.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from viewcount.visitors import SECONDS_PER_DAY, utc_day
+from viewcount.sites import Site, shift_day
 
 PARTITION_KEY = "day"
 EXPIRES_AT = "expiresAt"
@@ -20,6 +23,10 @@ SALT_LIFETIME_SECONDS = 48 * 3600
 # Salts of these earlier days are deleted when a day's salt is made (a day's salt is never
 # used after its day), so they go sooner than TTL, which is lazy, would take them.
 _STALE_DAYS = range(1, 8)
+
+
+def salt_key(site: str, day: str) -> str:
+    return f"{site}#{day}"
 
 
 class SaltUnavailable(Exception):
@@ -42,18 +49,21 @@ class Salt:
 
 
 class DailySalts:
-    """Today's salt: made by the first view of the day, then read once per warm instance."""
+    """Each site's salt of its day: made by the site's first view of the day, then read once
+    per warm instance."""
 
     def __init__(self, dynamodb: Any, table: str) -> None:
         self._dynamodb = dynamodb
         self._table = table
-        self._today: Salt | None = None
+        self._today: dict[str, Salt] = {}
 
-    def of_day(self, now: int) -> bytes:
-        day = utc_day(now)
-        if self._today is None or self._today.day != day or not self._today.usable(now):
-            self._today = self._load(day, now) or self._make(day, now)
-        return self._today.value
+    def of_day(self, site: Site, now: int) -> bytes:
+        today = site.day_of(now)
+        day = salt_key(site.id, today)
+        salt = self._today.get(site.id)
+        if salt is None or salt.day != day or not salt.usable(now):
+            salt = self._today[site.id] = self._load(day, now) or self._make(site.id, today, now)
+        return salt.value
 
     def _load(self, day: str, now: int) -> Salt | None:
         item = self._dynamodb.get_item(TableName=self._table, Key={PARTITION_KEY: {"S": day}}, ConsistentRead=True).get(
@@ -77,7 +87,8 @@ class DailySalts:
                 raise
         return None
 
-    def _make(self, day: str, now: int) -> Salt:
+    def _make(self, site: str, today: str, now: int) -> Salt:
+        day = salt_key(site, today)
         salt = Salt(day, secrets.token_bytes(32), now)
         try:
             self._dynamodb.put_item(
@@ -100,7 +111,7 @@ class DailySalts:
                 raise SaltUnavailable(f"the salt of {day} vanished while it was being made") from error
             return made
         for days_ago in _STALE_DAYS:
-            self._delete(utc_day(now - days_ago * SECONDS_PER_DAY))
+            self._delete(salt_key(site, shift_day(today, -days_ago)))
         return salt
 
     def _delete(self, day: str) -> None:

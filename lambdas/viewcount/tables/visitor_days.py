@@ -3,7 +3,8 @@
 It is the one write a view costs on its way in, made by the queue consumers, and its
 stream is the view for the counting function.
 
-- `<day>#<hash of the visitor key>`: a keyed visitor's day. Each view is one UpdateItem
+- `<site>#<day>#<hash of the visitor key>`: a keyed visitor's day on a site (the site's
+  day, in its time zone). Each view is one UpdateItem
   that adds the view's tag to `views`, one to the view count of its page's token
   (`p:<token>`) and, unless it is a reload, the token to `uniques`. It also sets the view's
   own attributes (page, title, referrer host, campaign, connection), which the stream record
@@ -15,6 +16,9 @@ stream is the view for the counting function.
   order retries deliver the views in.
 - `view#<view id>`: a view without a visitor key (GPC or DNT, no address, no salt). It is
   put only if absent, so a redelivery writes nothing. Its uniqueness is the client's word.
+
+Every write also sets the view's site and day (`site`, `day`), which name the counters and
+the day of the history it counts in.
 
 An item lives until 48 h after its day began. A view that comes after that (a DLQ redrive
 days later) could find its item gone and count again, so it is dropped (TOO_LATE).
@@ -30,7 +34,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from viewcount.visitors import start_of_day, utc_day
+from viewcount.sites import Site, Sites
 
 PARTITION_KEY = "visitorDay"
 EXPIRES_AT = "expiresAt"
@@ -45,8 +49,10 @@ REFERRER_HOST = "referrerHost"
 CAMPAIGN = "campaign"
 CONNECTION_ID = "connectionId"
 CONNECTED_AT = "connectedAt"
-# When the view was sent: it names the day the view counts in (history per day).
+# When the view was sent, and the site's day then: the day it counts in.
 VIEWED_AT = "viewedAt"
+SITE = "site"
+DAY = "day"
 UNKEYED_PREFIX = "view#"
 # The view's own attributes: set by each write, so the stream record is that view. Those a
 # view lacks are removed, so that a record never carries an earlier view's.
@@ -79,7 +85,7 @@ class LoggedView:
     """A view as the stream delivers it."""
 
     sequence_number: str  # as the stream gives it: the record's id in batch responses
-    page_key: str
+    page_key: str  # its counter, on its site (tables/page_counts.py)
     unique: bool  # the page's unique views grow by it
     site_unique: bool = False  # the site's unique views grow by it
     article_title: str | None = None
@@ -89,10 +95,15 @@ class LoggedView:
     # When the view was sent (epoch seconds); a record written before views carried it gives
     # its connection's time (0 if it has none).
     viewed_at: int = 0
+    day: str = ""  # the site's day the view counts in
     campaign: tuple[tuple[str, str], ...] = ()  # (utm parameter, value)
     # The visitor's connection before this view's, when it was another: a page load of a
     # multi-page blog replaces the connection of the page before.
     replaced_connection_id: str | None = None
+
+    @property
+    def site(self) -> str:
+        return self.page_key.split("#", 1)[0]
 
     @property
     def sequence(self) -> str:
@@ -106,8 +117,9 @@ def is_view_image(image: dict[str, Any]) -> bool:
     return PAGE_KEY in image
 
 
-def logged_view(sequence_number: str, new: dict[str, Any], old: dict[str, Any] | None) -> LoggedView:
-    """From a record's deserialised images; KeyError or ValueError when it is not a view's."""
+def logged_view(sequence_number: str, new: dict[str, Any], old: dict[str, Any] | None, sites: Sites) -> LoggedView:
+    """From a record's deserialised images; KeyError or ValueError when it is not a view's.
+    A record of the layout before sites (no `site`) is the default site's, on its UTC day."""
     if not isinstance(new[PAGE_KEY], str):
         raise ValueError("pageKey is not a string")
     unique = bool(new.get(UNIQUE))
@@ -122,9 +134,14 @@ def logged_view(sequence_number: str, new: dict[str, Any], old: dict[str, Any] |
     viewed_at = new.get(VIEWED_AT, connected_at)
     campaign = new.get(CAMPAIGN) or {}
     previous = (old or {}).get(CONNECTION_ID)
+    if SITE in new:
+        page_key, day = new[PAGE_KEY], new[DAY]
+    else:  # the layout before sites: the default site's, on its day then
+        page_key = f"{sites.default.id}#{new[PAGE_KEY]}"
+        day = sites.default.day_of(int(viewed_at or 0))
     return LoggedView(
         sequence_number=sequence_number,
-        page_key=new[PAGE_KEY],
+        page_key=page_key,
         # A reload is never unique; neither is a view after the visitor's unique one that day.
         unique=unique and page_new,
         site_unique=unique and site_new,
@@ -133,6 +150,7 @@ def logged_view(sequence_number: str, new: dict[str, Any], old: dict[str, Any] |
         connection_id=new.get(CONNECTION_ID),
         connected_at=int(connected_at) if connected_at is not None else None,
         viewed_at=int(viewed_at) if viewed_at is not None else 0,
+        day=day,
         campaign=tuple(sorted((str(name), str(value)) for name, value in campaign.items())),
         replaced_connection_id=previous if previous != new.get(CONNECTION_ID) else None,
     )
@@ -147,13 +165,16 @@ def parse_view_message(body: str) -> dict[str, Any]:
     for name, kind in (("viewId", str), ("pageKey", str), ("connectionId", str), ("viewedAt", int)):
         if not isinstance(view.get(name), kind):
             raise ValueError(f"{name} is missing or not a {kind.__name__}")
+    # A message sent before sites were in it has neither (see VisitorDaysTable.record).
+    if ("site" in view) != ("day" in view) or not all(isinstance(view.get(n, ""), str) for n in ("site", "day")):
+        raise ValueError("site and day come together, as strings")
     if ("visitor" in view) != ("pageToken" in view):
         raise ValueError("visitor and pageToken come together")
     return view
 
 
-def expires_at(viewed_at: int) -> int:
-    return start_of_day(viewed_at) + ITEM_LIFETIME_SECONDS
+def expires_at(site: Site, day: str) -> int:
+    return site.day_start(day) + ITEM_LIFETIME_SECONDS
 
 
 def view_tag(view_id: str) -> str:
@@ -163,6 +184,8 @@ def view_tag(view_id: str) -> str:
 
 def _view_attributes(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
     attributes: dict[str, dict[str, Any]] = {
+        SITE: {"S": view["site"]},
+        DAY: {"S": view["day"]},
         PAGE_KEY: {"S": view["pageKey"]},
         UNIQUE: {"BOOL": bool(view.get("unique"))},
         CONNECTION_ID: {"S": view["connectionId"]},
@@ -179,26 +202,34 @@ def _view_attributes(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 class VisitorDaysTable:
-    def __init__(self, dynamodb: Any, table: str, *, views_per_page_per_day: int) -> None:
+    def __init__(self, dynamodb: Any, table: str, sites: Sites) -> None:
         self._dynamodb = dynamodb
         self._table = table
-        self.views_per_page_per_day = views_per_page_per_day
+        self.sites = sites
 
     def record(self, view: dict[str, Any], now: int) -> Recorded:
-        """Record a fanned-out view with one conditional write; ClientError when DynamoDB fails."""
-        if now >= expires_at(view["viewedAt"]) - LATE_MARGIN_SECONDS:
+        """Record a fanned-out view with one conditional write; ClientError when DynamoDB
+        fails, KeyError when its site is not one of the deployment's."""
+        if "site" not in view:
+            # Sent before sites were in the messages: the default site's, on its day then.
+            site = self.sites.default
+            view = {**view, "site": site.id, "day": site.day_of(view["viewedAt"])}
+            view["pageKey"] = f"{site.id}#{view['pageKey']}"
+        site = self.sites.get(view["site"])
+        expires = expires_at(site, view["day"])
+        if now >= expires - LATE_MARGIN_SECONDS:
             return Recorded.TOO_LATE
         if "visitor" not in view:
-            return self._record_unkeyed(view)
+            return self._record_unkeyed(view, expires)
         names = {"#tags": VIEW_TAGS, "#page": PAGE_TOKEN_PREFIX + view["pageToken"], "#expires": EXPIRES_AT}
         tag = view_tag(view["viewId"])
         values = {
             ":tags": {"SS": [tag]},
             ":tag": {"S": tag},
             ":one": {"N": "1"},
-            ":cap": {"N": str(self.views_per_page_per_day)},
+            ":cap": {"N": str(site.views_per_page_per_day)},
             ":most": {"N": str(MAX_VIEWS_PER_VISITOR_DAY)},
-            ":expires": {"N": str(expires_at(view["viewedAt"]))},
+            ":expires": {"N": str(expires)},
         }
         sets, removes = ["#expires = if_not_exists(#expires, :expires)"], []
         attributes = {**_view_attributes(view), PAGE_TOKEN: {"S": view["pageToken"]}}
@@ -219,7 +250,7 @@ class VisitorDaysTable:
         try:
             self._dynamodb.update_item(
                 TableName=self._table,
-                Key={PARTITION_KEY: {"S": f"{utc_day(view['viewedAt'])}#{view['visitor']}"}},
+                Key={PARTITION_KEY: {"S": f"{site.id}#{view['day']}#{view['visitor']}"}},
                 UpdateExpression=expression,
                 ConditionExpression="attribute_not_exists(#tags) OR (NOT contains(#tags, :tag) "
                 "AND (attribute_not_exists(#page) OR #page < :cap) AND size(#tags) < :most)",
@@ -235,10 +266,10 @@ class VisitorDaysTable:
             return Recorded.DUPLICATE if seen else Recorded.OVER_DAILY_CAP
         return Recorded.NEW
 
-    def _record_unkeyed(self, view: dict[str, Any]) -> Recorded:
+    def _record_unkeyed(self, view: dict[str, Any], expires: int) -> Recorded:
         item = {
             PARTITION_KEY: {"S": UNKEYED_PREFIX + view["viewId"]},
-            EXPIRES_AT: {"N": str(expires_at(view["viewedAt"]))},
+            EXPIRES_AT: {"N": str(expires)},
             **_view_attributes(view),
         }
         try:

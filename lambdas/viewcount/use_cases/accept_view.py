@@ -24,10 +24,10 @@ from viewcount.connection_rates import ConnectionRates
 from viewcount.errors import RejectedFrame
 from viewcount.observability import count, logger
 from viewcount.settings import ViewsSettings
-from viewcount.tables.page_counts import PageCountsTable, page_key
+from viewcount.tables.page_counts import PageCountsTable
 from viewcount.tables.salts import DailySalts, SaltUnavailable
 from viewcount.views import AcceptedView, validate_view
-from viewcount.visitors import page_token, utc_day, visitor_hash, visitor_key
+from viewcount.visitors import page_token, visitor_hash, visitor_key
 from viewcount.wire import parse_frame
 
 Publish = Callable[[AcceptedView], None]
@@ -89,10 +89,8 @@ class AcceptView:
             viewed_at=request.received_at,
             connection_id=request.connection_id,
             connected_at=request.connected_at,
-            rules=settings.page_rules,
-            own_hosts=settings.own_hosts,
-            allow_list=settings.article_allow_list,
-            path_allow_list=settings.path_allow_list,
+            sites=settings.sites,
+            origin=request.admission.origin,
             spam_hosts=settings.spam_hosts,
         )
         now = request.received_at
@@ -102,7 +100,7 @@ class AcceptView:
             )
         bot = request.admission.bot or (WEBDRIVER if view.webdriver else None)
         if bot:
-            self._tally_bot_view(bot, now)
+            self._tally_bot_view(view, bot)
             return
         # No key under GPC or DNT, or without an address: such a view counts as the client
         # says, never linked to another.
@@ -114,17 +112,17 @@ class AcceptView:
                 count("UniqueViewsUnchecked")
         self.publish(view)
 
-    def _tally_bot_view(self, reason: str, now: int) -> None:
-        """Bots are counted by reason and day, so a blogger can see what was filtered."""
+    def _tally_bot_view(self, view: AcceptedView, reason: str) -> None:
+        """Bots are counted by site, reason and day, so a blogger can see what was filtered."""
         logger.info("bot view", extra={"reason": reason})
         try:
-            self.counters.tally_bot_view(reason, utc_day(now))
+            self.counters.tally_bot_view(view.site, reason, view.day)
         except (BotoCoreError, ClientError):
             logger.exception("bot view not tallied", extra={"reason": reason})
             count("BotViewsNotTallied")
 
     def _keyed(self, view: AcceptedView, request: ViewRequest, now: int) -> AcceptedView:
-        key = visitor_key(
-            self.salts.of_day(now), self.settings.site_id, request.source_ip or "", request.admission.user_agent or ""
-        )
-        return dataclasses.replace(view, visitor=visitor_hash(key), page_token=page_token(key, page_key(view.page)))
+        salt = self.salts.of_day(self.settings.sites.get(view.site), now)
+        site = f"{self.settings.deployment}|{view.site}"
+        key = visitor_key(salt, site, request.source_ip or "", request.admission.user_agent or "")
+        return dataclasses.replace(view, visitor=visitor_hash(key), page_token=page_token(key, view.page_key))

@@ -5,21 +5,45 @@ from __future__ import annotations
 
 from typing import Any
 
-from viewcount.pages import Page, PageRules, classify
-from viewcount.tables.page_counts import PageCountsTable, page_key
+from viewcount import errors
+from viewcount.errors import RejectedFrame
+from viewcount.pages import Page, classify, normalise_path
+from viewcount.sites import Site, Sites
+from viewcount.tables.page_counts import PageCountsTable, counter_key, counts_of
 from viewcount.wire import counts_frame, parse_counts_request, parse_frame
 
 
-def answer_counts(counters: PageCountsTable, rules: PageRules, body: str | None) -> dict[str, Any]:
+def answer_counts(counters: PageCountsTable, sites: Sites, origin: str | None, body: str | None) -> dict[str, Any]:
     """The `counts` frame answering a request; a page never viewed has zero views. A path
-    is the page a view of it is counted as (the home path is `Home_Page`). RejectedFrame
-    when the request is malformed."""
+    is the page a view of it is counted as (the home path is `Home_Page`), on the site its
+    origin and path prefix pick; an article is on the site of the first path asked for, or
+    else the origin's first site. RejectedFrame when the request is malformed, or names a
+    page under no site of its origin."""
     request = parse_counts_request(parse_frame(body))
-    id_keys = {article_id: page_key(Page.post(article_id)) for article_id in request.article_ids}
-    path_keys = {path: page_key(classify(path, None, rules, article=False)) for path in request.paths}
+    path_keys = {path: _path_key(sites, origin, path) for path in request.paths}
+    site = _site(sites.resolve(origin, normalise_path(request.paths[0])) if request.paths else sites.of_origin(origin))
+    id_keys = {article_id: counter_key(site.id, Page.post(article_id)) for article_id in request.article_ids}
     keys = [*id_keys.values(), *path_keys.values()]
-    found = counters.read_counts(keys) if keys else {}
+    found = counters.get_items(keys) if keys else {}
+
+    def numbers(key: str) -> tuple[int, int]:
+        if key not in found:
+            return 0, 0
+        counts = counts_of(found[key])
+        return counts.total_views, counts.unique_views
+
     return counts_frame(
-        {article_id: found.get(key, (0, 0)) for article_id, key in id_keys.items()},
-        {path: found.get(key, (0, 0)) for path, key in path_keys.items()} if request.paths else None,
+        {article_id: numbers(key) for article_id, key in id_keys.items()},
+        {path: numbers(key) for path, key in path_keys.items()} if request.paths else None,
     )
+
+
+def _site(site: Site | None) -> Site:
+    if site is None:
+        raise RejectedFrame(errors.UNKNOWN_PAGE, "the page is under no site of this origin")
+    return site
+
+
+def _path_key(sites: Sites, origin: str | None, path: str) -> str:
+    site = _site(sites.resolve(origin, normalise_path(path)))
+    return counter_key(site.id, classify(path, None, site.page_rules, article=False))

@@ -1,8 +1,8 @@
 """Count a batch of logged views exactly once, then push the counts to the pages' readers.
 
-Per batch: one update per page (counts, title, sources) and one for the site's totals; a
-page that does not exist yet is created only while the site has fewer pages than its
-limit, and past it the views of new pages are counted in `page#(other)`. Then one entry in
+Per batch: one update per page (counts, title, sources) and one for each site's totals; a
+page that does not exist yet is created only while its site has fewer pages than its
+limit, and past it the views of new pages are counted in the site's `page#(other)`. Then one entry in
 the Readers log names each connection's latest page, and each page that gained views is
 pushed: its new viewers and its other readers at once while they are few, else by coalesced
 pushes, requested from `push_readers` with a batch or delayed as a fallback. The sequence
@@ -18,18 +18,21 @@ from typing import Protocol, TypeVar
 
 from viewcount.observability import count, logger
 from viewcount.push_requests import PushRequest
+from viewcount.sites import Sites
 from viewcount.tables.page_counts import (
     OTHER_PAGES_KEY,
-    SITE_KEY,
     TOTAL_VIEWS,
     Item,
     PageCountsTable,
     SiteCounts,
+    counter_key,
     is_limited_key,
     number,
     page_parts,
     pages_of,
     site_counts_of,
+    site_key,
+    site_of_key,
     site_parts,
     source_names,
 )
@@ -64,8 +67,8 @@ class WarmInstanceMemory:
     page_sources: dict[str, frozenset[str]] = field(default_factory=dict)
     # Pages this instance has written: they exist, whatever the page limit.
     written_pages: set[str] = field(default_factory=set)
-    # The site's `pages` as last seen (None: not read yet), plus the pages created since.
-    site_pages: int | None = None
+    # Each site's `pages` as last seen (absent: not read yet), plus the pages created since.
+    site_pages: dict[str, int] = field(default_factory=dict)
     # Per busy page: when its last coalesced push was requested for a batch, and when its
     # fallback push (for views no later batch carries) is due.
     full_pushes: dict[str, int] = field(default_factory=dict)
@@ -85,7 +88,7 @@ class CountViews:
         push_requests: PushRequests,
         memory: WarmInstanceMemory | None = None,
         *,
-        page_limit: int,
+        sites: Sites,
         policy: PushPolicy | None = None,
     ) -> None:
         self.counters = counters
@@ -93,7 +96,7 @@ class CountViews:
         self.push = push
         self.push_requests = push_requests
         self.memory = memory or WarmInstanceMemory()
-        self.page_limit = page_limit
+        self.sites = sites
         self.policy = policy or PushPolicy()
 
     def count_batch(self, views: list[LoggedView], shard: str, now: int) -> set[str]:
@@ -101,15 +104,17 @@ class CountViews:
         pages = group_by(views, lambda view: view.page_key)
         items, created, failed = self._count_pages(pages, shard, now)
         count("ViewsCounted", len(views) - len(failed))
-        site = None
-        if views:
+        site_totals: dict[str, SiteCounts] = {}
+        for site, site_views in group_by(views, lambda view: view.site).items():
             try:
-                site_item = self.counters.add_views(SITE_KEY, views, shard, site_parts(created), now=now)
-                site = site_counts_of(site_item)
-                self.memory.site_pages = max(pages_of(site_item), self.memory.site_pages or 0)
+                site_item = self.counters.add_views(
+                    site_key(site), site_views, shard, site_parts(created.get(site, 0)), now=now
+                )
+                site_totals[site] = site_counts_of(site_item)
+                self.memory.site_pages[site] = max(pages_of(site_item), self.memory.site_pages.get(site, 0))
             except Exception:
-                logger.exception("site counts not written")
-                failed |= ids(views)
+                logger.exception("site counts not written", extra={"site": site})
+                failed |= ids(site_views)
         try:
             self.readers.write(latest_pages(views, pages), now, replaced_connections(views))
         except Exception:
@@ -117,17 +122,18 @@ class CountViews:
             logger.exception("readers not logged")
             return failed | ids(views)
         refresh_readers(self.readers, now)
-        return failed | self._push_pages(items, pages, site, now)
+        return failed | self._push_pages(items, pages, site_totals, now)
 
     def _may_create(self, page_key: str) -> bool:
         """Whether a write may create the page's item: a page this instance has written
-        exists, a named page always may, and a new article or path only below the limit."""
+        exists, a named page always may, and a new article or path only below its site's limit."""
         memory = self.memory
         if page_key in memory.written_pages or not is_limited_key(page_key):
             return True
-        if memory.site_pages is None:
-            memory.site_pages = self.counters.pages()
-        return memory.site_pages < self.page_limit
+        site = site_of_key(page_key)
+        if site not in memory.site_pages:
+            memory.site_pages[site] = self.counters.pages(site)
+        return memory.site_pages[site] < self.sites.get(site).page_limit
 
     def _known_sources(self, page_key: str, views: list[LoggedView]) -> frozenset[str]:
         """Read once per instance, and only for views that bring a source: the usual view
@@ -141,28 +147,33 @@ class CountViews:
 
     def _count_pages(
         self, pages: dict[str, list[LoggedView]], shard: str, now: int
-    ) -> tuple[dict[str, Item], int, set[str]]:
-        """Each page's counter item after this batch, how many were created, and the records
-        whose page was not written. The views of pages past the limit move to `(other)` in
-        `pages`, in stream order."""
-        items, created, failed, folded = {}, 0, set(), []
+    ) -> tuple[dict[str, Item], dict[str, int], set[str]]:
+        """Each page's counter item after this batch, how many each site gained, and the
+        records whose page was not written. The views of pages past their site's limit move
+        to the site's `(other)` in `pages`, in stream order."""
+        items: dict[str, Item] = {}
+        created: dict[str, int] = {}
+        failed: set[str] = set()
+        folded: dict[str, list[LoggedView]] = {}
         for page_key, page_views in list(pages.items()):
             item = self._count_page(page_key, page_views, shard, now, failed)
             if item is None:
                 continue
+            site = site_of_key(page_key)
             if not item:
-                folded += pages.pop(page_key)
+                folded.setdefault(site, []).extend(pages.pop(page_key))
                 continue
             items[page_key] = item
             if is_limited_key(page_key) and number(item, TOTAL_VIEWS) == len(page_views):
-                created += 1
-                if self.memory.site_pages is not None:
-                    self.memory.site_pages += 1
-        if folded:
-            count("ViewsOfPagesPastLimit", len(folded))
-            pages[OTHER_PAGES_KEY] = sorted(folded, key=lambda view: view.sequence)
-            if item := self._count_page(OTHER_PAGES_KEY, pages[OTHER_PAGES_KEY], shard, now, failed):
-                items[OTHER_PAGES_KEY] = item
+                created[site] = created.get(site, 0) + 1
+                if site in self.memory.site_pages:
+                    self.memory.site_pages[site] += 1
+        for site, site_folded in folded.items():
+            count("ViewsOfPagesPastLimit", len(site_folded))
+            other = counter_key(site, OTHER_PAGES_KEY)
+            pages[other] = sorted(site_folded, key=lambda view: view.sequence)
+            if item := self._count_page(other, pages[other], shard, now, failed):
+                items[other] = item
         return items, created, failed
 
     def _count_page(
@@ -185,16 +196,21 @@ class CountViews:
         return item
 
     def _push_pages(
-        self, items: dict[str, Item], pages: dict[str, list[LoggedView]], site: SiteCounts | None, now: int
+        self,
+        items: dict[str, Item],
+        pages: dict[str, list[LoggedView]],
+        site_totals: dict[str, SiteCounts],
+        now: int,
     ) -> set[str]:
         """Every page's new viewers; its other readers at once too while they are few, else
         by coalesced pushes."""
         memory = self.memory
         memory.full_pushes = {p: at for p, at in memory.full_pushes.items() if at >= now - self.policy.interval_seconds}
         memory.fallbacks = {p: at for p, at in memory.fallbacks.items() if at >= now}
-        reading_site = self.readers.reading_site(now)
+        reading_sites = {site: self.readers.reading_site(site, now) for site in site_totals}
         failed = set()
         for page_key, item in items.items():
+            site = site_of_key(page_key)
             page_views = pages[page_key]
             on_page = set(self.readers.readers(page_key, now))
             # A connection that moved on to another page within the batch is not on this one.
@@ -209,10 +225,10 @@ class CountViews:
                     standing,
                     probe=at_once,
                     push_standing=at_once,
-                    reading_site=reading_site,
+                    reading_site=reading_sites.get(site),
                     moved_on=self.readers.moved_on,
                 )
-                outcome = self.push.push(item, site, audience)
+                outcome = self.push.push(item, site_totals.get(site), audience)
             except Exception:
                 logger.exception("counts not pushed", extra={"page": page_key})
                 failed |= ids(page_views)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from viewcount.observability import count
 from viewcount.push_requests import PushRequest
-from viewcount.tables.page_counts import SITE_KEY, PageCountsTable, site_counts_of
+from viewcount.tables.page_counts import PageCountsTable, site_counts_of, site_key, site_of_key
 from viewcount.tables.readers import ReaderLog
 from viewcount.use_cases.push_counts import Audience, PushCounts, PushPolicy, note_outcome, refresh_readers
 
@@ -38,17 +38,19 @@ class PushReaders:
             return set()
         refresh_readers(self.readers, now)
         keys = sorted({request.page_key for request in due})
-        items = self.counters.get_items([*keys, SITE_KEY])
-        site = site_counts_of(items[SITE_KEY]) if SITE_KEY in items else None
-        reading_site = self.readers.reading_site(now)
+        sites = sorted({site_of_key(key) for key in keys})
+        items = self.counters.get_items([*keys, *map(site_key, sites)])
+        totals = {site: site_counts_of(items[site_key(site)]) for site in sites if site_key(site) in items}
+        reading_sites = {site: self.readers.reading_site(site, now) for site in sites}
         failed = set()
         for page_key in keys:
             item = items.get(page_key)
             readers = self.readers.readers(page_key, now)
             if item is None or not readers:
                 continue  # nothing counted there, or nobody left to tell
-            audience = Audience((), readers, reading_site=reading_site, moved_on=self.readers.moved_on)
-            outcome = self.push.push(item, site, audience)
+            site = site_of_key(page_key)
+            audience = Audience((), readers, reading_site=reading_sites[site], moved_on=self.readers.moved_on)
+            outcome = self.push.push(item, totals.get(site), audience)
             self.pushed_at[page_key] = now
             if not note_outcome(outcome, self.readers, page_key, now):
                 failed.add(page_key)

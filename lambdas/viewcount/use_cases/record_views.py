@@ -31,6 +31,10 @@ def record_views(visitor_days: VisitorDaysTable, records: Iterable[tuple[str, st
             continue
         try:
             batch.outcomes[visitor_days.record(view, now)] += 1
+        except KeyError:
+            # Its site is not (or no longer) configured: no delivery can mend that.
+            logger.error("view of an unknown site", extra={"site": view.get("site")})
+            batch.malformed.add(record_id)
         except Exception:
             logger.exception("view not recorded")
             batch.failed.add(record_id)
