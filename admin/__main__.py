@@ -9,10 +9,11 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
-from admin.commands import MAX_DAYS, bot_counts, format_bot_counts, rename_title
+from admin.commands import MAX_DAYS, bot_counts, format_bot_counts, format_history, history, rename_title
+from admin.migrate import migrate
 from admin.targets import USAGE, AdminError, Tables, deployed_tables, running_stack_note, snapshot_tables
 from viewcount.wire import MAX_TITLE
 from viewcount_infra.config import NAMESPACES, ConfigError, DeploymentConfig, load_dotenv
@@ -20,7 +21,7 @@ from viewcount_infra.config import NAMESPACES, ConfigError, DeploymentConfig, lo
 ROOT = Path(__file__).resolve().parent.parent
 PROG = "admin.sh"
 # Commands that change the tables: on a local stack's snapshot they are refused while it runs.
-WRITING_COMMANDS = {"rename-title"}
+WRITING_COMMANDS = {"rename-title", "migrate"}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -46,7 +47,39 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     bots.add_argument("--json", action="store_true", help="print JSON instead of a table")
     add_target(bots)
+
+    days = commands.add_parser(
+        "history",
+        help="views per day, top pages, referrers, campaigns and bots over a range of days",
+        description="Print a site's (or one page's) history over a range of its days (in its time zone): "
+        "totals, one line per day, the top pages, referrers and campaigns, and the bots filtered. "
+        "Unique visitors over a range are visitor-days: each day's visitors, summed.",
+    )
+    days.add_argument("--from", dest="first", type=day_argument, help="the first day, YYYY-MM-DD")
+    days.add_argument("--to", dest="last", type=day_argument, help="the last day, YYYY-MM-DD (default: today)")
+    days.add_argument("--days", type=int, default=30, help="without --from: the last N days (default 30)")
+    days.add_argument("--page", help="one page: its path (/tags/x/) or its key (post#hello-world)")
+    days.add_argument("--top", type=int, default=10, help="how many pages, referrers and campaigns (default 10)")
+    days.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    add_target(days)
+
+    migrate = commands.add_parser(
+        "migrate",
+        help="copy the counts of the layout before sites into a site",
+        description="Copy page, article and site totals, titles, referrers, campaigns and bot tallies "
+        "from the layout before sites into the site's counters, as the import source 'migrated'. "
+        "Idempotent: a second run replaces what the first copied, and a stopped run can be run again.",
+    )
+    migrate.add_argument("--dry-run", action="store_true", help="say what would be copied; write nothing")
+    add_target(migrate)
     return parser.parse_args(argv)
+
+
+def day_argument(text: str) -> str:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {text!r}") from None
 
 
 def add_target(parser: argparse.ArgumentParser) -> None:
@@ -71,10 +104,14 @@ def open_tables(args: argparse.Namespace, env: Mapping[str, str]) -> Iterator[Ta
     if args.data_dir is None:
         yield deployed_tables(config)
         return
-    if args.command not in WRITING_COMMANDS and (note := running_stack_note(args.data_dir)):
+    if not writes(args) and (note := running_stack_note(args.data_dir)):
         print(f"{PROG}: {note}", file=sys.stderr)
-    with snapshot_tables(args.data_dir, config, writes=args.command in WRITING_COMMANDS) as tables:
+    with snapshot_tables(args.data_dir, config, writes=writes(args)) as tables:
         yield tables
+
+
+def writes(args: argparse.Namespace) -> bool:
+    return args.command in WRITING_COMMANDS and not getattr(args, "dry_run", False)
 
 
 def run(args: argparse.Namespace, tables: Tables, today: date | None) -> None:
@@ -84,7 +121,23 @@ def run(args: argparse.Namespace, tables: Tables, today: date | None) -> None:
         was = f"was {renamed.previous!r}" if renamed.previous is not None else "it had no title"
         print(f"Renamed {renamed.page_key} in {tables.where} to {renamed.title!r} ({was}).")
         return
-    counts = bot_counts(tables, site, args.days, today or date.fromisoformat(site.day_of(time.time())))
+    if args.command == "migrate":
+        from tqdm import tqdm
+
+        with tqdm(desc="reading the counts", unit=" items", file=sys.stderr) as bar:
+            migration = migrate(tables, site, dry_run=args.dry_run, progress=bar.update)
+        print(migration.describe(site, args.dry_run))
+        return
+    today = today or date.fromisoformat(site.day_of(time.time()))
+    if args.command == "history":
+        if args.days < 1 or args.top < 1:
+            raise AdminError("--days and --top must be at least 1", USAGE)
+        last = args.last or today.isoformat()
+        first = args.first or (date.fromisoformat(last) - timedelta(days=args.days - 1)).isoformat()
+        report = history(tables, site, first, last, args.page, args.top)
+        print(json.dumps(report.as_json(), indent=2) if args.json else format_history(report))
+        return
+    counts = bot_counts(tables, site, args.days, today)
     print(json.dumps(counts.as_json(), indent=2) if args.json else format_bot_counts(counts))
 
 

@@ -9,11 +9,21 @@ from typing import Any
 
 from admin.targets import USAGE, AdminError, Tables
 from viewcount.errors import RejectedFrame
-from viewcount.pages import Page
+from viewcount.pages import Page, classify
 from viewcount.sites import Site
-from viewcount.tables.page_counts import PageCountsTable, bot_reasons_of, bots_key, counter_key
-from viewcount.wire import MAX_TITLE, validate_article_id
-from viewcount_infra.topology import COUNTS
+from viewcount.tables.history import HistoryTable
+from viewcount.tables.page_counts import (
+    PageCountsTable,
+    bot_reasons_of,
+    bots_key,
+    counter_key,
+    is_page_part,
+    page_key,
+    page_of_key,
+)
+from viewcount.use_cases.read_history import HistoryReport, RangeRefused, read_history
+from viewcount.wire import MAX_TITLE, page_fields, validate_article_id
+from viewcount_infra.topology import COUNTS, HISTORY
 
 MAX_DAYS = 366
 
@@ -107,3 +117,72 @@ def format_bot_counts(counts: BotCounts) -> str:
     for day, reason, views in [header, *rows]:
         lines.append(f"{day:<{widths[0]}}  {reason:<{widths[1]}}  {views:>{widths[2]}}")
     return "\n".join(lines)
+
+
+# ---- history -----------------------------------------------------------------------
+
+
+def page_named(site: Site, page: str) -> str:
+    """A page as the operator names it: a page key (`post#hello`, `path#/tags/x`,
+    `page#Home_Page`), or a path of the site (`/tags/x/`), keyed as a view of it would be."""
+    if is_page_part(page):
+        return page
+    if not page.startswith("/"):
+        raise AdminError(f"--page is a path (/tags/x) or a page key (post#id, path#/x, page#Name); got {page!r}", USAGE)
+    try:
+        return page_key(classify(page, None, site.page_rules, article=False))
+    except RejectedFrame as error:
+        raise AdminError(f"--page: {error.detail}", USAGE) from None
+
+
+def history(tables: Tables, site: Site, first: str, last: str, page: str | None, top: int) -> HistoryReport:
+    """The site's (or a page's) days from `first` to `last`, read without a scan."""
+    counters = PageCountsTable(tables.dynamodb, tables.name(COUNTS))
+    days = HistoryTable(tables.dynamodb, tables.name(HISTORY))
+    try:
+        return read_history(counters, days, site, first, last, page_named(site, page) if page else None, top=top)
+    except RangeRefused as error:
+        raise AdminError(str(error), USAGE) from None
+
+
+def format_history(report: HistoryReport) -> str:
+    """The totals, a line per day, and the ranked lists, as aligned tables."""
+    site = report.site
+    subject = f"{_page_label(site, report.page)} on {site.id}" if report.page else f"{site.id}"
+    lines = [
+        f"{subject}, {report.first} to {report.last} ({site.time_zone}): {report.views:,} views, "
+        f"{report.visitor_days:,} visitor-days" + (f", {sum(report.bots.values()):,} bot views" if report.bots else ""),
+        "(visitor-days: each day's visitors, summed; one reader on two days is two)",
+        "",
+        _table(("day", "views", "visitor-days"), [(d.day, f"{d.views:,}", f"{d.visitor_days:,}") for d in report.days]),
+    ]
+    if not report.page:
+        rows = [
+            (_page_label(site, p.page) + (f"  {p.title}" if p.title else ""), f"{p.views:,}", f"{p.visitor_days:,}")
+            for p in report.pages
+        ]
+        lines += ["", _table(("top pages", "views", "visitor-days"), rows)]
+    lines += ["", _table(("referrers", "views"), [(host, f"{views:,}") for host, views in report.referrers])]
+    campaigns = [(f"{parameter}={value}", f"{views:,}") for parameter, value, views in report.campaigns]
+    lines += ["", _table(("campaigns", "views"), campaigns)]
+    if report.bots:
+        lines += ["", _table(("bots", "views"), [(reason, f"{views:,}") for reason, views in report.bots.items()])]
+    return "\n".join(lines)
+
+
+def _page_label(site: Site, part: str) -> str:
+    """How a page is named to a person: its path, or its article id or page name."""
+    fields = page_fields(page_of_key(counter_key(site.id, part)))
+    return fields.get("path") or fields.get("articleId") or fields["pageName"]
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    if not rows:
+        return f"{header[0]}: none"
+    widths = [max(len(row[column]) for row in [header, *rows]) for column in range(len(header))]
+    out = []
+    for row in [header, *rows]:
+        first, *numbers = row
+        cells = [f"{number:>{width}}" for number, width in zip(numbers, widths[1:], strict=True)]
+        out.append("  ".join([f"{first:<{widths[0]}}", *cells]))
+    return "\n".join(out)

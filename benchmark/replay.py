@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake
 
 from benchmark.progress import RunProgress
-from benchmark.trace import TraceView, expected_counts, page_key, wire_message
+from benchmark.trace import SITES, TraceView, expected_counts, page_key, wire_message
 from local_stack.harness import BROWSER_USER_AGENT, LocalStackProcess
 from local_stack.state import read_snapshot
 from viewcount.tables.page_counts import TOTAL_VIEWS, UNIQUE_VIEWS, is_page_key, key_of, number
@@ -93,14 +94,14 @@ class Reader:
 
 
 async def replay_views(
-    trace: list[TraceView], ws_url: str, origin: str, concurrency: int, progress: RunProgress
+    trace: list[TraceView], ws_url: str, origins: Mapping[str, str], concurrency: int, progress: RunProgress
 ) -> tuple[int, list[float]]:
     """Send every view; returns how many got their push, and the push latencies in ms."""
     slots = asyncio.Semaphore(concurrency)
     still_reading: dict[str, deque[Reader]] = {}
     latencies: list[float] = []
 
-    async def open_connection(visitor: int) -> ClientConnection:
+    async def open_connection(visitor: int, origin: str) -> ClientConnection:
         # On one address only the browser tells readers apart: each reader of the trace has its own.
         user_agent = f"{BROWSER_USER_AGENT} reader/{visitor}"
         # A busy 2-core stack can drop a handshake; the blog's client reconnects, and so do we.
@@ -122,7 +123,7 @@ async def replay_views(
     async def one(visitor: int, view: TraceView, shown: asyncio.Event) -> None:
         try:
             async with slots:
-                reader = Reader(await open_connection(visitor))
+                reader = Reader(await open_connection(visitor, origins[view.site]))
                 sent = time.perf_counter()
                 await reader.ws.send(json.dumps(wire_message(view)))
                 progress.view_sent()
@@ -182,13 +183,14 @@ def run(trace: list[TraceView], *, faults: str, seed: int, concurrency: int, pro
             "LOCAL_SQS_BATCH_WINDOW_SECONDS": str(deployed.sqs_batch_window_seconds),
             "LOCAL_STREAM_BATCH_WINDOW_SECONDS": str(deployed.stream_batch_window_seconds),
         }
-        stack = LocalStackProcess(data_dir)
+        stack = LocalStackProcess(data_dir, sites=SITES)
         progress.stage("starting the local stack")
         stack.start(env=env)
         started = time.perf_counter()
         progress.replay_started()
         try:
-            pushed, latencies = asyncio.run(replay_views(trace, stack.ws_url, stack.origin, concurrency, progress))
+            origins = {site: stack.origin_of(site) for site in SITES}
+            pushed, latencies = asyncio.run(replay_views(trace, stack.ws_url, origins, concurrency, progress))
         except Exception:
             print("".join(stack.output[-40:]), file=sys.stderr)
             raise

@@ -30,11 +30,12 @@ from benchmark import pricing
 from benchmark.progress import RunProgress
 from local_stack.harness import BROWSER_USER_AGENT, LocalStackProcess
 from local_stack.state import read_snapshot
+from viewcount.sites import DEFAULT_SITE_ID
 from viewcount_infra.config import DeploymentConfig
 from viewcount_infra.topology import COUNTS
 
 ARTICLE = "spike"
-PAGE_KEY = f"post#{ARTICLE}"
+PAGE_KEY = f"{DEFAULT_SITE_ID}#post#{ARTICLE}"
 WARM_UP_PER_SECOND = 25
 HANDSHAKE_TIMEOUT_SECONDS = 30.0
 # After the last view: long enough for any coalesced push to carry it.

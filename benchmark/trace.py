@@ -17,6 +17,9 @@ Shape of a trace:
   views next to each other in time; the rest, and every reader of the burst, open one. A
   reader's first view of a page that is not a reload is unique, and so is its first such
   view of the site.
+- Two sites on one deployment: a `second_site_share` (20 %) of the background's readers
+  read the second site (`SITES[1]`, on an origin of its own), whose pages have the same
+  shape as the first's; the burst is on the first. Each site's counts are its own.
 - The burst: `burst_views` views of one mid-ranked post (rank `articles // 2`, a quiet post
   that just hit a news site) uniformly within `burst_seconds`, starting at a random time.
   It tests hot keys and fan-out; it is what the original's 5-WCU tables could not absorb.
@@ -39,6 +42,8 @@ from typing import Any
 
 HOME_PATH = "/"
 ABOUT_PATH = "/pages/about"
+# The deployment's sites: the first is the blog of the burst, the second a smaller one.
+SITES = ("blog", "notes")
 CONTACT_PATH = "/pages/contacts"
 
 # Non-post pages: path, stored page name (as the original's HomeAndProfile table), share of page views.
@@ -83,6 +88,7 @@ class TraceSettings:
     page_share: float = 0.20  # home, about and contact: of the background views; the burst is all one post
     other_share: float = 0.30  # other pages (OTHER_PATHS), of the background views
     multi_page_share: float = 0.40  # of the background's readers, those who open 2-6 pages
+    second_site_share: float = 0.20  # of the background's readers, those who read the second site
     reload_share: float = 0.25
     referrer_share: float = 0.40
     burst_views: int = 2_000
@@ -106,6 +112,7 @@ class TraceSettings:
                     self.other_share,
                     self.page_share + self.other_share,
                     self.multi_page_share,
+                    self.second_site_share,
                     self.reload_share,
                     self.referrer_share,
                 )
@@ -140,6 +147,7 @@ class TraceView:
     dwell_seconds: float
     burst: bool = False  # part of the burst, so a replay can report the burst apart
     reader: int = 0  # who views: one browser, the same for each of its views
+    site: str = SITES[0]
 
 
 @dataclass(frozen=True)
@@ -216,28 +224,33 @@ def generate(settings: TraceSettings = TraceSettings()) -> list[TraceView]:
         trace.append(view(burst_start + rng.uniform(0, settings.burst_seconds), post_path(hot), hot, burst=True))
 
     trace.sort(key=lambda v: v.at)
-    return assign_readers(trace, rng, settings.multi_page_share)
+    return assign_readers(trace, rng, settings.multi_page_share, settings.second_site_share)
 
 
-def assign_readers(trace: list[TraceView], rng: random.Random, multi_page_share: float) -> list[TraceView]:
-    """The trace with each view given its reader: background readers take the next 1 or 2-6
-    views in time order, each burst view is a reader of its own."""
-    readers: dict[int, int] = {}
-    next_reader, left = 0, 0
+def assign_readers(
+    trace: list[TraceView], rng: random.Random, multi_page_share: float, second_site_share: float = 0.0
+) -> list[TraceView]:
+    """The trace with each view given its reader and site: background readers take the next
+    1 or 2-6 views in time order, on the site they read; each burst view is a reader of its
+    own, on the first site."""
+    readers: dict[int, tuple[int, str]] = {}
+    next_reader, left, site = 0, 0, SITES[0]
     for index, trace_view in enumerate(trace):
         if trace_view.burst:
             continue
         if left == 0:
             next_reader += 1
             left = rng.randint(2, 6) if rng.random() < multi_page_share else 1
-        readers[index] = next_reader
+            site = SITES[1] if second_site_share and rng.random() < second_site_share else SITES[0]
+        readers[index] = (next_reader, site)
         left -= 1
     burst_reader = next_reader
     assigned = []
     for index, trace_view in enumerate(trace):
         if trace_view.burst:
             burst_reader += 1
-        assigned.append(replace(trace_view, reader=readers.get(index, burst_reader)))
+        reader, site = readers.get(index, (burst_reader, SITES[0]))
+        assigned.append(replace(trace_view, reader=reader, site=site))
     return assigned
 
 
@@ -259,24 +272,30 @@ def wire_message(view: TraceView) -> dict[str, Any]:
 
 
 def page_key(view: TraceView) -> str:
-    """The key the system counts `view` under: `post#<articleId>`, `page#<name>` or `path#<path>`."""
+    """The key the system counts `view` under, on its site: `<site>#post#<articleId>`,
+    `<site>#page#<name>` or `<site>#path#<path>`."""
     if view.article_id is not None:
-        return f"post#{view.article_id}"
+        return f"{view.site}#post#{view.article_id}"
     for path, name, _ in PAGES:
         if view.path == path:
-            return f"page#{name}"
+            return f"{view.site}#page#{name}"
     if view.path in OTHER_PATHS:
-        return "path#" + view.path.rstrip("/")
+        return f"{view.site}#path#" + view.path.rstrip("/")
     raise ValueError(f"no page for path {view.path!r}")
 
 
+def site_key(site: str) -> str:
+    return f"{site}#site"
+
+
 def expected_counts(trace: list[TraceView]) -> dict[str, dict[str, int]]:
-    """Per page key, and for `site`, the counts a correct system ends with: every view once; a
-    reader's first view of a page that is not a reload unique, and of the site too."""
+    """Per page key, and for each site (`<site>#site`), the counts a correct system ends with:
+    every view once; a reader's first view of a page that is not a reload unique, and of the
+    site too."""
     counts: dict[str, dict[str, int]] = {}
     seen: set[tuple[int, str]] = set()
     for view in trace:
-        for key in (page_key(view), "site"):
+        for key in (page_key(view), site_key(view.site)):
             entry = counts.setdefault(key, {"totalViews": 0, "uniqueViews": 0})
             entry["totalViews"] += 1
             if not view.refreshed and (view.reader, key) not in seen:
@@ -285,9 +304,9 @@ def expected_counts(trace: list[TraceView]) -> dict[str, dict[str, int]]:
     return counts
 
 
-def site_totals(trace: list[TraceView]) -> dict[str, int]:
-    """The site-wide counts over all pages."""
-    return expected_counts(trace)["site"]
+def site_totals(trace: list[TraceView], site: str = SITES[0]) -> dict[str, int]:
+    """A site's counts over all its pages."""
+    return expected_counts(trace)[site_key(site)]
 
 
 def mix(trace: list[TraceView], batch_size: int = 10) -> TraceMix:

@@ -12,8 +12,10 @@ from pathlib import Path
 
 from local_stack.faults import FaultSpecError
 from local_stack.site import DEMO_BLOG, start_site
-from local_stack.stack import LocalOptions, LocalStack
+from local_stack.stack import LocalOptions, LocalSite, LocalStack
 from local_stack.state import PID_FILE, live_stack_pid
+from viewcount.sites import DEFAULT_SITE_ID
+from viewcount_infra.config import ConfigError
 
 STOP_DEADLINE_SECONDS = 4.0
 
@@ -26,30 +28,61 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--http-port", type=int, default=8000, help="blog port (default 8000)")
     parser.add_argument("--data-dir", type=Path, default=Path(".viewcount-local"), help="where counts are kept")
     parser.add_argument("--reset", action="store_true", help="start with empty tables")
-    parser.add_argument("--origin", action="append", default=[], help="another allowed origin (repeatable)")
-    parser.add_argument("--site", type=Path, default=None, help="serve this folder of static pages instead of the demo")
+    parser.add_argument(
+        "--origin", action="append", default=[], help="another allowed origin of the first site (repeatable)"
+    )
+    parser.add_argument(
+        "--site",
+        action="append",
+        default=[],
+        metavar="[ID=]PATH",
+        help="serve this folder of static pages (a built Hexo, Hugo or Jekyll site; `demo`: the demo blog) as a "
+        "site of its own, on its own port from --http-port up (repeatable; default: the demo blog)",
+    )
+    parser.add_argument(
+        "--time-zone",
+        action="append",
+        default=[],
+        metavar="[ID=]ZONE",
+        help="a site's time zone (IANA name); without ID=, every site's (default: UTC)",
+    )
     return parser.parse_args(argv)
 
 
+def local_sites(args: argparse.Namespace) -> tuple[LocalSite, ...]:
+    """The sites --site names, each with its port and time zone; ValueError says what is wrong."""
+    zones = dict(zone.split("=", 1) if "=" in zone else ("", zone) for zone in args.time_zone)
+    sites = []
+    for position, spec in enumerate(args.site or ["demo"]):
+        site_id, _, path = spec.rpartition("=")
+        site_id = site_id or (DEFAULT_SITE_ID if position == 0 else f"site{position + 1}")
+        folder = DEMO_BLOG if path == "demo" else Path(path).expanduser()
+        if not folder.is_dir():
+            raise ValueError(f"--site {spec}: {folder} is not a folder")
+        sites.append(LocalSite(site_id, folder, args.http_port + position, zones.get(site_id, zones.get(""))))
+    unknown = set(zones) - {"", *(site.id for site in sites)}
+    if unknown:
+        raise ValueError(f"--time-zone names no site: {', '.join(sorted(unknown))}")
+    return tuple(sites)
+
+
 async def main_async(args: argparse.Namespace) -> int:
-    site = args.site or DEMO_BLOG
-    if not site.is_dir():
-        print(f"viewcount-local: --site {site} is not a folder", file=sys.stderr)
-        return 2
-    options = LocalOptions(
-        ws_port=args.ws_port,
-        http_port=args.http_port,
-        data_dir=args.data_dir,
-        reset=args.reset,
-        extra_origins=tuple(args.origin),
-    )
     try:
+        sites = local_sites(args)
+        options = LocalOptions(
+            ws_port=args.ws_port,
+            http_port=args.http_port,
+            data_dir=args.data_dir,
+            reset=args.reset,
+            extra_origins=tuple(args.origin),
+            sites=sites,
+        )
         stack = LocalStack(options)
-    except FaultSpecError as error:
+    except (ValueError, FaultSpecError, ConfigError) as error:
         print(f"viewcount-local: {error}", file=sys.stderr)
         return 2
     ws_url = f"ws://{options.host}:{options.ws_port}"
-    server = start_site(site, options.host, options.http_port, ws_url)
+    servers = [start_site(site.folder, options.host, site.port, ws_url) for site in sites]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
@@ -66,7 +99,8 @@ async def main_async(args: argparse.Namespace) -> int:
     def ready() -> None:
         print(f"Viewcount local stack ({stack.restored} items restored from {options.data_dir}/)", flush=True)
         print(f"  WebSocket API: {ws_url}", flush=True)
-        print(f"  Blog:          http://{options.host}:{options.http_port}", flush=True)
+        for site in stack.config.sites:
+            print(f"  Blog {site.id + ':':<9}{site.origins[0]} ({site.time_zone})", flush=True)
         if stack.faults.rates:
             print(f"  Faults:        {stack.faults.describe()} (seed {stack.faults.seed})", flush=True)
         print("Ctrl-C stops it.", flush=True)
@@ -74,8 +108,9 @@ async def main_async(args: argparse.Namespace) -> int:
     try:
         await stack.run(stop, ready=ready)
     finally:
-        server.shutdown()
-        server.server_close()
+        for server in servers:
+            server.shutdown()
+            server.server_close()
     print("viewcount-local: stopped; counts saved", flush=True)
     return 0
 

@@ -18,16 +18,16 @@ BROWSER_USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:150.0) Gecko/20100101 F
 
 
 def free_port(offset: int = 0) -> int:
-    """A free port; with `offset`, the port that far above it is free too (the management API)."""
+    """A free port; with `offset`, the ports up to that far above it are free too (the
+    management API, or the next sites' blogs)."""
     while True:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        if not offset:
-            return port
         try:
-            with socket.socket() as above:
-                above.bind(("127.0.0.1", port + offset))
+            for above in range(1, offset + 1):
+                with socket.socket() as taken:
+                    taken.bind(("127.0.0.1", port + above))
             return port
         except OSError:
             continue
@@ -38,10 +38,12 @@ class LocalStackProcess:
     `root` is the checkout it runs (another commit's, to compare with).
     """
 
-    def __init__(self, data_dir: Path, root: Path = ROOT) -> None:
+    def __init__(self, data_dir: Path, root: Path = ROOT, sites: tuple[str, ...] = ()) -> None:
         self.root = root
         self.ws_port = free_port(offset=1)
-        self.http_port = free_port()
+        # Each site (by id; none: the demo blog alone) on a port of its own, from http_port up.
+        self.sites = sites
+        self.http_port = free_port(offset=max(0, len(sites) - 1))
         self.data_dir = data_dir
         self.process: subprocess.Popen | None = None
         self.output: list[str] = []
@@ -54,18 +56,22 @@ class LocalStackProcess:
     def origin(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
 
-    def connect(self, user_agent: str = BROWSER_USER_AGENT, **options: Any) -> Any:
-        """A WebSocket connection to the stack as a reader of the blog opens it (`async with`)."""
+    def origin_of(self, site: str) -> str:
+        return f"http://127.0.0.1:{self.http_port + self.sites.index(site)}"
+
+    def connect(self, user_agent: str = BROWSER_USER_AGENT, *, origin: str | None = None, **options: Any) -> Any:
+        """A WebSocket connection to the stack as a reader of the blog (or of the site at
+        `origin`) opens it (`async with`)."""
         from websockets.asyncio.client import connect
 
-        return connect(self.ws_url, origin=self.origin, user_agent_header=user_agent, **options)
+        return connect(self.ws_url, origin=origin or self.origin, user_agent_header=user_agent, **options)
 
     def start(self, *extra: str, timeout: float = 60, env: dict[str, str] | None = None) -> None:
         root = self.root
         env = {**os.environ, **(env or {}), "PYTHONPATH": f"{root / 'lambdas'}:{root / 'infra'}:{root}"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "local_stack", "--ws-port", str(self.ws_port), "--http-port", str(self.http_port),
-             "--data-dir", str(self.data_dir), *extra],
+             "--data-dir", str(self.data_dir), *(f"--site={site}=demo" for site in self.sites), *extra],
             cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         assert self.process.stdout is not None

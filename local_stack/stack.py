@@ -45,6 +45,17 @@ def in_moto() -> Iterator[None]:
         yield
 
 
+@dataclass(frozen=True)
+class LocalSite:
+    """A site the local stack serves: its id, its folder of pages, and its own port (so its
+    own origin); its time zone, where it has its own."""
+
+    id: str
+    folder: Path
+    port: int
+    time_zone: str | None = None
+
+
 @dataclass
 class LocalOptions:
     ws_port: int = 8080
@@ -53,6 +64,8 @@ class LocalOptions:
     data_dir: Path = Path(".viewcount-local")
     reset: bool = False
     extra_origins: tuple[str, ...] = ()
+    # The sites served; none: the demo blog as the one site, on `http_port`.
+    sites: tuple[LocalSite, ...] = ()
     limits: GatewayLimits = field(default_factory=GatewayLimits)
     # Tests only: redeliver failed records sooner than the real 6x-timeout visibility.
     visibility_timeout_seconds: int | None = None
@@ -61,10 +74,27 @@ class LocalOptions:
     def management_port(self) -> int:
         return self.ws_port + 1
 
-    def origins(self) -> str:
-        own = [f"http://127.0.0.1:{self.http_port}", f"http://localhost:{self.http_port}"]
-        configured = [o for o in os.environ.get("LOCAL_CLIENT_URL", "").split(",") if o.strip()]
-        return ",".join(dict.fromkeys(own + configured + list(self.extra_origins)))
+    @property
+    def served(self) -> tuple[LocalSite, ...]:
+        from local_stack.site import DEMO_BLOG
+        from viewcount.sites import DEFAULT_SITE_ID
+
+        return self.sites or (LocalSite(DEFAULT_SITE_ID, DEMO_BLOG, self.http_port),)
+
+    def site_entries(self) -> list[dict[str, object]]:
+        """The sites as a SITES file would name them: each on its own origin. The first also
+        has LOCAL_CLIENT_URL's origins and --origin's."""
+        entries = []
+        for position, site in enumerate(self.served):
+            origins = [f"http://127.0.0.1:{site.port}", f"http://localhost:{site.port}"]
+            if position == 0:
+                origins += [o for o in os.environ.get("LOCAL_CLIENT_URL", "").split(",") if o.strip()]
+                origins += self.extra_origins
+            entry: dict[str, object] = {"id": site.id, "origins": list(dict.fromkeys(origins))}
+            if site.time_zone:
+                entry["time_zone"] = site.time_zone
+            entries.append(entry)
+        return entries
 
 
 class LocalStack:
@@ -74,7 +104,7 @@ class LocalStack:
         from moto import mock_aws
 
         self.options = options
-        self.config = DeploymentConfig.load("local", {**os.environ, "LOCAL_CLIENT_URL": options.origins()})
+        self.config = DeploymentConfig.load("local", os.environ, options.site_entries())
         self.faults = FaultPlan.parse(os.environ.get("VIEWCOUNT_FAULTS", ""), os.environ.get("VIEWCOUNT_FAULT_SEED"))
         meter_path = os.environ.get("VIEWCOUNT_METER")
         self.meter_path = Path(meter_path) if meter_path else None

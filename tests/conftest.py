@@ -124,17 +124,21 @@ class AwsFixture:
         return messages
 
     def sent_frames(self, connection_id: str) -> list[dict[str, Any]]:
-        """Frames posted to a connection through moto's management API."""
-        from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
+        return sent_frames(connection_id)
 
-        # moto keys connections by the URL-encoded id ("=" in real ids becomes "%3D").
-        backend = apigatewaymanagementapi_backends["123456789012"]["us-east-1"]
-        data = backend.connections[quote(connection_id, safe="")].data.decode()
-        decoder, frames, position = json.JSONDecoder(), [], 0
-        while position < len(data):
-            frame, position = decoder.raw_decode(data, position)
-            frames.append(frame)
-        return frames
+
+def sent_frames(connection_id: str) -> list[dict[str, Any]]:
+    """Frames posted to a connection through moto's management API."""
+    from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
+
+    # moto keys connections by the URL-encoded id ("=" in real ids becomes "%3D").
+    backend = apigatewaymanagementapi_backends["123456789012"]["us-east-1"]
+    data = backend.connections[quote(connection_id, safe="")].data.decode()
+    decoder, frames, position = json.JSONDecoder(), [], 0
+    while position < len(data):
+        frame, position = decoder.raw_decode(data, position)
+        frames.append(frame)
+    return frames
 
 
 class LambdaContext:

@@ -99,7 +99,14 @@ class DeploymentConfig:
         return ",".join(sorted(self.sites.allowed_origins))
 
     @classmethod
-    def load(cls, namespace: str | None, env: Mapping[str, str] = os.environ) -> DeploymentConfig:
+    def load(
+        cls,
+        namespace: str | None,
+        env: Mapping[str, str] = os.environ,
+        site_entries: list[dict[str, Any]] | None = None,
+    ) -> DeploymentConfig:
+        """The namespace's settings from `env`; `site_entries` (as a SITES file's tables)
+        replace SITES and the client URLs: the local stack names the sites it serves so."""
         namespace = (namespace or env.get("NAMESPACE") or "").strip()
         if namespace not in NAMESPACES:
             raise ConfigError(
@@ -169,7 +176,9 @@ class DeploymentConfig:
 
         def sites() -> Sites:
             defaults = site_defaults()
-            if sites_file := setting("SITES", ""):
+            if site_entries is not None:
+                entries = site_entries
+            elif sites_file := setting("SITES", ""):
                 entries = read_sites_file(Path(sites_file))
             else:
                 origins = next((env[v] for v in CLIENT_URL_VARIABLES[namespace] if env.get(v)), "")

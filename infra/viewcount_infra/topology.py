@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from viewcount.tables import page_counts, readers, salts, visitor_days
+from viewcount.tables import history, page_counts, readers, salts, visitor_days
 from viewcount_infra.config import DeploymentConfig
 
 # ---- tables ----------------------------------------------------------------------
@@ -54,9 +54,15 @@ READERS = TableSpec(
     "readers", "Readers", readers.PARTITION_KEY, sort_key=readers.SORT_KEY, ttl_attribute=readers.EXPIRES_AT,
     backups=False,
 )  # fmt: skip
-# One random salt per UTC day for the visitor keys; deleted after 48 h (PRIVACY.md).
+# One random salt per site and day for the visitor keys; deleted after 48 h (PRIVACY.md).
 SALTS = TableSpec("salts", "Salts", salts.PARTITION_KEY, ttl_attribute=salts.EXPIRES_AT, backups=False)
-TABLES = (VISITOR_DAYS, COUNTS, READERS, SALTS)
+# Each site's days, per page and for the site, and its pages index: a day's counts move here
+# from the counters once the day is over. Kept 801 days; it holds no visitor data, so it has
+# backups like the counts.
+HISTORY = TableSpec(
+    "history", "History", history.PARTITION_KEY, sort_key=history.SORT_KEY, ttl_attribute=history.EXPIRES_AT
+)
+TABLES = (VISITOR_DAYS, COUNTS, READERS, SALTS, HISTORY)
 # The new image is the view; the old one tells whether its page and the site were new to the visitor that day.
 STREAM_VIEW_TYPE = "NEW_AND_OLD_IMAGES"
 TABLE_ENVIRONMENT = {
@@ -64,6 +70,7 @@ TABLE_ENVIRONMENT = {
     "counts": "COUNTS_TABLE",
     "readers": "READERS_TABLE",
     "salts": "SALTS_TABLE",
+    "history": "HISTORY_TABLE",
 }
 
 # ---- functions -------------------------------------------------------------------
@@ -182,7 +189,12 @@ RECORD_PAGE_VIEWS = FunctionSpec(
 _READER_LOG = ("dynamodb:PutItem", "dynamodb:Query")
 COUNT_VIEWS = FunctionSpec(
     "count_views", "count_views", "Counts logged views exactly once and pushes the counts to readers", 512, 60,
-    table_actions={"counts": ("dynamodb:UpdateItem", "dynamodb:GetItem"), "readers": _READER_LOG},
+    table_actions={
+        "counts": ("dynamodb:UpdateItem", "dynamodb:GetItem"),
+        "readers": _READER_LOG,
+        # Moves finished days here and lists new pages; never reads.
+        "history": ("dynamodb:UpdateItem", "dynamodb:PutItem"),
+    },
     posts_to_connections=True, needs_sites=True, requests_pushes=True,
 )  # fmt: skip
 # Busy pages' coalesced pushes, out of the counting path: a crowd's fan-out never holds a shard.

@@ -147,6 +147,7 @@ class RecordViewsSettings:
 class CountViewsSettings:
     counts_table: str
     readers_table: str
+    history_table: str
     ws_endpoint: str
     # Each site's page limit (the views of pages past it are counted in one `(other)` page).
     sites: Sites
@@ -160,6 +161,7 @@ class CountViewsSettings:
         return cls(
             counts_table=read.text("COUNTS_TABLE"),
             readers_table=read.text("READERS_TABLE"),
+            history_table=read.text("HISTORY_TABLE"),
             ws_endpoint=read.endpoint("WS_ENDPOINT"),
             sites=read.sites(),
             push_queue_url=read.endpoint("PUSH_QUEUE_URL"),

@@ -17,9 +17,10 @@ from moto import mock_aws
 
 from admin.__main__ import main
 from local_stack.harness import LocalStackProcess
+from local_stack.resources import create_table
 from local_stack.state import PID_FILE
 from viewcount_infra.config import DeploymentConfig
-from viewcount_infra.topology import COUNTS
+from viewcount_infra.topology import COUNTS, HISTORY, TABLES
 
 ENV = {"PROD_CLIENT_URL": "https://blog.example.com"}
 TODAY = date(2026, 11, 29)
@@ -27,11 +28,27 @@ ITEMS: list[dict[str, Any]] = [
     {"pageKey": {"S": "blog#post#hello-world"}, "articleTitle": {"S": "Hello, world"}, "totalViews": {"N": "5"},
      "uniqueViews": {"N": "3"}, "referrer:news.example": {"N": "2"}},
     {"pageKey": {"S": "blog#post#untitled"}, "totalViews": {"N": "1"}, "uniqueViews": {"N": "1"}},
-    {"pageKey": {"S": "blog#site"}, "totalViews": {"N": "9"}, "uniqueViews": {"N": "6"}},
+    {"pageKey": {"S": "blog#site"}, "totalViews": {"N": "9"}, "uniqueViews": {"N": "6"},
+     "2026-11-29:totalViews": {"N": "2"}, "2026-11-29:uniqueViews": {"N": "1"}, "2026-11-29:gen": {"S": "t0"}},
     {"pageKey": {"S": "blog#bots#2026-11-29"}, "webdriver": {"N": "3"}, "headless": {"N": "12"}},
     {"pageKey": {"S": "blog#bots#2026-11-27"}, "headless": {"N": "1"}},
     {"pageKey": {"S": "blog#bots#2026-11-23"}, "no-javascript": {"N": "4"}},
     {"pageKey": {"S": "blog#bots#2026-11-22"}, "headless": {"N": "100"}},
+    # Today's views of a page and of the site, still on their counters.
+    {"pageKey": {"S": "blog#path#/tags/x"}, "totalViews": {"N": "9"}, "uniqueViews": {"N": "4"},
+     "2026-11-29:totalViews": {"N": "2"}, "2026-11-29:uniqueViews": {"N": "1"}, "2026-11-29:gen": {"S": "t1"},
+     "2026-11-29:referrer:news.example": {"N": "2"}},
+]  # fmt: skip
+# Earlier days, moved to the history, and the site's pages.
+HISTORY_ITEMS: list[dict[str, Any]] = [
+    {"siteDay": {"S": "blog#pages"}, "key": {"S": "post#hello-world"}},
+    {"siteDay": {"S": "blog#pages"}, "key": {"S": "path#/tags/x"}},
+    {"siteDay": {"S": "blog#2026-11-28"}, "key": {"S": "post#hello-world"},
+     "g:a1": {"M": {"totalViews": {"N": "5"}, "uniqueViews": {"N": "3"}, "utm_source:mail": {"N": "1"}}}},
+    {"siteDay": {"S": "blog#2026-11-28"}, "key": {"S": "path#/tags/x"},
+     "g:a2": {"M": {"totalViews": {"N": "7"}, "uniqueViews": {"N": "3"}}}},
+    {"siteDay": {"S": "blog#2026-11-28"}, "key": {"S": "site"},
+     "g:a3": {"M": {"totalViews": {"N": "12"}, "uniqueViews": {"N": "5"}}}},
 ]  # fmt: skip
 
 
@@ -50,15 +67,14 @@ class Target:
 def dynamodb() -> Iterator[Target]:
     with mock_aws():
         client = boto3.client("dynamodb")
-        name = COUNTS.physical_name(DeploymentConfig.load("prod", ENV))
-        client.create_table(
-            TableName=name,
-            KeySchema=[{"AttributeName": COUNTS.partition_key, "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": COUNTS.partition_key, "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        config = DeploymentConfig.load("prod", ENV)
+        for spec in TABLES:
+            create_table(client, spec, config)
+        name = COUNTS.physical_name(config)
         for item in ITEMS:
             client.put_item(TableName=name, Item=item)
+        for item in HISTORY_ITEMS:
+            client.put_item(TableName=HISTORY.physical_name(config), Item=item)
         yield Target(["--namespace", "prod"], lambda: client.scan(TableName=name)["Items"])
 
 
@@ -66,7 +82,7 @@ def dynamodb() -> Iterator[Target]:
 def data_dir(tmp_path) -> Path:
     directory = tmp_path / "data"
     directory.mkdir()
-    snapshot = {"counts": ITEMS, "salts": [{"day": {"S": "kept as it was"}}]}
+    snapshot = {"counts": ITEMS, "salts": [{"day": {"S": "kept as it was"}}], "history": HISTORY_ITEMS}
     (directory / "tables.json").write_text(json.dumps(snapshot, sort_keys=True))
     return directory
 
@@ -324,3 +340,62 @@ def test_a_second_stack_on_the_same_folder_is_refused_and_the_first_stays_guarde
         # The refused stack neither took nor removed the pid file, nor reset the tables.
         assert (data_dir / PID_FILE).read_text().strip() == str(first.process.pid)
         assert main(["rename-title", "hello-world", "Renamed", "--data-dir", str(data_dir)]) == 1
+
+
+# ---- history ---------------------------------------------------------------------
+
+
+def test_history_prints_the_days_top_pages_and_sources_of_a_range(target, capsys):
+    args = ["history", "--from", "2026-11-28", "--to", "2026-11-29", *target.args]
+    assert main(args, env=ENV, today=TODAY) == 0
+
+    out = capsys.readouterr().out
+    assert out.startswith("blog, 2026-11-28 to 2026-11-29 (UTC): 14 views, 6 visitor-days, 15 bot views\n")
+    rows = [line.split() for line in out.splitlines()]
+    assert ["2026-11-28", "12", "5"] in rows and ["2026-11-29", "2", "1"] in rows
+    assert ["/tags/x", "9", "4"] in rows and ["hello-world", "Hello,", "world", "5", "3"] in rows
+    assert ["news.example", "2"] in rows and ["utm_source=mail", "1"] in rows and ["headless", "12"] in rows
+
+
+def test_history_of_one_page_as_json_by_its_path(target, capsys):
+    args = ["history", "--days", "2", "--page", "/tags/x/", "--json", *target.args]
+    assert main(args, env=ENV, today=TODAY) == 0
+
+    report = json.loads(capsys.readouterr().out)
+    assert report["page"] == {"path": "/tags/x", "title": None, "views": 9, "visitorDays": 4}
+    assert report["days"] == [
+        {"day": "2026-11-28", "views": 7, "visitorDays": 3},
+        {"day": "2026-11-29", "views": 2, "visitorDays": 1},
+    ]
+    assert report["referrers"] == [{"host": "news.example", "views": 2}]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "2026-11-29", "--to", "2026-11-28"], "ends (2026-11-28) before it starts"),
+        (["--from", "2024-01-01"], "at most 801 days"),
+        (["--page", "tags/x"], "--page is a path"),
+        (["--days", "0"], "at least 1"),
+    ],
+)
+def test_history_refuses_a_bad_range_or_page_with_status_2(target, capsys, args, message):
+    assert main(["history", *args, *target.args], env=ENV, today=TODAY) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_every_command_takes_site_which_a_deployment_of_several_sites_needs(dynamodb, tmp_path, capsys):
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        '[[sites]]\nid = "blog"\norigins = ["https://blog.example.com"]\n'
+        '[[sites]]\nid = "notes"\norigins = ["https://notes.example.com"]\ntime_zone = "Asia/Shanghai"\n'
+    )
+    env = {"PROD_SITES": str(sites)}
+
+    assert main(["bot-counts", *dynamodb.args], env=env, today=TODAY) == 2
+    assert "--site is required: the sites are blog, notes" in capsys.readouterr().err
+    assert main(["history", "--site", "docs", *dynamodb.args], env=env, today=TODAY) == 2
+    assert "no site 'docs' here" in capsys.readouterr().err
+    assert main(["bot-counts", "--site", "notes", "--json", *dynamodb.args], env=env, today=TODAY) == 0
+    assert json.loads(capsys.readouterr().out)["days"] == []  # blog's bots are not notes'
+    assert main(["rename-title", "hello-world", "T", "--site", "notes", *dynamodb.args], env=env) == 1

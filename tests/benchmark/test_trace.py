@@ -9,6 +9,7 @@ import pytest
 
 from benchmark.trace import (
     OTHER_PATHS,
+    SITES,
     TraceSettings,
     TraceView,
     article_id,
@@ -151,7 +152,7 @@ def test_wire_messages_are_what_the_blog_client_sends():
 
 def test_viewcount_counts_each_wire_message_under_the_key_of_the_truth():
     from viewcount.pages import PageRules, classify
-    from viewcount.tables.page_counts import page_key
+    from viewcount.tables.page_counts import counter_key
     from viewcount.wire import parse_frame, parse_view
 
     trace = generate(SMALL)
@@ -161,10 +162,10 @@ def test_viewcount_counts_each_wire_message_under_the_key_of_the_truth():
         page = classify(message.current_page, message.article_id, PageRules())
         assert page is not None
         assert message.refreshed == v.refreshed
-        keys[page_key(page)] += 1
+        keys[counter_key(v.site, page)] += 1
 
     truth = expected_counts(trace)
-    assert truth.pop("site")["totalViews"] == len(trace)
+    assert sum(truth.pop(f"{site}#site")["totalViews"] for site in SITES) == len(trace)
     assert keys == {key: counts["totalViews"] for key, counts in truth.items()}
 
 
@@ -179,27 +180,37 @@ def test_expected_counts_of_a_small_trace():
     ]
 
     assert expected_counts(trace) == {
-        "post#a": {"totalViews": 2, "uniqueViews": 1},
-        "post#b": {"totalViews": 1, "uniqueViews": 0},
-        "page#Home_Page": {"totalViews": 1, "uniqueViews": 1},
-        "page#About_Page": {"totalViews": 1, "uniqueViews": 1},
-        "page#Contact_Page": {"totalViews": 1, "uniqueViews": 0},
+        "blog#post#a": {"totalViews": 2, "uniqueViews": 1},
+        "blog#post#b": {"totalViews": 1, "uniqueViews": 0},
+        "blog#page#Home_Page": {"totalViews": 1, "uniqueViews": 1},
+        "blog#page#About_Page": {"totalViews": 1, "uniqueViews": 1},
+        "blog#page#Contact_Page": {"totalViews": 1, "uniqueViews": 0},
         # One reader: one site visitor.
-        "site": {"totalViews": 6, "uniqueViews": 1},
+        "blog#site": {"totalViews": 6, "uniqueViews": 1},
     }
     assert site_totals(trace) == {"totalViews": 6, "uniqueViews": 1}
 
 
 def test_expected_counts_add_up_to_the_trace(reference):
     counts = expected_counts(reference)
-    site = counts.pop("site")
+    sites = {site: counts.pop(f"{site}#site") for site in SITES}
     first_of_reader_and_page = {(v.reader, v.path) for v in reference}
 
-    assert sum(c["totalViews"] for c in counts.values()) == len(reference) == site["totalViews"]
+    assert sum(c["totalViews"] for c in counts.values()) == len(reference)
+    assert sum(site["totalViews"] for site in sites.values()) == len(reference)
     assert sum(c["uniqueViews"] for c in counts.values()) <= len(first_of_reader_and_page)
-    assert site_totals(reference) == site
-    # A reader is one site visitor, unless every view of theirs is a reload.
-    assert site["uniqueViews"] == len({v.reader for v in reference if not v.refreshed})
+    assert site_totals(reference) == sites["blog"] and site_totals(reference, "notes") == sites["notes"]
+    # A reader is one visitor of the site it reads, unless every view of theirs is a reload.
+    for site, totals in sites.items():
+        assert totals["uniqueViews"] == len({v.reader for v in reference if not v.refreshed and v.site == site})
+
+
+def test_a_fifth_of_the_background_readers_read_the_second_site_and_the_burst_the_first(reference):
+    background = {v.reader: v.site for v in reference if not v.burst}
+
+    assert share(list(background.values()), lambda site: site == "notes") == pytest.approx(0.20, abs=0.03)
+    assert {v.site for v in reference if v.burst} == {"blog"}
+    assert all(v.site == background[v.reader] for v in reference if not v.burst)
 
 
 def test_forty_percent_of_readers_open_two_to_six_pages(reference):
@@ -222,11 +233,11 @@ def test_a_readers_second_view_of_a_page_and_of_the_site_is_not_unique():
 
     counts = expected_counts(trace)
 
-    assert counts["path#/tags/tag-1"] == {"totalViews": 2, "uniqueViews": 1}
-    assert counts["page#Home_Page"] == {"totalViews": 2, "uniqueViews": 1}
+    assert counts["blog#path#/tags/tag-1"] == {"totalViews": 2, "uniqueViews": 1}
+    assert counts["blog#page#Home_Page"] == {"totalViews": 2, "uniqueViews": 1}
     # Reader 2 came first with a reload: its next view is its unique one, of the page and the site.
-    assert counts["post#a"] == {"totalViews": 1, "uniqueViews": 1}
-    assert counts["site"] == {"totalViews": 5, "uniqueViews": 2}
+    assert counts["blog#post#a"] == {"totalViews": 1, "uniqueViews": 1}
+    assert counts["blog#site"] == {"totalViews": 5, "uniqueViews": 2}
 
 
 def test_mix_of_a_small_trace():

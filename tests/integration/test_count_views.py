@@ -42,18 +42,25 @@ def record_keys(counter, operation="UpdateItem"):
     """The keys of the counting function's calls of `operation`, as they are made."""
     keys = []
     counter.dynamodb.meta.events.register(
-        f"before-parameter-build.dynamodb.{operation}", lambda params, **_: keys.append(params["Key"])
+        f"before-parameter-build.dynamodb.{operation}",
+        lambda params, **_: keys.append(params.get("Key", params.get("Item"))),
     )
     return keys
 
 
+def today() -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime())
+
+
 def batch(*sequence_numbers):
-    """The sample batch (or the records with these sequence numbers), its readers connected just now."""
+    """The sample batch (or the records with these sequence numbers), its views made today
+    (the test site's day is UTC's) and its readers connected just now."""
     event = load_event("ddb_stream_visitor_days.json")
     if sequence_numbers:
         event["Records"] = [r for r in event["Records"] if int(r["dynamodb"]["SequenceNumber"]) in sequence_numbers]
     for record in event["Records"]:
-        record["dynamodb"]["NewImage"]["connectedAt"] = {"N": str(int(time.time()) - 60)}
+        image = record["dynamodb"]["NewImage"]
+        image.update(connectedAt={"N": str(int(time.time()) - 60)}, day={"S": today()})
     return event
 
 
@@ -67,15 +74,29 @@ def assert_exact(aws):
 
 
 def test_a_batch_is_counted_with_one_update_per_counter(aws, counter, context):
-    updates = record_keys(counter)
+    updates, puts = record_keys(counter), record_keys(counter, "PutItem")
 
     response = counter.handler(batch(), context)
 
     assert response == {"batchItemFailures": [], "state": {}}
     assert_exact(aws)
-    # 3 pages (with their referrer hosts), the site.
+    # 3 pages (with their referrer hosts and their day's views), the site; and, once in a
+    # page's life, its entry in the site's pages index (and the Readers log's entry).
     assert len(updates) == 4
+    assert [key for key in puts if "key" in key] == [
+        {"siteDay": {"S": "blog#pages"}, "key": {"S": part}}
+        for part in ("post#hello-world", "page#Home_Page", "post#second-post")
+    ]
     assert aws.item("counts", {"pageKey": on_site("post#hello-world")})["articleTitle"]["S"] == "Hello, world"
+
+    updates.clear(), puts.clear()
+    later = batch()
+    for record in later["Records"]:
+        record["dynamodb"]["SequenceNumber"] = str(int(record["dynamodb"]["SequenceNumber"]) + 100)
+    counter.handler(later, context)
+    # The counters note they are listed with this batch's writes, which were made anyway.
+    assert len(updates) == 4 and [key for key in puts if "key" in key] == []
+    assert aws.item("counts", {"pageKey": on_site("post#hello-world")})["listed"] == {"BOOL": True}
 
 
 def test_every_reader_of_a_page_gets_one_push_with_page_and_site_counts(aws, counter, context):

@@ -11,6 +11,10 @@ from moto import mock_aws
 from local_stack.harness import BROWSER_USER_AGENT
 from tests.conftest import ROOT, load_event
 from tests.integration.pipeline import Pipeline
+from viewcount.tables.history import HistoryTable
+from viewcount.tables.page_counts import PageCountsTable
+from viewcount.use_cases.import_counts import Imported, ImportPlan, import_counts
+from viewcount.use_cases.keep_history import KeepHistory
 from viewcount_infra.topology import TABLES
 
 IP = "198.51.100.23"
@@ -45,6 +49,10 @@ def frame(message_id, *, authorizer, **fields):
     return event
 
 
+def stored_items(pipeline: Pipeline, table: str) -> list[dict]:
+    return pipeline.dynamodb.scan(TableName=pipeline.resources.table_names[table])["Items"]
+
+
 def every_kind_of_view(pipeline: Pipeline) -> None:
     """Views that between them write every kind of attribute the pipeline stores."""
     views = pipeline.functions["views"]
@@ -59,6 +67,15 @@ def every_kind_of_view(pipeline: Pipeline) -> None:
     views.invoke(frame("m7", authorizer=reader, webdriver=True))
     views.invoke(frame("m8", authorizer=reader, currentPage="/tags/x/?page=2", article=False))
     pipeline.drain()
+    counters = PageCountsTable(pipeline.dynamodb, pipeline.resources.table_names["counts"])
+    history = HistoryTable(pipeline.dynamodb, pipeline.resources.table_names["history"])
+    # Two days later, the counting function moves today's blocks to the history.
+    items = {item["pageKey"]["S"]: item for item in stored_items(pipeline, "counts")}
+    KeepHistory(counters, history, pipeline.config.sites).after_counting(items, int(time.time()) + 2 * 86_400)
+    # Numbers from elsewhere, for ever and for a day.
+    imported = Imported(views=7, unique=3, sources={"referrer:old.example": 2})
+    plan = ImportPlan("busuanzi", lifetime={"post#hello-world": imported}, days={("2026-01-01", "site"): imported})
+    import_counts(counters, history, pipeline.config.sites.default, plan)
 
 
 def test_every_stored_attribute_is_in_privacy_md_and_no_reader_is_named(local_config):
@@ -74,6 +91,7 @@ def test_every_stored_attribute_is_in_privacy_md_and_no_reader_is_named(local_co
         }
 
     assert all(stored.values()), "every table should hold something after these views"
+    assert any(name.startswith("g:") for item in stored["History"] for name in item), "no day was moved"
     undocumented = {
         (table, name)
         for table, items in stored.items()

@@ -9,11 +9,22 @@ Keys without a site (`post#...`, `site`, `bots#...`) are the layout before sites
 `./admin.sh migrate` copies into these.
 
 A counter item is made of parts, each owning its attributes; a counter is written with the
-parts it has (a page: all of them; the site: its counts):
-- counts: `totalViews`, `uniqueViews`;
+parts it has (a page: all of them; the site: its counts and days):
+- counts: `totalViews`, `uniqueViews`, for ever;
 - position: `position:<shard>`, how far the item has counted that stream shard;
 - title: `articleTitle`, set by the first counted view of an article;
-- sources: `referrer:<host>` and `utm_source:<value>` (`utm_medium:`, `utm_campaign:`).
+- sources: `referrer:<host>` and `utm_source:<value>` (`utm_medium:`, `utm_campaign:`);
+- days: `<YYYY-MM-DD>:totalViews`, `<day>:uniqueViews`, a page's `<day>:referrer:<host>`
+  and so on, and `<day>:gen`, the block's generation: the views of each of the site's days,
+  kept here while the day runs (no write of their own), then moved to the History table
+  once and removed (tables/history.py);
+- imports: `import:<source>`, a map of the numbers an import source brought (`totalViews`,
+  `uniqueViews`, sources): set, never added, so that a re-run replaces them. The totals
+  shown and pushed are the counted ones plus every import's;
+- listed: `listed`, true once the page is in its site's pages index (tables/history.py).
+
+A tally (the counts of a day, of an import, of a block) is a map of these same names to
+numbers: `totalViews`, `uniqueViews` and the source names.
 
 The connections reading a page are not here but in the Readers table (tables/readers.py):
 a counter item's size, and so the cost of its counting write, does not grow with readers.
@@ -30,9 +41,11 @@ the sequence number it has counted up to; an update adds only views past it:
 
 from __future__ import annotations
 
+import hashlib
+import re
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -48,6 +61,13 @@ TOTAL_VIEWS = "totalViews"
 UNIQUE_VIEWS = "uniqueViews"
 ARTICLE_TITLE = "articleTitle"
 PAGES = "pages"
+LISTED = "listed"
+IMPORT_PREFIX = "import:"
+# A day block's attributes are `<YYYY-MM-DD>:<name>`; `gen` tells one block of a day from a
+# later one (a late view's, after the first was moved to the history).
+DAY_SEPARATOR = ":"
+GENERATION = "gen"
+_DAY_ATTRIBUTE = re.compile(r"(\d{4}-\d{2}-\d{2}):(.+)")
 POSITION_PREFIX = "position:"
 # Readers were once kept on the counter item; an item that still has such attributes loses
 # them at its next counting write.
@@ -81,6 +101,7 @@ OTHER_SOURCES = frozenset(prefix + OTHER_SOURCE for prefix in SOURCE_PREFIXES)
 POSITION_RETENTION_SECONDS = 25 * 3600
 
 Item = dict[str, Any]  # an item in DynamoDB's typed form ({"S": ...}, {"N": ...})
+Tally = dict[str, int]  # totalViews, uniqueViews and source names -> numbers
 
 # ---- keys ------------------------------------------------------------------------
 
@@ -172,31 +193,97 @@ def number(item: Item, name: str) -> int:
     return int(item.get(name, {}).get("N", "0"))
 
 
+def tally_of_map(value: Mapping[str, Any]) -> Tally:
+    """A tally stored as a map (`{"M": ...}`'s content)."""
+    return {name: int(number_value["N"]) for name, number_value in value.items() if "N" in number_value}
+
+
+def imports_of(item: Item) -> dict[str, Tally]:
+    """Each import source's numbers on an item, by source."""
+    return {
+        name.removeprefix(IMPORT_PREFIX): tally_of_map(value["M"])
+        for name, value in item.items()
+        if name.startswith(IMPORT_PREFIX) and "M" in value
+    }
+
+
+def shown(item: Item, name: str) -> int:
+    """A number as it is shown and pushed: counted, plus what every import brought."""
+    return number(item, name) + sum(tally.get(name, 0) for tally in imports_of(item).values())
+
+
 def counts_of(item: Item) -> PageCounts:
-    return PageCounts(page_of_key(key_of(item)), number(item, TOTAL_VIEWS), number(item, UNIQUE_VIEWS))
+    return PageCounts(page_of_key(key_of(item)), shown(item, TOTAL_VIEWS), shown(item, UNIQUE_VIEWS))
 
 
 def site_counts_of(item: Item) -> SiteCounts:
-    return SiteCounts(number(item, TOTAL_VIEWS), number(item, UNIQUE_VIEWS))
+    return SiteCounts(shown(item, TOTAL_VIEWS), shown(item, UNIQUE_VIEWS))
 
 
 def pages_of(site_item: Item) -> int:
-    """About how many page items the site has (see PagesCreated)."""
-    return number(site_item, PAGES)
+    """About how many page items the site has (see PagesCreated), imported ones included."""
+    return shown(site_item, PAGES)
 
 
 def title_of(item: Item) -> str | None:
     return item.get(ARTICLE_TITLE, {}).get("S")
 
 
+def is_listed(item: Item) -> bool:
+    return item.get(LISTED, {}).get("BOOL", False)
+
+
+def is_source(name: str) -> bool:
+    return name.startswith(SOURCE_PREFIXES)
+
+
 def source_names(item: Item) -> frozenset[str]:
-    """The referrer and campaign counters an item has."""
-    return frozenset(name for name in item if name.startswith(SOURCE_PREFIXES))
+    """The referrer and campaign counters an item has, for ever and in its day blocks."""
+    return frozenset(name for name in item if is_source(_DAY_ATTRIBUTE.sub(r"\2", name)))
+
+
+def day_attribute(day: str, name: str) -> str:
+    return day + DAY_SEPARATOR + name
+
+
+@dataclass(frozen=True)
+class DayBlock:
+    """A day's views on a counter item: its generation and its tally."""
+
+    day: str
+    generation: str
+    tally: Tally
+
+    @property
+    def attributes(self) -> list[str]:
+        return [day_attribute(self.day, name) for name in (GENERATION, *self.tally)]
+
+
+def day_blocks(item: Item) -> dict[str, DayBlock]:
+    """The day blocks an item holds, by day."""
+    tallies: dict[str, Tally] = {}
+    generations: dict[str, str] = {}
+    for name, value in item.items():
+        if match := _DAY_ATTRIBUTE.fullmatch(name):
+            day, part = match.groups()
+            if part == GENERATION:
+                generations[day] = value["S"]
+            elif "N" in value:
+                tallies.setdefault(day, {})[part] = int(value["N"])
+    return {day: DayBlock(day, generations.get(day, ""), tally) for day, tally in tallies.items()}
+
+
+def generation(shard: str, sequence: str) -> str:
+    """A short name for the block the view at this position of that shard started."""
+    return hashlib.sha256(f"{shard}|{sequence}".encode()).hexdigest()[:12]
 
 
 def bot_reasons_of(item: Item) -> dict[str, int]:
-    """A day's bot views by reason, from its `bots#<day>` item."""
-    return {name: int(value["N"]) for name, value in item.items() if name != PARTITION_KEY and "N" in value}
+    """A day's bot views by reason, from its `bots#<day>` item, imported ones included."""
+    reasons = Counter({name: int(value["N"]) for name, value in item.items() if name != PARTITION_KEY and "N" in value})
+    for tally in imports_of(item).values():
+        reasons.update(tally)
+    return dict(reasons)
 
 
 def durable_attributes(item: Item) -> Item:
@@ -258,10 +345,11 @@ class Counts:
     day anywhere on it, a page's those on the page."""
 
     site: bool = False
+    prefix: str = ""  # a day block's `<day>:`
 
     def add_to(self, update: ItemUpdate, views: Sequence[LoggedView]) -> None:
-        update.add(TOTAL_VIEWS, len(views))
-        update.add(UNIQUE_VIEWS, sum(view.site_unique if self.site else view.unique for view in views))
+        update.add(self.prefix + TOTAL_VIEWS, len(views))
+        update.add(self.prefix + UNIQUE_VIEWS, sum(view.site_unique if self.site else view.unique for view in views))
 
 
 @dataclass(frozen=True)
@@ -273,19 +361,54 @@ class Title:
             update.set(ARTICLE_TITLE, {"S": title}, unless_present=True)
 
 
+def sources_of(views: Iterable[LoggedView]) -> Counter[str]:
+    """The views of each referrer host and campaign tag, by source name."""
+    sources = Counter(REFERRER_PREFIX + view.referrer_host for view in views if view.referrer_host)
+    sources.update(name + CAMPAIGN_SEPARATOR + value for view in views for name, value in view.campaign)
+    return sources
+
+
 @dataclass(frozen=True)
 class Sources:
     """Referrer hosts and campaign tags, on the page's own item: the counting write is paid
     anyway. Each adds to the item's size, which every write pays for (a write unit per KB),
-    hence the cap; `known` are those the item has."""
+    hence the cap; `known` are those the item has (a day's under its day's prefix)."""
 
+    known: frozenset[str] = frozenset()
+    prefix: str = ""  # a day block's `<day>:`
+
+    def add_to(self, update: ItemUpdate, views: Sequence[LoggedView]) -> None:
+        known = frozenset(name.removeprefix(self.prefix) for name in self.known if name.startswith(self.prefix))
+        if not self.prefix:
+            known = frozenset(name for name in known if is_source(name))
+        for counter, views_from_source in sorted(within_limit(sources_of(views), known).items()):
+            update.add(self.prefix + counter, views_from_source)
+
+
+@dataclass(frozen=True)
+class Days:
+    """The views of each of the site's days in their day's block, each with its counts (and
+    a page's with its sources, capped per day as for ever). The first write of a block names
+    its generation after the view that started it."""
+
+    shard: str
+    site: bool = False
     known: frozenset[str] = frozenset()
 
     def add_to(self, update: ItemUpdate, views: Sequence[LoggedView]) -> None:
-        sources = Counter(REFERRER_PREFIX + view.referrer_host for view in views if view.referrer_host)
-        sources.update(name + CAMPAIGN_SEPARATOR + value for view in views for name, value in view.campaign)
-        for counter, views_from_source in sorted(within_limit(sources, self.known).items()):
-            update.add(counter, views_from_source)
+        for day, day_views in sorted(_by_day(views).items()):
+            prefix = day_attribute(day, "")
+            Counts(site=self.site, prefix=prefix).add_to(update, day_views)
+            update.set(prefix + GENERATION, {"S": generation(self.shard, day_views[0].sequence)}, unless_present=True)
+            if not self.site:
+                Sources(self.known, prefix).add_to(update, day_views)
+
+
+def _by_day(views: Iterable[LoggedView]) -> dict[str, list[LoggedView]]:
+    days: dict[str, list[LoggedView]] = {}
+    for view in views:
+        days.setdefault(view.day, []).append(view)
+    return days
 
 
 @dataclass(frozen=True)
@@ -301,12 +424,48 @@ class PagesCreated:
             update.add(PAGES, self.created)
 
 
-def site_parts(pages_created: int) -> tuple[CounterPart, ...]:
-    return (Counts(site=True), PagesCreated(pages_created))
+def site_parts(shard: str, pages_created: int) -> tuple[CounterPart, ...]:
+    return (Counts(site=True), PagesCreated(pages_created), Days(shard, site=True))
 
 
-def page_parts(known_sources: frozenset[str]) -> tuple[CounterPart, ...]:
-    return (Counts(), Title(), Sources(known_sources))
+def page_parts(shard: str, known_sources: frozenset[str]) -> tuple[CounterPart, ...]:
+    return (Counts(), Title(), Sources(known_sources), Days(shard, known=known_sources))
+
+
+@dataclass(frozen=True)
+class Upkeep:
+    """What a counter's next counting write also does, at no write of its own: remove the
+    day blocks the history holds now (only while each is unchanged: a block that gained a
+    late view stays, to be moved again), and note that the page is in its site's index."""
+
+    removals: tuple[DayBlock, ...] = ()
+    listed: bool = False
+
+    def add_to(self, update: ItemUpdate, views: Sequence[LoggedView]) -> str:
+        """Add its clauses to `update`; the condition they need ("" for none)."""
+        days = {view.day for view in views}
+        conditions = []
+        for block in self.removals:
+            if block.day in days:
+                continue  # the views add to that block: it is not done
+            for name in block.attributes:
+                update.remove(name)
+            generation_name = update.name(day_attribute(block.day, GENERATION))
+            total_name = update.name(day_attribute(block.day, TOTAL_VIEWS))
+            generation_value = update.value({"S": block.generation})
+            total_value = update.value({"N": str(block.tally.get(TOTAL_VIEWS, 0))})
+            conditions.append(f"{generation_name} = {generation_value} AND {total_name} = {total_value}")
+        if self.listed:
+            update.set(LISTED, {"BOOL": True})
+        return " AND ".join(conditions)
+
+    def still_due(self, item: Item) -> Upkeep:
+        """The removals whose blocks the item still holds unchanged."""
+        blocks = day_blocks(item)
+        return Upkeep(tuple(block for block in self.removals if blocks.get(block.day) == block), self.listed)
+
+
+NO_UPKEEP = Upkeep()
 
 
 def within_limit(sources: Counter[str], known: frozenset[str]) -> Counter[str]:
@@ -360,10 +519,11 @@ class PageCountsTable:
         *,
         now: int | None = None,
         existing_only: bool = False,
+        upkeep: Upkeep = NO_UPKEEP,
     ) -> Item:
         """Add `views` (one shard's, in stream order) to the counter at `key` with `parts`,
-        each view exactly once. Returns the item as it is afterwards; with `existing_only`,
-        an empty item and no write when there is no counter at `key`."""
+        each view exactly once, and do its `upkeep`. Returns the item as it is afterwards;
+        with `existing_only`, an empty item and no write when there is no counter at `key`."""
         now = int(time.time()) if now is None else now
         parts = tuple(parts)
         item_key = {PARTITION_KEY: {"S": key}}
@@ -373,6 +533,8 @@ class PageCountsTable:
             condition = f"(attribute_not_exists({position}) OR {position} < {first})"
             if existing_only:
                 condition += f" AND attribute_exists({update.name(PARTITION_KEY)})"
+            if upkeep_condition := upkeep.add_to(update, views):
+                condition += f" AND {upkeep_condition}"
             try:
                 response = self._dynamodb.update_item(
                     TableName=self._table,
@@ -390,9 +552,11 @@ class PageCountsTable:
                 item = response["Attributes"]
                 self._drop_stale_attributes(item, now)
                 return item
-            # Some of these views were counted before: keep those past the stored position.
+            # Some of these views were counted before (keep those past the stored position), or
+            # a block to remove changed (keep it).
             item = self._dynamodb.get_item(TableName=self._table, Key=item_key, ConsistentRead=True).get("Item", {})
             views = [view for view in views if view.sequence > counted_to(item, shard)]
+            upkeep = upkeep.still_due(item)
             if not views or (not item and existing_only):
                 return item
         raise ValueError("no views to add")
@@ -416,6 +580,46 @@ class PageCountsTable:
                 UpdateExpression=update.expression,
                 ExpressionAttributeNames=update.names,
             )
+
+    def upkeep(self, key: str, upkeep: Upkeep) -> bool:
+        """Do a counter's upkeep in a write of its own (an import's page, or blocks that a
+        counting write did not remove); False when a block changed since (nothing written)."""
+        update = ItemUpdate()
+        condition = upkeep.add_to(update, ())
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": {PARTITION_KEY: {"S": key}},
+            "UpdateExpression": update.expression,
+            "ExpressionAttributeNames": update.names,
+        }
+        if update.values:
+            request["ExpressionAttributeValues"] = update.values
+        if condition:
+            request["ConditionExpression"] = condition
+        try:
+            self._dynamodb.update_item(**request)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def set_import(self, key: str, source: str, tally: Tally, title: str | None = None) -> Item:
+        """An import source's numbers on a counter (created if need be), replacing what the
+        same source brought before; a title names an untitled article. The item afterwards."""
+        update = ItemUpdate()
+        update.set(IMPORT_PREFIX + source, {"M": {name: {"N": str(value)} for name, value in sorted(tally.items())}})
+        if title is not None:
+            update.set(ARTICLE_TITLE, {"S": title}, unless_present=True)
+        response = self._dynamodb.update_item(
+            TableName=self._table,
+            Key={PARTITION_KEY: {"S": key}},
+            UpdateExpression=update.expression,
+            ExpressionAttributeNames=update.names,
+            ExpressionAttributeValues=update.values,
+            ReturnValues="ALL_NEW",
+        )
+        return response["Attributes"]
 
     def pages(self, site: str) -> int:
         """The site's `pages` (one strongly consistent read: the limit must not be judged

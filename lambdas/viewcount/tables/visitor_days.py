@@ -86,6 +86,7 @@ class LoggedView:
 
     sequence_number: str  # as the stream gives it: the record's id in batch responses
     page_key: str  # its counter, on its site (tables/page_counts.py)
+    day: str  # the site's day the view counts in
     unique: bool  # the page's unique views grow by it
     site_unique: bool = False  # the site's unique views grow by it
     article_title: str | None = None
@@ -95,7 +96,6 @@ class LoggedView:
     # When the view was sent (epoch seconds); a record written before views carried it gives
     # its connection's time (0 if it has none).
     viewed_at: int = 0
-    day: str = ""  # the site's day the view counts in
     campaign: tuple[tuple[str, str], ...] = ()  # (utm parameter, value)
     # The visitor's connection before this view's, when it was another: a page load of a
     # multi-page blog replaces the connection of the page before.
@@ -142,6 +142,7 @@ def logged_view(sequence_number: str, new: dict[str, Any], old: dict[str, Any] |
     return LoggedView(
         sequence_number=sequence_number,
         page_key=page_key,
+        day=day,
         # A reload is never unique; neither is a view after the visitor's unique one that day.
         unique=unique and page_new,
         site_unique=unique and site_new,
@@ -150,7 +151,6 @@ def logged_view(sequence_number: str, new: dict[str, Any], old: dict[str, Any] |
         connection_id=new.get(CONNECTION_ID),
         connected_at=int(connected_at) if connected_at is not None else None,
         viewed_at=int(viewed_at) if viewed_at is not None else 0,
-        day=day,
         campaign=tuple(sorted((str(name), str(value)) for name, value in campaign.items())),
         replaced_connection_id=previous if previous != new.get(CONNECTION_ID) else None,
     )

@@ -1,13 +1,15 @@
 """Count a batch of logged views exactly once, then push the counts to the pages' readers.
 
-Per batch: one update per page (counts, title, sources) and one for each site's totals; a
-page that does not exist yet is created only while its site has fewer pages than its
-limit, and past it the views of new pages are counted in the site's `page#(other)`. Then one entry in
-the Readers log names each connection's latest page, and each page that gained views is
-pushed: its new viewers and its other readers at once while they are few, else by coalesced
-pushes, requested from `push_readers` with a batch or delayed as a fallback. The sequence
-numbers of views whose writes or pushes failed are handed back, for the stream to deliver
-them again; the counters' positions make that safe.
+Per batch: one update per page (counts, title, sources, and the views of each day in the
+day's block) and one for each site's totals (and days); a page that does not exist yet is
+created only while its site has fewer pages than its limit, and past it the views of new
+pages are counted in the site's `page#(other)`. Then one entry in the Readers log names
+each connection's latest page, and each page that gained views is pushed: its new viewers
+and its other readers at once while they are few, else by coalesced pushes, requested from
+`push_readers` with a batch or delayed as a fallback. Last, the blocks of days that are
+over move to the history (viewcount.use_cases.keep_history). The sequence numbers of views
+whose writes or pushes failed are handed back, for the stream to deliver them again; the
+counters' positions make that safe.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from viewcount.tables.page_counts import (
 )
 from viewcount.tables.readers import CONNECTION_LIFETIME_SECONDS, Arrival, ReaderLog
 from viewcount.tables.visitor_days import LoggedView
+from viewcount.use_cases.keep_history import KeepHistory
 from viewcount.use_cases.push_counts import Audience, PushCounts, PushPolicy, note_outcome, refresh_readers
 
 Key = TypeVar("Key", bound=Hashable)
@@ -86,6 +89,7 @@ class CountViews:
         readers: ReaderLog,
         push: PushCounts,
         push_requests: PushRequests,
+        history: KeepHistory,
         memory: WarmInstanceMemory | None = None,
         *,
         sites: Sites,
@@ -95,6 +99,7 @@ class CountViews:
         self.readers = readers
         self.push = push
         self.push_requests = push_requests
+        self.history = history
         self.memory = memory or WarmInstanceMemory()
         self.sites = sites
         self.policy = policy or PushPolicy()
@@ -105,10 +110,17 @@ class CountViews:
         items, created, failed = self._count_pages(pages, shard, now)
         count("ViewsCounted", len(views) - len(failed))
         site_totals: dict[str, SiteCounts] = {}
+        site_items: dict[str, Item] = {}
         for site, site_views in group_by(views, lambda view: view.site).items():
             try:
-                site_item = self.counters.add_views(
-                    site_key(site), site_views, shard, site_parts(created.get(site, 0)), now=now
+                key = site_key(site)
+                site_item = site_items[key] = self.counters.add_views(
+                    key,
+                    site_views,
+                    shard,
+                    site_parts(shard, created.get(site, 0)),
+                    now=now,
+                    upkeep=self.history.upkeep_for(key),
                 )
                 site_totals[site] = site_counts_of(site_item)
                 self.memory.site_pages[site] = max(pages_of(site_item), self.memory.site_pages.get(site, 0))
@@ -122,7 +134,9 @@ class CountViews:
             logger.exception("readers not logged")
             return failed | ids(views)
         refresh_readers(self.readers, now)
-        return failed | self._push_pages(items, pages, site_totals, now)
+        failed |= self._push_pages(items, pages, site_totals, now)
+        self.history.after_counting({**items, **site_items}, now)
+        return failed
 
     def _may_create(self, page_key: str) -> bool:
         """Whether a write may create the page's item: a page this instance has written
@@ -182,9 +196,15 @@ class CountViews:
         """The page's item after adding `views`; empty when the page is past the limit and
         was not written; None when the write failed (the views are then in `failed`)."""
         try:
-            parts = page_parts(self._known_sources(page_key, views))
+            parts = page_parts(shard, self._known_sources(page_key, views))
             item = self.counters.add_views(
-                page_key, views, shard, parts, now=now, existing_only=not self._may_create(page_key)
+                page_key,
+                views,
+                shard,
+                parts,
+                now=now,
+                existing_only=not self._may_create(page_key),
+                upkeep=self.history.upkeep_for(page_key),
             )
         except Exception:
             logger.exception("page counts not written", extra={"page": page_key})

@@ -1,0 +1,171 @@
+"""The History table: each site's days, per page and for the site, kept at least 800 days.
+
+A page's current day rides on its counter item (tables/page_counts.py, its day blocks): no
+view costs a write of its own here. Once the day is over, the counting function moves each
+block here with one write per page and day, then removes it from the counter.
+
+Keys:
+- `siteDay` = `<site>#<YYYY-MM-DD>` (the site's day, in its time zone), `key` = the page
+  within its site (`post#<id>`, `path#<path>`, `page#<name>`) or `site`: one day of a page
+  or of the site;
+- `siteDay` = `<site>#pages`, `key` = a page: the site's pages index, one item per page the
+  site ever counted, so that a range read finds every counter without a Scan.
+
+A day item is add-only: every contribution has an attribute of its own, so that a late
+view or an import never overwrites another's.
+- `g:<generation>`: a map, the tally of one block of the day as the counter held it (views,
+  unique views, referrer and campaign counts). A block is moved once: a second move of the
+  same block sets the same or a larger tally (the condition keeps a stale one out), and the
+  counter drops the block only while it is unchanged. A view that arrives after its day's
+  block was moved starts a new block, with a generation of its own.
+- `import:<source>`: a map, what an import source brought to that day (set, not added: a
+  re-run of the source replaces it).
+- `expiresAt`: 801 days after the day began (TTL).
+
+A day of a page is the sum of its maps, with a block still on the counter taking the place
+of its own generation here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from viewcount.item_reads import batch_get_items
+from viewcount.sites import Site
+from viewcount.tables.page_counts import (
+    IMPORT_PREFIX,
+    SITE,
+    TOTAL_VIEWS,
+    DayBlock,
+    Item,
+    Tally,
+    imports_of,
+    tally_of_map,
+)
+
+PARTITION_KEY = "siteDay"
+SORT_KEY = "key"
+EXPIRES_AT = "expiresAt"
+GENERATION_PREFIX = "g:"
+PAGES = "pages"
+SITE_DAY = SITE  # the sort key of the site's own day
+RETENTION_DAYS = 801  # so that the last 12 months can be compared with the 12 before
+_SECONDS_PER_DAY = 86_400
+
+
+def day_key(site: str, day: str) -> str:
+    return f"{site}#{day}"
+
+
+def pages_key(site: str) -> str:
+    return f"{site}#{PAGES}"
+
+
+def generations_of(item: Item) -> dict[str, Tally]:
+    return {
+        name.removeprefix(GENERATION_PREFIX): tally_of_map(value["M"])
+        for name, value in item.items()
+        if name.startswith(GENERATION_PREFIX) and "M" in value
+    }
+
+
+def _as_map(tally: Tally) -> dict[str, Any]:
+    return {"M": {name: {"N": str(value)} for name, value in sorted(tally.items())}}
+
+
+class HistoryTable:
+    def __init__(self, dynamodb: Any, table: str) -> None:
+        self._dynamodb = dynamodb
+        self._table = table
+
+    def _key(self, partition: str, sort: str) -> dict[str, Any]:
+        return {PARTITION_KEY: {"S": partition}, SORT_KEY: {"S": sort}}
+
+    def _expires(self, site: Site, day: str) -> dict[str, str]:
+        return {"N": str(site.day_start(day) + RETENTION_DAYS * _SECONDS_PER_DAY)}
+
+    def save_block(self, site: Site, day: str, part: str, generation: str, tally: Tally) -> bool:
+        """A day block of a page (`part`) or of the site (`site`), as its counter holds it;
+        False when a larger tally of the same block is here already (this one is stale)."""
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table,
+                Key=self._key(day_key(site.id, day), part),
+                UpdateExpression="SET #block = :tally, #expires = if_not_exists(#expires, :expires)",
+                ConditionExpression="attribute_not_exists(#block) OR #block.#total <= :total",
+                ExpressionAttributeNames={
+                    "#block": GENERATION_PREFIX + generation,
+                    "#total": TOTAL_VIEWS,
+                    "#expires": EXPIRES_AT,
+                },
+                ExpressionAttributeValues={
+                    ":tally": _as_map(tally),
+                    ":total": {"N": str(tally.get(TOTAL_VIEWS, 0))},
+                    ":expires": self._expires(site, day),
+                },
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def set_import(self, site: Site, day: str, part: str, source: str, tally: Tally) -> None:
+        """What an import source brought to a day of a page or of the site, replacing what
+        the same source brought before."""
+        self._dynamodb.update_item(
+            TableName=self._table,
+            Key=self._key(day_key(site.id, day), part),
+            UpdateExpression="SET #import = :tally, #expires = if_not_exists(#expires, :expires)",
+            ExpressionAttributeNames={"#import": IMPORT_PREFIX + source, "#expires": EXPIRES_AT},
+            ExpressionAttributeValues={":tally": _as_map(tally), ":expires": self._expires(site, day)},
+        )
+
+    def list_page(self, site: str, part: str) -> None:
+        """Put a page in its site's pages index (again is harmless)."""
+        self._dynamodb.put_item(TableName=self._table, Item=self._key(pages_key(site), part))
+
+    def pages(self, site: str) -> list[str]:
+        """Every page in the site's index."""
+        return [item[SORT_KEY]["S"] for item in self._query(pages_key(site))]
+
+    def day(self, site: str, day: str) -> dict[str, Item]:
+        """Every item of one of the site's days, by page (and `site`)."""
+        return {item[SORT_KEY]["S"]: item for item in self._query(day_key(site, day))}
+
+    def get_days(self, site: str, days: Iterable[str], part: str) -> dict[str, Item]:
+        """One page's (or the site's) items of those days, by day."""
+        keys = [self._key(day_key(site, day), part) for day in dict.fromkeys(days)]
+        items = batch_get_items(self._dynamodb, self._table, keys)
+        return {item[PARTITION_KEY]["S"].split("#", 1)[1]: item for item in items}
+
+    def _query(self, partition: str) -> list[Item]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#partition = :partition",
+            "ExpressionAttributeNames": {"#partition": PARTITION_KEY},
+            "ExpressionAttributeValues": {":partition": {"S": partition}},
+        }
+        items: list[Item] = []
+        while True:
+            response = self._dynamodb.query(**request)
+            items += response.get("Items", [])
+            if "LastEvaluatedKey" not in response:
+                return items
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def merged_tally(history_item: Item | None, block: DayBlock | None = None) -> Tally:
+    """A day's tally: every block this item holds and every import, with the block still
+    on the counter (if any) in the place of its own generation here."""
+    total: Tally = {}
+    generations = generations_of(history_item or {})
+    if block is not None:
+        generations[block.generation] = block.tally
+    for tally in (*generations.values(), *imports_of(history_item or {}).values()):
+        for name, value in tally.items():
+            total[name] = total.get(name, 0) + value
+    return total
