@@ -12,8 +12,17 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
-from admin.commands import MAX_DAYS, bot_counts, format_bot_counts, format_history, history, rename_title
+from admin.commands import (
+    MAX_DAYS,
+    bot_counts,
+    format_bot_counts,
+    format_history,
+    history,
+    page_named,
+    rename_title,
+)
 from admin.migrate import migrate
+from admin.pages import delete_page, merge_page
 from admin.targets import USAGE, AdminError, Tables, deployed_tables, running_stack_note, snapshot_tables
 from viewcount.wire import MAX_TITLE
 from viewcount_infra.config import NAMESPACES, ConfigError, DeploymentConfig, load_dotenv
@@ -21,7 +30,7 @@ from viewcount_infra.config import NAMESPACES, ConfigError, DeploymentConfig, lo
 ROOT = Path(__file__).resolve().parent.parent
 PROG = "admin.sh"
 # Commands that change the tables: on a local stack's snapshot they are refused while it runs.
-WRITING_COMMANDS = {"rename-title", "migrate"}
+WRITING_COMMANDS = {"rename-title", "migrate", "merge-page", "delete-page"}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -72,6 +81,28 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     migrate.add_argument("--dry-run", action="store_true", help="say what would be copied; write nothing")
     add_target(migrate)
+
+    merge = commands.add_parser(
+        "merge-page",
+        help="move a page's counts and history into another page (after a permalink change)",
+        description="Move FROM's counted views, referrers, campaigns, imports and each day of its history "
+        "into TO, and remove FROM. The site's totals do not change. A page is a path (/2026/01/old/) or a key "
+        "(post#old).",
+    )
+    merge.add_argument("source", metavar="FROM", help="the page to move")
+    merge.add_argument("target", metavar="TO", help="the page it joins")
+    merge.add_argument("--dry-run", action="store_true", help="say what would move; write nothing")
+    add_target(merge)
+
+    delete = commands.add_parser(
+        "delete-page",
+        help="remove a page's counts and history, and take its views out of the site's totals",
+        description="Remove PAGE's counter and its days of history (a junk path, say), and take its counted "
+        "views out of the site's totals and days. The site's visitors stay. A page is a path or a key.",
+    )
+    delete.add_argument("page", metavar="PAGE", help="the page to remove")
+    delete.add_argument("--dry-run", action="store_true", help="say what would go; write nothing")
+    add_target(delete)
     return parser.parse_args(argv)
 
 
@@ -129,6 +160,16 @@ def run(args: argparse.Namespace, tables: Tables, today: date | None) -> None:
         print(migration.describe(site, args.dry_run))
         return
     today = today or date.fromisoformat(site.day_of(time.time()))
+    if args.command == "merge-page":
+        source, target = page_named(site, args.source), page_named(site, args.target)
+        edit = merge_page(tables, site, source, target, dry_run=args.dry_run, today=today)
+        print(edit.describe(f"move {source} into {target} on {site.id}", args.dry_run))
+        return
+    if args.command == "delete-page":
+        page = page_named(site, args.page)
+        edit = delete_page(tables, site, page, dry_run=args.dry_run, today=today)
+        print(edit.describe(f"remove {page} from {site.id}", args.dry_run))
+        return
     if args.command == "history":
         if args.days < 1 or args.top < 1:
             raise AdminError("--days and --top must be at least 1", USAGE)

@@ -128,7 +128,7 @@ def page_named(site: Site, page: str) -> str:
     if is_page_part(page):
         return page
     if not page.startswith("/"):
-        raise AdminError(f"--page is a path (/tags/x) or a page key (post#id, path#/x, page#Name); got {page!r}", USAGE)
+        raise AdminError(f"a page is a path (/tags/x) or a page key (post#id, path#/x, page#Name); got {page!r}", USAGE)
     try:
         return page_key(classify(page, None, site.page_rules, article=False))
     except RejectedFrame as error:

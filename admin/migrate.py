@@ -25,7 +25,6 @@ from viewcount.tables.page_counts import (
     BOTS_KEY_PREFIX,
     PAGES,
     SITE,
-    SITE_SEPARATOR,
     TOTAL_VIEWS,
     UNIQUE_VIEWS,
     Item,
@@ -37,6 +36,7 @@ from viewcount.tables.page_counts import (
     key_of,
     number,
 )
+from viewcount.tables.salts import delete_salt, salts_before_sites
 from viewcount.use_cases.import_counts import Imported, ImportPlan, import_counts
 from viewcount_infra.topology import COUNTS, HISTORY, SALTS
 
@@ -103,8 +103,7 @@ def plan_migration(items: Iterator[Item], progress: Callable[[], None] = lambda:
 def migrate(tables: Tables, site: Site, *, dry_run: bool, progress: Callable[[], None] = lambda: None) -> Migration:
     dynamodb = tables.dynamodb
     migration = plan_migration(old_items(dynamodb, tables.name(COUNTS)), progress)
-    old_salts = [key_of_salt(item) for item in old_items(dynamodb, tables.name(SALTS))]
-    old_salts = [day for day in old_salts if SITE_SEPARATOR not in day]
+    old_salts = salts_before_sites(dynamodb, tables.name(SALTS))
     migration.salts_deleted = len(old_salts)
     migration.plan.check()
     if dry_run:
@@ -114,9 +113,5 @@ def migrate(tables: Tables, site: Site, *, dry_run: bool, progress: Callable[[],
     for day, reasons in migration.bots.items():
         counters.set_import(bots_key(site.id, day), SOURCE, reasons)
     for day in old_salts:
-        dynamodb.delete_item(TableName=tables.name(SALTS), Key={SALTS.partition_key: {"S": day}})
+        delete_salt(dynamodb, tables.name(SALTS), day)
     return migration
-
-
-def key_of_salt(item: Item) -> str:
-    return item[SALTS.partition_key]["S"]

@@ -88,6 +88,10 @@ def report(spec: RunSpec, settings: TraceSettings, result: ReplayResult) -> dict
         "dynamodb_wru": meter["dynamodb_wru"],
         "dynamodb_rru": meter["dynamodb_rru"],
         "dynamodb_wru_per_view": round(meter["dynamodb_wru"] / views, 3),
+        "dynamodb_wru_per_view_by_table": {
+            table: round(wru / views, 3) for table, wru in meter.get("dynamodb_wru_by_table", {}).items()
+        },
+        "dynamodb_writes_over_1_kb_by_table": meter.get("dynamodb_writes_over_1_kb_by_table", {}),
         "log_bytes": meter["log_bytes"],
         "cost_usd_per_million_views": round(pricing.per_million(pricing.total(breakdown), views), 3),
         "cost_by_component_usd_per_million_views": {
@@ -126,6 +130,10 @@ def print_table(runs: list[dict[str, Any]]) -> None:
         ("unique lost / duplicated", lambda r: f"{r['unique_lost']} / {r['unique_duplicated']}"),
         ("faults injected", lambda r: ", ".join(f"{k} {v}" for k, v in r["faults_injected"].items()) or "-"),
         ("DynamoDB WRU per view", "dynamodb_wru_per_view"),
+        (
+            "  by table",
+            lambda r: ", ".join(f"{table} {wru}" for table, wru in r["dynamodb_wru_per_view_by_table"].items()),
+        ),
         ("  original design", "original_dynamodb_wru_per_view"),
         ("RRU", "dynamodb_rru"),
         ("Lambda invocations", "lambda_invocations"),

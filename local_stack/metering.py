@@ -89,6 +89,9 @@ class Meter:
         self.gb_seconds: Counter[str] = Counter()
         self.wru = 0.0
         self.rru = 0.0
+        # Per table (its name without the namespace), the write units and the writes over 1 KB.
+        self.wru_by_table: Counter[str] = Counter()
+        self.large_writes_by_table: Counter[str] = Counter()
         self._writes_per_second: Counter[tuple[str, str, int]] = Counter()
         self._lock = threading.Lock()
         self.logs = LogCounter(sys.stdout)
@@ -174,6 +177,9 @@ class Meter:
             size = item_size(parsed.get("Attributes") or params.get("Item") or _stored_item(table, key) or {})
             wru = write_units(size) if not failed else 1
             self._wrote(table, key)
+            with self._lock:
+                self.wru_by_table[table.rsplit("-", 1)[-1]] += wru
+                self.large_writes_by_table[table.rsplit("-", 1)[-1]] += wru > 1
         elif operation == "BatchWriteItem":
             for table, requests in params["RequestItems"].items():
                 unprocessed = len(parsed.get("UnprocessedItems", {}).get(table, []))
@@ -210,6 +216,8 @@ class Meter:
                 "lambda_gb_seconds": round(sum(self.gb_seconds.values()), 3),
                 "lambda_gb_seconds_by_function": {name: round(v, 3) for name, v in sorted(self.gb_seconds.items())},
                 "dynamodb_wru": self.wru,
+                "dynamodb_wru_by_table": dict(sorted(self.wru_by_table.items())),
+                "dynamodb_writes_over_1_kb_by_table": dict(sorted(self.large_writes_by_table.items())),
                 "dynamodb_rru": self.rru,
                 "sns_publishes": operations.get("sns:Publish", 0),
                 "sqs_requests": sum(n for name, n in operations.items() if name.startswith("sqs:")),

@@ -53,6 +53,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
+    from local_stack.resources import write_sites_file
+
     config = DeploymentConfig.load("local", {})
     base_env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
@@ -73,6 +75,7 @@ def main() -> int:
                 "arn:aws:sns:us-east-1:123456789012:t",
                 "https://x/local",
                 "https://sqs.us-east-1.amazonaws.com/123456789012/push-requests",
+                write_sites_file(config),
             ),
         }
         handler = ROOT / "lambdas" / spec.code / "handler.py"

@@ -13,29 +13,15 @@ from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 
 from viewcount.batches import EventType, partial_response
 from viewcount.observability import count, logger, metrics
-from viewcount.push_requests import SqsPushRequests
 from viewcount.settings import CountViewsSettings
-from viewcount.tables.history import HistoryTable
-from viewcount.tables.page_counts import PageCountsTable
-from viewcount.tables.readers import ReaderLog, ReadersTable
 from viewcount.tables.visitor_days import LoggedView, is_view_image, logged_view
 from viewcount.use_cases.count_views import CountViews
-from viewcount.use_cases.keep_history import KeepHistory
-from viewcount.use_cases.push_counts import PushCounts, PushPolicy, pooled_management_api
+from viewcount.use_cases.push_counts import pooled_management_api
 
 settings = CountViewsSettings.from_env()
 dynamodb = boto3.client("dynamodb")
 management_api = pooled_management_api(settings.ws_endpoint)
-counters = PageCountsTable(dynamodb, settings.counts_table)
-count_views = CountViews(
-    counters,
-    ReaderLog(ReadersTable(dynamodb, settings.readers_table)),
-    PushCounts.on_aws(management_api),
-    SqsPushRequests(settings.push_queue_url),
-    KeepHistory(counters, HistoryTable(dynamodb, settings.history_table), settings.sites),
-    sites=settings.sites,
-    policy=PushPolicy(interval_seconds=settings.push_interval_seconds),
-)
+count_views = CountViews.on_aws(settings, dynamodb=dynamodb, management_api=management_api)
 
 
 def read_views(event: DynamoDBStreamEvent) -> tuple[list[LoggedView], set[str]]:

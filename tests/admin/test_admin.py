@@ -375,7 +375,7 @@ def test_history_of_one_page_as_json_by_its_path(target, capsys):
     [
         (["--from", "2026-11-29", "--to", "2026-11-28"], "ends (2026-11-28) before it starts"),
         (["--from", "2024-01-01"], "at most 801 days"),
-        (["--page", "tags/x"], "--page is a path"),
+        (["--page", "tags/x"], "a page is a path"),
         (["--days", "0"], "at least 1"),
     ],
 )

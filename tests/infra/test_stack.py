@@ -240,6 +240,23 @@ def test_tables_that_must_forget_within_48_hours_have_no_backups_and_a_ttl(synth
     assert tables["viewcount-prod-VisitorDays"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
 
 
+def test_the_history_keeps_801_days_with_backups_and_only_the_counting_function_writes_it(synth):
+    t = synth("prod")
+    [history] = [
+        r["Properties"]
+        for r in t.resources("AWS::DynamoDB::Table").values()
+        if "History" in r["Properties"]["TableName"]
+    ]
+    assert [k["AttributeName"] for k in history["KeySchema"]] == ["siteDay", "key"]
+    assert history["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+    assert history["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    logical_id = next(n for n, r in t.resources("AWS::DynamoDB::Table").items() if r["Properties"] is history)
+    for spec in FUNCTIONS:
+        on_history = [s for s in policy_statements(t, spec.name) if logical_id in json.dumps(s.get("Resource", ""))]
+        expected = [{"dynamodb:UpdateItem", "dynamodb:PutItem"}] if spec.name == "count_views" else []
+        assert [set(s["Action"]) for s in on_history] == expected, spec.name
+
+
 def test_views_may_update_only_the_bot_counts_in_the_counts_table(synth):
     synthesized = synth("local")
     [statement] = [

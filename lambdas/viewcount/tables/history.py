@@ -20,6 +20,9 @@ view or an import never overwrites another's.
   block was moved starts a new block, with a generation of its own.
 - `import:<source>`: a map, what an import source brought to that day (set, not added: a
   re-run of the source replaces it).
+- `adjust:<name>`: on the site's day, what an operator took out of it (`./admin.sh
+  delete-page`: the deleted page's views, negative), added in the same transaction that
+  deleted the page's day, so that it happens once.
 - `expiresAt`: 801 days after the day began (TTL).
 
 A day of a page is the sum of its maps, with a block still on the counter taking the place
@@ -50,6 +53,7 @@ PARTITION_KEY = "siteDay"
 SORT_KEY = "key"
 EXPIRES_AT = "expiresAt"
 GENERATION_PREFIX = "g:"
+ADJUST_PREFIX = "adjust:"
 PAGES = "pages"
 SITE_DAY = SITE  # the sort key of the site's own day
 RETENTION_DAYS = 801  # so that the last 12 months can be compared with the 12 before
@@ -142,6 +146,65 @@ class HistoryTable:
         items = batch_get_items(self._dynamodb, self._table, keys)
         return {item[PARTITION_KEY]["S"].split("#", 1)[1]: item for item in items}
 
+    # ---- an operator's page edits: items of one transaction (admin/pages.py) --------
+
+    def delete_day(self, site: str, day: str, part: str, item: Item) -> dict[str, Any]:
+        """Delete a page's day, as it was read (unchanged: the same blocks and imports)."""
+        names, values, conditions = {}, {}, []
+        for index, (name, value) in enumerate(sorted(item.items())):
+            if name.startswith((GENERATION_PREFIX, IMPORT_PREFIX)):
+                names[f"#a{index}"], values[f":v{index}"] = name, value
+                conditions.append(f"#a{index} = :v{index}")
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": self._key(day_key(site, day), part),
+            "ConditionExpression": " AND ".join(conditions or ["attribute_exists(siteDay)"]),
+        }
+        if names:
+            request.update(ExpressionAttributeNames=names, ExpressionAttributeValues=values)
+        return {"Delete": request}
+
+    def add_day(
+        self, site: Site, day: str, part: str, generations: dict[str, Tally], imports: dict[str, Tally]
+    ) -> dict[str, Any]:
+        """Add blocks (each under its own generation) and imports to a page's day; an import
+        of a source the day has already is replaced by `imports`' (the caller sums them)."""
+        names, values, sets = {"#expires": EXPIRES_AT}, {":expires": self._expires(site, day)}, []
+        entries = [(GENERATION_PREFIX + g, t) for g, t in generations.items()]
+        entries += [(IMPORT_PREFIX + source, t) for source, t in imports.items()]
+        for index, (name, tally) in enumerate(entries):
+            names[f"#a{index}"], values[f":v{index}"] = name, _as_map(tally)
+            sets.append(f"#a{index} = :v{index}")
+        sets.append("#expires = if_not_exists(#expires, :expires)")
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": self._key(day_key(site.id, day), part),
+                "UpdateExpression": "SET " + ", ".join(sets),
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        }
+
+    def adjust_site_day(self, site: Site, day: str, tally: Tally) -> dict[str, Any]:
+        """Take numbers out of the site's day (`tally` holds them negative)."""
+        names, values, adds = {"#expires": EXPIRES_AT}, {":expires": self._expires(site, day)}, []
+        for index, (name, value) in enumerate(sorted(tally.items())):
+            names[f"#a{index}"], values[f":v{index}"] = ADJUST_PREFIX + name, {"N": str(value)}
+            adds.append(f"#a{index} :v{index}")
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": self._key(day_key(site.id, day), SITE_DAY),
+                "UpdateExpression": f"ADD {', '.join(adds)} SET #expires = if_not_exists(#expires, :expires)",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        }
+
+    def unlist_page(self, site: str, part: str) -> None:
+        self._dynamodb.delete_item(TableName=self._table, Key=self._key(pages_key(site), part))
+
     def _query(self, partition: str) -> list[Item]:
         request: dict[str, Any] = {
             "TableName": self._table,
@@ -158,14 +221,32 @@ class HistoryTable:
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
-def merged_tally(history_item: Item | None, block: DayBlock | None = None) -> Tally:
-    """A day's tally: every block this item holds and every import, with the block still
-    on the counter (if any) in the place of its own generation here."""
-    total: Tally = {}
+def adjustments_of(item: Item) -> Tally:
+    return {
+        name.removeprefix(ADJUST_PREFIX): int(value["N"])
+        for name, value in item.items()
+        if name.startswith(ADJUST_PREFIX) and "N" in value
+    }
+
+
+def counted_tally(history_item: Item | None, block: DayBlock | None = None) -> Tally:
+    """A day's counted views (no import, no adjustment): every block this item holds, with
+    the block still on the counter (if any) in the place of its own generation here."""
     generations = generations_of(history_item or {})
     if block is not None:
         generations[block.generation] = block.tally
-    for tally in (*generations.values(), *imports_of(history_item or {}).values()):
+    return _sum(generations.values())
+
+
+def merged_tally(history_item: Item | None, block: DayBlock | None = None) -> Tally:
+    """A day's tally as it is shown: counted, imported and adjusted."""
+    item = history_item or {}
+    return _sum([counted_tally(item, block), *imports_of(item).values(), adjustments_of(item)])
+
+
+def _sum(tallies: Iterable[Tally]) -> Tally:
+    total: Tally = {}
+    for tally in tallies:
         for name, value in tally.items():
             total[name] = total.get(name, 0) + value
     return total

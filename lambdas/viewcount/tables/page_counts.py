@@ -621,6 +621,65 @@ class PageCountsTable:
         )
         return response["Attributes"]
 
+    # ---- an operator's page edits: items of one transaction (admin/pages.py) --------
+
+    def delete_counter(self, key: str, item: Item) -> dict[str, Any]:
+        """Delete a counter, as it was read: unchanged counted views and imports."""
+        update = ItemUpdate()
+        total = update.name(TOTAL_VIEWS)
+        conditions = [
+            f"{total} = {update.value(item[TOTAL_VIEWS])}" if TOTAL_VIEWS in item else f"attribute_not_exists({total})"
+        ]
+        for name, value in sorted(item.items()):
+            if name.startswith(IMPORT_PREFIX):
+                conditions.append(f"{update.name(name)} = {update.value(value)}")
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": {PARTITION_KEY: item[PARTITION_KEY]},
+            "ConditionExpression": " AND ".join(conditions),
+            "ExpressionAttributeNames": update.names,
+        }
+        if update.values:
+            request["ExpressionAttributeValues"] = update.values
+        return {"Delete": request}
+
+    def add_to_counter(
+        self, key: str, tally: Tally, imports: dict[str, Tally] | None = None, title: str | None = None
+    ) -> dict[str, Any]:
+        """Add counted numbers to a counter (negative ones take them out), set its imports
+        (summed by the caller), and name it if it has no title. A page's counter is noted as
+        listed: the caller lists it."""
+        update = ItemUpdate()
+        for name, value in sorted(tally.items()):
+            if value:
+                update.add(name, value)
+        for source, numbers in sorted((imports or {}).items()):
+            update.set(IMPORT_PREFIX + source, {"M": {n: {"N": str(v)} for n, v in sorted(numbers.items())}})
+        if title is not None:
+            update.set(ARTICLE_TITLE, {"S": title}, unless_present=True)
+        if is_page_key(key):
+            update.set(LISTED, {"BOOL": True})
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": {PARTITION_KEY: {"S": key}},
+                "UpdateExpression": update.expression,
+                "ExpressionAttributeNames": update.names,
+                "ExpressionAttributeValues": update.values,
+            }
+        }
+
+    def transact(self, operations: list[dict[str, Any]]) -> bool:
+        """One transaction (of this table's and the history's operations); False when a
+        condition no longer held (what was read has changed: nothing was written)."""
+        try:
+            self._dynamodb.transact_write_items(TransactItems=operations)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            return False
+        return True
+
     def pages(self, site: str) -> int:
         """The site's `pages` (one strongly consistent read: the limit must not be judged
         on an older, smaller number)."""

@@ -29,6 +29,21 @@ def salt_key(site: str, day: str) -> str:
     return f"{site}#{day}"
 
 
+def salts_before_sites(dynamodb: Any, table: str) -> list[str]:
+    """The days of the salts of the layout before sites (keyed by a UTC day alone): no view
+    can use them any more (`./admin.sh migrate` deletes them)."""
+    days = []
+    for page in dynamodb.get_paginator("scan").paginate(
+        TableName=table, ProjectionExpression="#day", ExpressionAttributeNames={"#day": PARTITION_KEY}
+    ):
+        days += [item[PARTITION_KEY]["S"] for item in page["Items"] if "#" not in item[PARTITION_KEY]["S"]]
+    return days
+
+
+def delete_salt(dynamodb: Any, table: str, day: str) -> None:
+    dynamodb.delete_item(TableName=table, Key={PARTITION_KEY: {"S": day}})
+
+
 class SaltUnavailable(Exception):
     """The day's salt could be neither read nor made."""
 
@@ -115,4 +130,4 @@ class DailySalts:
         return salt
 
     def _delete(self, day: str) -> None:
-        self._dynamodb.delete_item(TableName=self._table, Key={PARTITION_KEY: {"S": day}})
+        delete_salt(self._dynamodb, self._table, day)

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from viewcount.observability import count, logger
-from viewcount.push_requests import PushRequest
+from viewcount.push_requests import PushRequest, SqsPushRequests
+from viewcount.settings import CountViewsSettings
 from viewcount.sites import Sites
+from viewcount.tables.history import HistoryTable
 from viewcount.tables.page_counts import (
     OTHER_PAGES_KEY,
     TOTAL_VIEWS,
@@ -38,7 +40,7 @@ from viewcount.tables.page_counts import (
     site_parts,
     source_names,
 )
-from viewcount.tables.readers import CONNECTION_LIFETIME_SECONDS, Arrival, ReaderLog
+from viewcount.tables.readers import CONNECTION_LIFETIME_SECONDS, Arrival, ReaderLog, ReadersTable
 from viewcount.tables.visitor_days import LoggedView
 from viewcount.use_cases.keep_history import KeepHistory
 from viewcount.use_cases.push_counts import Audience, PushCounts, PushPolicy, note_outcome, refresh_readers
@@ -103,6 +105,20 @@ class CountViews:
         self.memory = memory or WarmInstanceMemory()
         self.sites = sites
         self.policy = policy or PushPolicy()
+
+    @classmethod
+    def on_aws(cls, settings: CountViewsSettings, *, dynamodb: Any, management_api: Any) -> CountViews:
+        """The use case on the function's own tables, queue and stage."""
+        counters = PageCountsTable(dynamodb, settings.counts_table)
+        return cls(
+            counters,
+            ReaderLog(ReadersTable(dynamodb, settings.readers_table)),
+            PushCounts.on_aws(management_api),
+            SqsPushRequests(settings.push_queue_url),
+            KeepHistory(counters, HistoryTable(dynamodb, settings.history_table), settings.sites),
+            sites=settings.sites,
+            policy=PushPolicy(interval_seconds=settings.push_interval_seconds),
+        )
 
     def count_batch(self, views: list[LoggedView], shard: str, now: int) -> set[str]:
         """Count and push one shard's batch; returns the sequence numbers not done."""
