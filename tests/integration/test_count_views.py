@@ -512,3 +512,13 @@ def test_two_sites_in_one_batch_keep_their_own_totals_readers_and_page_limits(aw
     # reader-c and reader-a (which moved on to notes) on notes.
     assert aws.sent_frames("reader-b=")[-1]["site"] == {"totalViews": 3, "uniqueViews": 2, "readingNow": 2}
     assert aws.sent_frames("reader-c=")[-1]["site"] == {"totalViews": 2, "uniqueViews": 2, "readingNow": 2}
+
+
+def test_a_view_of_a_site_taken_out_of_the_settings_is_reported_and_does_not_block_the_stream(aws, counter, context):
+    event = batch()
+    event["Records"][0]["dynamodb"]["NewImage"]["site"] = {"S": "gone"}
+
+    response = counter.handler(event, context)
+
+    assert response["batchItemFailures"] == []
+    assert counts(aws, "site") == (4, 3)  # the other four views

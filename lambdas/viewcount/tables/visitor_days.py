@@ -136,6 +136,9 @@ def logged_view(sequence_number: str, new: dict[str, Any], old: dict[str, Any] |
     previous = (old or {}).get(CONNECTION_ID)
     if SITE in new:
         page_key, day = new[PAGE_KEY], new[DAY]
+        if new[SITE] not in sites.ids:
+            # Its site was taken out of the settings: it can count nowhere, nor block the stream.
+            raise ValueError(f"site {new[SITE]!r} is not configured")
     else:  # the layout before sites: the default site's, on its day then
         page_key = f"{sites.default.id}#{new[PAGE_KEY]}"
         day = sites.default.day_of(int(viewed_at or 0))
