@@ -442,3 +442,22 @@ def test_an_import_that_cannot_be_taken_writes_nothing(stack, plan, message):
         import_counts(stack.counters, stack.history, stack.site, plan)
 
     assert stack.pipeline.dynamodb.scan(TableName=stack.pipeline.resources.table_names["counts"])["Items"] == []
+
+
+def test_a_retried_batch_saves_and_lists_nothing_again(aws, counting, context):
+    counting.clock.now = NOON
+    counting.handler(stream_view(100, DAY), context)
+    counting.clock.now = NEXT_NOON
+    moving = stream_view(101, NEXT)
+    counting.handler(moving, context)  # lists nothing new, saves DAY's block
+    writes = []
+    counting.dynamodb.meta.events.register(
+        "before-parameter-build.dynamodb", lambda params, model, **_: writes.append((model.name, params["TableName"]))
+    )
+
+    response = counting.handler(moving, context)  # the stream delivers the batch again
+
+    history = aws.resources.table_names["history"]
+    assert response["batchItemFailures"] == [] and ("UpdateItem", aws.resources.table_names["counts"]) in writes
+    assert [write for write in writes if write[1] == history] == []
+    assert day_total(aws, DAY) == 1 and len(moved_blocks(aws, DAY)) == 1

@@ -5,10 +5,12 @@ site's pages index (viewcount.tables.history).
 A day's block stays on its counter, costing no write of its own, until the first counting
 write of that counter after the day is over. Then the block is saved to the history (one
 write per page and day), and the counter's next counting write removes it, as part of that
-write (tables/page_counts.Upkeep). A warm instance remembers what each counter's next write
-has to do; an instance that was not kept warm finds the block again in the next write's
-answer and saves it again, which replaces and never adds, and a counter found holding more
-than one finished block has them removed at once, so that no counter grows.
+write (tables/page_counts.Upkeep). A warm instance remembers what it saved and listed, and
+what each counter's next write has to do, until the counter shows it done: a retried batch,
+whose counter writes may write nothing, saves and lists nothing again. An instance that was
+not kept warm finds the block again in the next write's answer and saves it again, which
+replaces and never adds, and a counter found holding more than one finished block has them
+removed at once, so that no counter grows.
 
 A page nobody views again keeps its last block on its counter, where a range read finds it.
 Nothing here can lose a view: a block that is not moved stays where it is.
@@ -23,6 +25,7 @@ from viewcount.sites import Sites
 from viewcount.tables.history import SITE_DAY, HistoryTable
 from viewcount.tables.page_counts import (
     NO_UPKEEP,
+    DayBlock,
     Item,
     PageCountsTable,
     Upkeep,
@@ -43,12 +46,15 @@ class KeepHistory:
         self.counters = counters
         self.history = history
         self.sites = sites
-        # What each counter's next counting write also does (this warm instance's memory).
+        # This warm instance's memory: what each counter's next counting write also does, the
+        # blocks saved (by counter and day) and the pages listed, until the counters show it.
         self._upkeep: dict[str, Upkeep] = {}
+        self._saved: dict[tuple[str, str], DayBlock] = {}
+        self._listed: set[str] = set()
 
     def upkeep_for(self, key: str) -> Upkeep:
-        """The counter's upkeep, for the counting write about to be made (once)."""
-        return self._upkeep.pop(key, NO_UPKEEP)
+        """The counter's upkeep, for the counting write about to be made."""
+        return self._upkeep.get(key, NO_UPKEEP)
 
     def after_counting(self, items: Mapping[str, Item], now: int) -> None:
         """`items` are counters as their counting writes left them (pages' and sites')."""
@@ -64,22 +70,31 @@ class KeepHistory:
         site = self.sites.get(site_of_key(key))
         page = is_page_key(key)
         listed = page and not is_listed(item)
-        if listed:
+        if listed and key not in self._listed:
             self.history.list_page(site.id, page_part(key))
+            self._listed.add(key)
+        blocks = day_blocks(item)
+        for day in [day for saved_key, day in self._saved if saved_key == key and day not in blocks]:
+            del self._saved[key, day]  # the counter dropped it
         over = site.day_of(now - MOVE_AFTER_SECONDS)
         saved = []
-        for block in day_blocks(item).values():
+        for block in blocks.values():
             if block.day >= over:
                 continue
-            if self.history.save_block(
-                site, block.day, page_part(key) if page else SITE_DAY, block.generation, block.tally
-            ):
-                saved.append(block)
+            if self._saved.get((key, block.day)) != block:
+                part = page_part(key) if page else SITE_DAY
+                if not self.history.save_block(site, block.day, part, block.generation, block.tally):
+                    continue  # a larger copy is there: this one is stale
+                self._saved[key, block.day] = block
                 count("DaysMoved", 1)
+            saved.append(block)
         upkeep = Upkeep(tuple(saved), listed)
         if len(saved) > 1:
             # More than one finished block: the counter's writes did not carry their removal
             # (an instance that went cold in between). Remove them now rather than let it grow.
             self.counters.upkeep(key, upkeep)
-        elif upkeep != NO_UPKEEP:
+            upkeep = Upkeep(listed=listed)
+        if upkeep == NO_UPKEEP:
+            self._upkeep.pop(key, None)
+        else:
             self._upkeep[key] = upkeep
