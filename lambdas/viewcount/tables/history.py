@@ -44,6 +44,7 @@ from viewcount.tables.page_counts import (
     TOTAL_VIEWS,
     DayBlock,
     Item,
+    ItemUpdate,
     Tally,
     imports_of,
     tally_of_map,
@@ -150,57 +151,35 @@ class HistoryTable:
 
     def delete_day(self, site: str, day: str, part: str, item: Item) -> dict[str, Any]:
         """Delete a page's day, as it was read (unchanged: the same blocks and imports)."""
-        names, values, conditions = {}, {}, []
-        for index, (name, value) in enumerate(sorted(item.items())):
-            if name.startswith((GENERATION_PREFIX, IMPORT_PREFIX)):
-                names[f"#a{index}"], values[f":v{index}"] = name, value
-                conditions.append(f"#a{index} = :v{index}")
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "Key": self._key(day_key(site, day), part),
-            "ConditionExpression": " AND ".join(conditions or ["attribute_exists(siteDay)"]),
-        }
-        if names:
-            request.update(ExpressionAttributeNames=names, ExpressionAttributeValues=values)
-        return {"Delete": request}
+        update = ItemUpdate()
+        conditions = [
+            f"{update.name(name)} = {update.value(value)}"
+            for name, value in sorted(item.items())
+            if name.startswith((GENERATION_PREFIX, IMPORT_PREFIX))
+        ] or [f"attribute_exists({update.name(PARTITION_KEY)})"]
+        key = self._key(day_key(site, day), part)
+        return {"Delete": update.request(self._table, key, " AND ".join(conditions), update=False)}
 
     def add_day(
         self, site: Site, day: str, part: str, generations: dict[str, Tally], imports: dict[str, Tally]
     ) -> dict[str, Any]:
         """Add blocks (each under its own generation) and imports to a page's day; an import
         of a source the day has already is replaced by `imports`' (the caller sums them)."""
-        names, values, sets = {"#expires": EXPIRES_AT}, {":expires": self._expires(site, day)}, []
-        entries = [(GENERATION_PREFIX + g, t) for g, t in generations.items()]
-        entries += [(IMPORT_PREFIX + source, t) for source, t in imports.items()]
-        for index, (name, tally) in enumerate(entries):
-            names[f"#a{index}"], values[f":v{index}"] = name, _as_map(tally)
-            sets.append(f"#a{index} = :v{index}")
-        sets.append("#expires = if_not_exists(#expires, :expires)")
-        return {
-            "Update": {
-                "TableName": self._table,
-                "Key": self._key(day_key(site.id, day), part),
-                "UpdateExpression": "SET " + ", ".join(sets),
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": values,
-            }
-        }
+        update = ItemUpdate()
+        for generation, tally in generations.items():
+            update.set(GENERATION_PREFIX + generation, _as_map(tally))
+        for source, tally in imports.items():
+            update.set(IMPORT_PREFIX + source, _as_map(tally))
+        update.set(EXPIRES_AT, self._expires(site, day), unless_present=True)
+        return {"Update": update.request(self._table, self._key(day_key(site.id, day), part))}
 
     def adjust_site_day(self, site: Site, day: str, tally: Tally) -> dict[str, Any]:
         """Take numbers out of the site's day (`tally` holds them negative)."""
-        names, values, adds = {"#expires": EXPIRES_AT}, {":expires": self._expires(site, day)}, []
-        for index, (name, value) in enumerate(sorted(tally.items())):
-            names[f"#a{index}"], values[f":v{index}"] = ADJUST_PREFIX + name, {"N": str(value)}
-            adds.append(f"#a{index} :v{index}")
-        return {
-            "Update": {
-                "TableName": self._table,
-                "Key": self._key(day_key(site.id, day), SITE_DAY),
-                "UpdateExpression": f"ADD {', '.join(adds)} SET #expires = if_not_exists(#expires, :expires)",
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": values,
-            }
-        }
+        update = ItemUpdate()
+        for name, value in sorted(tally.items()):
+            update.add(ADJUST_PREFIX + name, value)
+        update.set(EXPIRES_AT, self._expires(site, day), unless_present=True)
+        return {"Update": update.request(self._table, self._key(day_key(site.id, day), SITE_DAY))}
 
     def unlist_page(self, site: str, part: str) -> None:
         self._dynamodb.delete_item(TableName=self._table, Key=self._key(pages_key(site), part))

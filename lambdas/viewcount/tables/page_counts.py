@@ -332,6 +332,20 @@ class ItemUpdate:
         ]
         return " ".join(f"{verb} {', '.join(parts)}" for verb, parts in clauses if parts)
 
+    def request(self, table: str, key: dict[str, Any], condition: str = "", *, update: bool = True) -> dict[str, Any]:
+        """The parameters of an UpdateItem (or of a transaction's Update, or, without
+        `update`, of a Delete that has only the condition)."""
+        request: dict[str, Any] = {"TableName": table, "Key": key}
+        if update:
+            request["UpdateExpression"] = self.expression
+        if self.names:
+            request["ExpressionAttributeNames"] = self.names
+        if self.values:
+            request["ExpressionAttributeValues"] = self.values
+        if condition:
+            request["ConditionExpression"] = condition
+        return request
+
 
 class CounterPart(Protocol):
     """What a counter item gains from some views (one shard's, in stream order)."""
@@ -586,18 +600,8 @@ class PageCountsTable:
         counting write did not remove); False when a block changed since (nothing written)."""
         update = ItemUpdate()
         condition = upkeep.add_to(update, ())
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "Key": {PARTITION_KEY: {"S": key}},
-            "UpdateExpression": update.expression,
-            "ExpressionAttributeNames": update.names,
-        }
-        if update.values:
-            request["ExpressionAttributeValues"] = update.values
-        if condition:
-            request["ConditionExpression"] = condition
         try:
-            self._dynamodb.update_item(**request)
+            self._dynamodb.update_item(**update.request(self._table, {PARTITION_KEY: {"S": key}}, condition))
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
@@ -633,15 +637,9 @@ class PageCountsTable:
         for name, value in sorted(item.items()):
             if name.startswith(IMPORT_PREFIX):
                 conditions.append(f"{update.name(name)} = {update.value(value)}")
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "Key": {PARTITION_KEY: item[PARTITION_KEY]},
-            "ConditionExpression": " AND ".join(conditions),
-            "ExpressionAttributeNames": update.names,
+        return {
+            "Delete": update.request(self._table, {PARTITION_KEY: {"S": key}}, " AND ".join(conditions), update=False)
         }
-        if update.values:
-            request["ExpressionAttributeValues"] = update.values
-        return {"Delete": request}
 
     def add_to_counter(
         self, key: str, tally: Tally, imports: dict[str, Tally] | None = None, title: str | None = None
@@ -659,15 +657,7 @@ class PageCountsTable:
             update.set(ARTICLE_TITLE, {"S": title}, unless_present=True)
         if is_page_key(key):
             update.set(LISTED, {"BOOL": True})
-        return {
-            "Update": {
-                "TableName": self._table,
-                "Key": {PARTITION_KEY: {"S": key}},
-                "UpdateExpression": update.expression,
-                "ExpressionAttributeNames": update.names,
-                "ExpressionAttributeValues": update.values,
-            }
-        }
+        return {"Update": update.request(self._table, {PARTITION_KEY: {"S": key}})}
 
     def transact(self, operations: list[dict[str, Any]]) -> bool:
         """One transaction (of this table's and the history's operations); False when a
