@@ -1,8 +1,8 @@
 """`./admin.sh migrate`: copy a deployment's counts from the layouts before sites into a site.
 
 The layouts before sites keyed the counters without a site (`post#<id>`, `path#<path>`,
-`page#<name>`, `site`, `bots#<day>`); the earliest also kept readers on the counters
-(`reader:` attributes), and neither had `path#` pages and history both. Everything that
+`page#<name>`, `site`, `bots#<day>`), and kept no history; the earlier of the two also kept
+readers on the counters (`reader:` attributes) and had no `path#` pages. Everything that
 counted goes into the site's counters as the import source `migrated` (use_cases/import_counts):
 page, article and site totals, referrers and campaigns, titles, the site's page gauge, and
 the bot tallies per day. An import is set, never added to, so a run is idempotent and can be

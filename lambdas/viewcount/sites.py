@@ -203,12 +203,12 @@ class Sites:
     def __post_init__(self) -> None:
         if not self.sites:
             raise SiteError("no site is configured")
-        seen: dict[str, str] = {}
+        seen: set[str] = set()
         claimed: dict[SiteOrigin, str] = {}
         for site in self.sites:
             if site.id in seen:
                 raise SiteError(f"two sites are called {site.id!r}")
-            seen[site.id] = site.id
+            seen.add(site.id)
             for entry in site.origins:
                 if entry in claimed and claimed[entry] != site.id:
                     raise SiteError(f"sites {claimed[entry]} and {site.id} both claim {entry}")

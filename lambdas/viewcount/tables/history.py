@@ -47,7 +47,8 @@ from viewcount.tables.page_counts import (
     ItemUpdate,
     Tally,
     imports_of,
-    tally_of_map,
+    map_of_tally,
+    tallies_of,
 )
 
 PARTITION_KEY = "siteDay"
@@ -70,15 +71,7 @@ def pages_key(site: str) -> str:
 
 
 def generations_of(item: Item) -> dict[str, Tally]:
-    return {
-        name.removeprefix(GENERATION_PREFIX): tally_of_map(value["M"])
-        for name, value in item.items()
-        if name.startswith(GENERATION_PREFIX) and "M" in value
-    }
-
-
-def _as_map(tally: Tally) -> dict[str, Any]:
-    return {"M": {name: {"N": str(value)} for name, value in sorted(tally.items())}}
+    return tallies_of(item, GENERATION_PREFIX)
 
 
 class HistoryTable:
@@ -107,7 +100,7 @@ class HistoryTable:
                     "#expires": EXPIRES_AT,
                 },
                 ExpressionAttributeValues={
-                    ":tally": _as_map(tally),
+                    ":tally": map_of_tally(tally),
                     ":total": {"N": str(tally.get(TOTAL_VIEWS, 0))},
                     ":expires": self._expires(site, day),
                 },
@@ -126,7 +119,7 @@ class HistoryTable:
             Key=self._key(day_key(site.id, day), part),
             UpdateExpression="SET #import = :tally, #expires = if_not_exists(#expires, :expires)",
             ExpressionAttributeNames={"#import": IMPORT_PREFIX + source, "#expires": EXPIRES_AT},
-            ExpressionAttributeValues={":tally": _as_map(tally), ":expires": self._expires(site, day)},
+            ExpressionAttributeValues={":tally": map_of_tally(tally), ":expires": self._expires(site, day)},
         )
 
     def list_page(self, site: str, part: str) -> None:
@@ -167,9 +160,9 @@ class HistoryTable:
         of a source the day has already is replaced by `imports`' (the caller sums them)."""
         update = ItemUpdate()
         for generation, tally in generations.items():
-            update.set(GENERATION_PREFIX + generation, _as_map(tally))
+            update.set(GENERATION_PREFIX + generation, map_of_tally(tally))
         for source, tally in imports.items():
-            update.set(IMPORT_PREFIX + source, _as_map(tally))
+            update.set(IMPORT_PREFIX + source, map_of_tally(tally))
         update.set(EXPIRES_AT, self._expires(site, day), unless_present=True)
         return {"Update": update.request(self._table, self._key(day_key(site.id, day), part))}
 

@@ -198,13 +198,24 @@ def tally_of_map(value: Mapping[str, Any]) -> Tally:
     return {name: int(number_value["N"]) for name, number_value in value.items() if "N" in number_value}
 
 
+def map_of_tally(tally: Mapping[str, int]) -> dict[str, Any]:
+    """A tally as a stored map."""
+    return {"M": {name: {"N": str(value)} for name, value in sorted(tally.items())}}
+
+
+def tallies_of(item: Item, prefix: str) -> dict[str, Tally]:
+    """The item's tallies stored as maps under `prefix` (imports, a day's blocks), by the
+    rest of their names."""
+    return {
+        name.removeprefix(prefix): tally_of_map(value["M"])
+        for name, value in item.items()
+        if name.startswith(prefix) and "M" in value
+    }
+
+
 def imports_of(item: Item) -> dict[str, Tally]:
     """Each import source's numbers on an item, by source."""
-    return {
-        name.removeprefix(IMPORT_PREFIX): tally_of_map(value["M"])
-        for name, value in item.items()
-        if name.startswith(IMPORT_PREFIX) and "M" in value
-    }
+    return tallies_of(item, IMPORT_PREFIX)
 
 
 def shown(item: Item, name: str) -> int:
@@ -612,7 +623,7 @@ class PageCountsTable:
         """An import source's numbers on a counter (created if need be), replacing what the
         same source brought before; a title names an untitled article. The item afterwards."""
         update = ItemUpdate()
-        update.set(IMPORT_PREFIX + source, {"M": {name: {"N": str(value)} for name, value in sorted(tally.items())}})
+        update.set(IMPORT_PREFIX + source, map_of_tally(tally))
         if title is not None:
             update.set(ARTICLE_TITLE, {"S": title}, unless_present=True)
         response = self._dynamodb.update_item(
@@ -652,7 +663,7 @@ class PageCountsTable:
             if value:
                 update.add(name, value)
         for source, numbers in sorted((imports or {}).items()):
-            update.set(IMPORT_PREFIX + source, {"M": {n: {"N": str(v)} for n, v in sorted(numbers.items())}})
+            update.set(IMPORT_PREFIX + source, map_of_tally(numbers))
         if title is not None:
             update.set(ARTICLE_TITLE, {"S": title}, unless_present=True)
         if is_page_key(key):

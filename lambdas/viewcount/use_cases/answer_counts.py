@@ -7,9 +7,10 @@ from typing import Any
 
 from viewcount import errors
 from viewcount.errors import RejectedFrame
-from viewcount.pages import Page, classify, normalise_path
-from viewcount.sites import Site, Sites
+from viewcount.pages import Page, classify
+from viewcount.sites import Sites
 from viewcount.tables.page_counts import PageCountsTable, counter_key, counts_of
+from viewcount.views import site_of_view
 from viewcount.wire import counts_frame, parse_counts_request, parse_frame
 
 
@@ -21,7 +22,9 @@ def answer_counts(counters: PageCountsTable, sites: Sites, origin: str | None, b
     page under no site of its origin."""
     request = parse_counts_request(parse_frame(body))
     path_keys = {path: _path_key(sites, origin, path) for path in request.paths}
-    site = _site(sites.resolve(origin, normalise_path(request.paths[0])) if request.paths else sites.of_origin(origin))
+    site = site_of_view(sites, origin, request.paths[0]) if request.paths else sites.of_origin(origin)
+    if site is None:
+        raise RejectedFrame(errors.UNKNOWN_PAGE, "the origin is no site's")
     id_keys = {article_id: counter_key(site.id, Page.post(article_id)) for article_id in request.article_ids}
     keys = [*id_keys.values(), *path_keys.values()]
     found = counters.get_items(keys) if keys else {}
@@ -38,12 +41,6 @@ def answer_counts(counters: PageCountsTable, sites: Sites, origin: str | None, b
     )
 
 
-def _site(site: Site | None) -> Site:
-    if site is None:
-        raise RejectedFrame(errors.UNKNOWN_PAGE, "the page is under no site of this origin")
-    return site
-
-
 def _path_key(sites: Sites, origin: str | None, path: str) -> str:
-    site = _site(sites.resolve(origin, normalise_path(path)))
+    site = site_of_view(sites, origin, path)
     return counter_key(site.id, classify(path, None, site.page_rules, article=False))

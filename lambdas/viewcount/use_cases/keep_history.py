@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from viewcount.observability import count, logger
-from viewcount.sites import Sites
+from viewcount.sites import Site, Sites
 from viewcount.tables.history import SITE_DAY, HistoryTable
 from viewcount.tables.page_counts import (
     NO_UPKEEP,
@@ -49,7 +49,7 @@ class KeepHistory:
         # This warm instance's memory: what each counter's next counting write also does, the
         # blocks saved (by counter and day) and the pages listed, until the counters show it.
         self._upkeep: dict[str, Upkeep] = {}
-        self._saved: dict[tuple[str, str], DayBlock] = {}
+        self._saved: dict[str, dict[str, DayBlock]] = {}
         self._listed: set[str] = set()
 
     def upkeep_for(self, key: str) -> Upkeep:
@@ -58,36 +58,42 @@ class KeepHistory:
 
     def after_counting(self, items: Mapping[str, Item], now: int) -> None:
         """`items` are counters as their counting writes left them (pages' and sites')."""
+        over: dict[str, str] = {}  # the last day that is over, per site: one zone lookup per site and batch
         for key, item in items.items():
             try:
-                self._keep(key, item, now)
+                site = self.sites.get(site_of_key(key))
+                if site.id not in over:
+                    over[site.id] = site.day_of(now - MOVE_AFTER_SECONDS)
+                self._keep(key, item, site, over[site.id])
             except Exception:
                 # The block stays on its counter: the next write of the counter moves it.
                 logger.exception("history not kept", extra={"counter": key})
                 count("HistoryNotKept", 1)
 
-    def _keep(self, key: str, item: Item, now: int) -> None:
-        site = self.sites.get(site_of_key(key))
+    def _keep(self, key: str, item: Item, site: Site, over: str) -> None:
         page = is_page_key(key)
         listed = page and not is_listed(item)
         if listed and key not in self._listed:
             self.history.list_page(site.id, page_part(key))
             self._listed.add(key)
         blocks = day_blocks(item)
-        for day in [day for saved_key, day in self._saved if saved_key == key and day not in blocks]:
-            del self._saved[key, day]  # the counter dropped it
-        over = site.day_of(now - MOVE_AFTER_SECONDS)
+        # Forget the blocks the counter has dropped: what is remembered is what it still holds.
+        remembered = {day: b for day, b in self._saved.get(key, {}).items() if day in blocks}
         saved = []
         for block in blocks.values():
             if block.day >= over:
                 continue
-            if self._saved.get((key, block.day)) != block:
+            if remembered.get(block.day) != block:
                 part = page_part(key) if page else SITE_DAY
                 if not self.history.save_block(site, block.day, part, block.generation, block.tally):
                     continue  # a larger copy is there: this one is stale
-                self._saved[key, block.day] = block
+                remembered[block.day] = block
                 count("DaysMoved", 1)
             saved.append(block)
+        if remembered:
+            self._saved[key] = remembered
+        else:
+            self._saved.pop(key, None)
         upkeep = Upkeep(tuple(saved), listed)
         if len(saved) > 1:
             # More than one finished block: the counter's writes did not carry their removal
