@@ -1,13 +1,15 @@
 """`./bench.sh`: replay the reference trace through the local stack three times and price it.
 
-    ./bench.sh [--json] [--views 20000] [--seed 1] [--concurrency 300] [--runs 1,2,3]
+    ./bench.sh [--json] [--views 20000] [--seed 1] [--concurrency 300] [--runs 1,2,3] [--beacon-share 0.1]
     ./bench.sh --spike [--readers 500] [--rate 10] [--seconds 120]
 
 1. no faults, no other readers: the comparison with the original;
 2. faults `post:0.2,stream:0.1,ddb:0.05,dup:0.1`: exactness under failure;
 3. no faults, 1-3 other readers per page: the price of live updates.
 
-`--spike` runs instead one post read by a crowd (benchmark/spike.py).
+`--spike` runs instead one post read by a crowd (benchmark/spike.py). `--beacon-share 0.1`
+sends a tenth of the readers' views by beacon over the HTTP API (one `POST /views`, two
+`GET /counts`, no WebSocket), as pages whose WebSocket is blocked do.
 
 Each run starts `python -m local_stack` on a fresh data directory with metering on
 (`VIEWCOUNT_METER`), replays the trace, stops the stack and reads its tables and meter.
@@ -43,10 +45,13 @@ RUNS = (
 def report(spec: RunSpec, settings: TraceSettings, result: ReplayResult) -> dict[str, Any]:
     trace_mix = mix(generate(settings))
     meter = result.meter
+    # The connections of the views that went by WebSocket (all of them without a beacon share).
+    connection_minutes = result.connection_minutes
     usage = pricing.Usage(
         ws_messages_in=meter["ws_messages_in"],
         ws_messages_out=meter["ws_messages_out"],
-        connection_minutes=trace_mix.connection_minutes,
+        connection_minutes=connection_minutes,
+        http_requests=meter.get("http_requests", 0),
         lambda_invocations=meter["lambda_invocations"],
         lambda_gb_seconds=meter["lambda_gb_seconds"],
         sns_publishes=meter["sns_publishes"],
@@ -61,7 +66,7 @@ def report(spec: RunSpec, settings: TraceSettings, result: ReplayResult) -> dict
     connect = next(name for name in meter["lambda_invocations_by_function"] if name.endswith("-connect"))
     per_connection = pricing.cost_breakdown(
         pricing.Usage(
-            connection_minutes=trace_mix.connection_minutes,
+            connection_minutes=connection_minutes,
             lambda_invocations=meter["lambda_invocations_by_function"][connect],
             lambda_gb_seconds=meter["lambda_gb_seconds_by_function"][connect],
         )
@@ -76,6 +81,8 @@ def report(spec: RunSpec, settings: TraceSettings, result: ReplayResult) -> dict
         "faults": spec.faults,
         "readers": list(spec.readers),
         "views_sent": views,
+        "beacon_views": result.beacon_views,
+        "http_requests": meter.get("http_requests", 0),
         **lost_and_duplicated(trace, result.counted),
         "pushes_received": result.pushes_received,
         "operations": meter["operations"],
@@ -84,7 +91,7 @@ def report(spec: RunSpec, settings: TraceSettings, result: ReplayResult) -> dict
         "lambda_gb_seconds": meter["lambda_gb_seconds"],
         "ws_messages_in": meter["ws_messages_in"],
         "ws_messages_out": meter["ws_messages_out"],
-        "connection_minutes": round(trace_mix.connection_minutes, 1),
+        "connection_minutes": round(connection_minutes, 1),
         "dynamodb_wru": meter["dynamodb_wru"],
         "dynamodb_rru": meter["dynamodb_rru"],
         "dynamodb_wru_per_view": round(meter["dynamodb_wru"] / views, 3),
@@ -126,6 +133,7 @@ def print_table(runs: list[dict[str, Any]]) -> None:
     titles = [f"{r['run']}. {r['faults'] or 'no faults'}, readers {r['readers'][0]}-{r['readers'][1]}" for r in runs]
     rows = [
         ("views sent", "views_sent"),
+        ("  of which by beacon (HTTP requests)", lambda r: f"{r['beacon_views']} ({r['http_requests']})"),
         ("lost / duplicated", lambda r: f"{r['lost']} / {r['duplicated']}"),
         ("unique lost / duplicated", lambda r: f"{r['unique_lost']} / {r['unique_duplicated']}"),
         ("faults injected", lambda r: ", ".join(f"{k} {v}" for k, v in r["faults_injected"].items()) or "-"),
@@ -170,6 +178,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="trace and fault seed (default 1)")
     parser.add_argument("--concurrency", type=int, default=300, help="views awaiting their push at once (default 300)")
     parser.add_argument("--runs", default="1,2,3", help="which runs, e.g. 1,3 (default all three)")
+    parser.add_argument(
+        "--beacon-share",
+        type=float,
+        default=0.0,
+        help="share of readers whose WebSocket is blocked and who send views by beacon (default 0)",
+    )
     parser.add_argument("--spike", action="store_true", help="one post, a crowd of readers, a steady flow of views")
     parser.add_argument("--readers", type=int, default=500, help="--spike: readers before the flow (default 500)")
     parser.add_argument("--rate", type=float, default=10, help="--spike: new viewers per second (default 10)")
@@ -179,10 +193,13 @@ def main(argv: list[str] | None = None) -> int:
         return spike(args)
     try:
         chosen = [RUNS[int(number) - 1] for number in args.runs.split(",")]
-        if args.views < 10 or args.concurrency < 1:
+        if args.views < 10 or args.concurrency < 1 or not 0 <= args.beacon_share <= 1:
             raise ValueError
     except (ValueError, IndexError):
-        print("bench.sh: --runs takes numbers 1-3, --views at least 10, --concurrency at least 1", file=sys.stderr)
+        print(
+            "bench.sh: --runs takes numbers 1-3, --views at least 10, --concurrency at least 1, --beacon-share 0 to 1",
+            file=sys.stderr,
+        )
         return 2
     reports = []
     for spec in chosen:
@@ -193,7 +210,12 @@ def main(argv: list[str] | None = None) -> int:
               f"readers {spec.readers[0]}-{spec.readers[1]}", file=sys.stderr, flush=True)  # fmt: skip
         progress = RunProgress(label, args.views)
         result = run(
-            generate(settings), faults=spec.faults, seed=args.seed, concurrency=args.concurrency, progress=progress
+            generate(settings),
+            faults=spec.faults,
+            seed=args.seed,
+            concurrency=args.concurrency,
+            progress=progress,
+            beacon_share=args.beacon_share,
         )
         reports.append(report(spec, settings, result))
     if args.json:

@@ -27,6 +27,7 @@ class Prices(TypedDict):
 
     ws_message_per_million: float
     connection_minute_per_million: float
+    http_request_per_million: float  # HTTP API, the first 300 million a month
     lambda_request_per_million: float
     lambda_gb_second_arm64: float
     lambda_gb_second_x86_64: float
@@ -41,6 +42,7 @@ class Prices(TypedDict):
 PRICES: Final[Prices] = {
     "ws_message_per_million": 1.00,
     "connection_minute_per_million": 0.25,
+    "http_request_per_million": 1.00,
     "lambda_request_per_million": 0.20,
     "lambda_gb_second_arm64": 0.0000133334,
     "lambda_gb_second_x86_64": 0.0000166667,
@@ -60,6 +62,7 @@ class Usage:
     ws_messages_in: float = 0
     ws_messages_out: float = 0
     connection_minutes: float = 0
+    http_requests: float = 0  # the HTTP API's (beacon views and their counts); preflights are free
     lambda_invocations: float = 0
     lambda_gb_seconds: float = 0  # arm64, as Viewcount deploys
     sns_publishes: float = 0
@@ -81,6 +84,7 @@ def cost_breakdown(usage: Usage, prices: Prices = PRICES) -> dict[str, float]:
     return {
         "api_gateway_messages": _millions(messages, prices["ws_message_per_million"]),
         "api_gateway_connection_minutes": _millions(usage.connection_minutes, prices["connection_minute_per_million"]),
+        "api_gateway_http_requests": _millions(usage.http_requests, prices["http_request_per_million"]),
         "lambda_requests": _millions(usage.lambda_invocations, prices["lambda_request_per_million"]),
         "lambda_duration": usage.lambda_gb_seconds * prices["lambda_gb_second_arm64"]
         + usage.lambda_gb_seconds_x86 * prices["lambda_gb_second_x86_64"],
@@ -90,6 +94,22 @@ def cost_breakdown(usage: Usage, prices: Prices = PRICES) -> dict[str, float]:
         "dynamodb_reads": _millions(usage.dynamodb_rru, prices["dynamodb_rru_per_million"]),
         "logs": usage.log_bytes / LOG_BYTES_PER_GB * prices["logs_per_gb"],
     }
+
+
+# A page whose WebSocket is blocked: one `POST /views` (the beacon) and two `GET /counts` (at
+# once, and again after the pipeline's delay), each one HTTP API request and one invocation.
+BEACON_HTTP_REQUESTS: Final = 3
+
+
+def beacon_usage(beacon_views: float, post_gb_seconds: float, get_gb_seconds: float) -> Usage:
+    """What the HTTP way in bills for `beacon_views`, given the measured GB-seconds of one
+    `http_views` and one `http_counts` invocation. Such a view costs no WebSocket message, push,
+    connection minute or `$connect`; what follows the publish is the same as any view's."""
+    return Usage(
+        http_requests=BEACON_HTTP_REQUESTS * beacon_views,
+        lambda_invocations=BEACON_HTTP_REQUESTS * beacon_views,
+        lambda_gb_seconds=beacon_views * (post_gb_seconds + 2 * get_gb_seconds),
+    )
 
 
 def _millions(count: float, usd_per_million: float) -> float:

@@ -12,21 +12,29 @@ the trace's dwell times, not from the replay's wall clock.
 
 The stack runs with the batch sizes and windows of the deployed namespaces (not local
 mode's smaller, windowless ones), because those are what the bill depends on.
+
+With a beacon share, that share of the trace's readers have their WebSocket blocked: each of
+their views is a `POST /views` to the HTTP API (a beacon), a `GET /counts` at once and one
+more after the pipeline's usual delay, and no connection. Their views get no push, so the run
+waits until the saved site totals hold every view before it stops the stack.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import random
 import statistics
 import sys
 import tempfile
 import time
+import urllib.request
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake
@@ -35,7 +43,7 @@ from benchmark.progress import RunProgress
 from benchmark.trace import SITES, TraceView, expected_counts, page_key, wire_message
 from local_stack.harness import BROWSER_USER_AGENT, LocalStackProcess
 from local_stack.state import read_snapshot
-from viewcount.tables.page_counts import TOTAL_VIEWS, UNIQUE_VIEWS, is_page_key, key_of, number
+from viewcount.tables.page_counts import TOTAL_VIEWS, UNIQUE_VIEWS, is_page_key, key_of, number, site_key
 from viewcount_infra.config import DeploymentConfig
 from viewcount_infra.topology import COUNTS, MAX_RECEIVE_COUNT, QUEUES
 
@@ -48,6 +56,8 @@ OPEN_TIMEOUT_SECONDS = 120.0
 CONNECT_ATTEMPTS = 5
 # How long a view holds one of the `concurrency` slots while it waits for its push.
 SLOT_SECONDS = 10.0
+# When a beacon page reads its counts again: the deployed queue's 5 s window and the stream's 1 s.
+BEACON_SECOND_READ_SECONDS = 6.0
 
 
 @dataclass
@@ -59,6 +69,9 @@ class ReplayResult:
     meter: dict[str, Any]
     seconds: float
     stack_output: list[str] = field(default_factory=list)
+    beacon_views: int = 0
+    # The connections the replay held: the views that went by WebSocket.
+    connection_minutes: float = 0.0
 
     def percentile(self, fraction: float) -> float | None:
         if not self.latencies_ms:
@@ -93,11 +106,36 @@ class Reader:
         self.task.cancel()
 
 
+def beacon_readers(trace: list[TraceView], share: float, seed: int) -> set[int]:
+    """The readers whose WebSocket is blocked: about `share` of them, drawn with the seed."""
+    rng = random.Random(f"beacon-{seed}")
+    return {reader for reader in sorted({view.reader for view in trace}) if rng.random() < share}
+
+
+def _http(url: str, origin: str, user_agent: str, body: bytes | None = None) -> int:
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST" if body is not None else "GET",
+        headers={"Origin": origin, "User-Agent": user_agent, "Content-Type": "text/plain;charset=UTF-8"},
+    )
+    with urllib.request.urlopen(request, timeout=OPEN_TIMEOUT_SECONDS) as response:
+        response.read()
+        return response.status
+
+
 async def replay_views(
-    trace: list[TraceView], ws_url: str, origins: Mapping[str, str], concurrency: int, progress: RunProgress
+    trace: list[TraceView],
+    ws_url: str,
+    origins: Mapping[str, str],
+    concurrency: int,
+    progress: RunProgress,
+    http_api_url: str = "",
+    beacons: frozenset[int] = frozenset(),
 ) -> tuple[int, list[float]]:
     """Send every view; returns how many got their push, and the push latencies in ms."""
     slots = asyncio.Semaphore(concurrency)
+    later_reads: list[asyncio.Task[int]] = []
     still_reading: dict[str, deque[Reader]] = {}
     latencies: list[float] = []
 
@@ -141,13 +179,34 @@ async def replay_views(
         while len(readers) > view.readers:
             await readers.popleft().close()
 
+    async def by_beacon(visitor: int, view: TraceView, shown: asyncio.Event) -> None:
+        origin, user_agent = origins[view.site], f"{BROWSER_USER_AGENT} reader/{visitor}"
+        counts_url = f"{http_api_url}/counts?paths={quote(view.path)}"
+        try:
+            async with slots:
+                body = json.dumps(wire_message(view)).encode()
+                await asyncio.to_thread(_http, f"{http_api_url}/views", origin, user_agent, body)
+                progress.view_sent()
+                await asyncio.to_thread(_http, counts_url, origin, user_agent)
+        finally:
+            shown.set()
+
+        async def read_again() -> int:
+            await asyncio.sleep(BEACON_SECOND_READ_SECONDS)
+            status = await asyncio.to_thread(_http, counts_url, origin, user_agent)
+            progress.view_counted()
+            return status
+
+        later_reads.append(asyncio.create_task(read_again()))
+
     async def read(views: list[TraceView]) -> None:
         # A person opens their next page once the last one has shown its counts, or has not
         # within SLOT_SECONDS (a view whose consumer crashed waits out a visibility timeout).
         waits = []
         for view in views:
             shown = asyncio.Event()
-            waits.append(asyncio.create_task(one(view.reader, view, shown)))
+            send = by_beacon if view.reader in beacons else one
+            waits.append(asyncio.create_task(send(view.reader, view, shown)))
             await shown.wait()
         await asyncio.gather(*waits)
 
@@ -155,6 +214,7 @@ async def replay_views(
     for view in trace:
         by_reader.setdefault(view.reader, []).append(view)
     await asyncio.gather(*(read(views) for views in by_reader.values()))
+    await asyncio.gather(*later_reads)
     for readers in still_reading.values():
         for reader in readers:
             await reader.close()
@@ -169,8 +229,34 @@ def counted_from_snapshot(data_dir: Path) -> dict[str, dict[str, int]]:
     }
 
 
-def run(trace: list[TraceView], *, faults: str, seed: int, concurrency: int, progress: RunProgress) -> ReplayResult:
-    """One run on a fresh data directory; the stack is stopped (and saved) before counting."""
+def wait_until_counted(data_dir: Path, trace: list[TraceView], timeout: float) -> None:
+    """Until the saved site totals hold every view of the trace (beacon views get no push to
+    wait for); the stack saves its tables every 5 s."""
+    expected = len(trace)
+    sites = {site_key(view.site) for view in trace}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            counted = counted_from_snapshot(data_dir)
+        except FileNotFoundError:  # not saved yet
+            counted = {}
+        if sum(counted.get(key, {}).get("totalViews", 0) for key in sites) >= expected:
+            return
+        time.sleep(1.0)
+
+
+def run(
+    trace: list[TraceView],
+    *,
+    faults: str,
+    seed: int,
+    concurrency: int,
+    progress: RunProgress,
+    beacon_share: float = 0.0,
+) -> ReplayResult:
+    """One run on a fresh data directory; the stack is stopped (and saved) before counting.
+    `beacon_share` of the readers send their views by beacon over the HTTP API."""
+    beacons = frozenset(beacon_readers(trace, beacon_share, seed)) if beacon_share else frozenset()
     with tempfile.TemporaryDirectory(prefix="viewcount-bench-") as directory:
         data_dir = Path(directory) / "data"
         meter_path = Path(directory) / "meter.json"
@@ -190,7 +276,12 @@ def run(trace: list[TraceView], *, faults: str, seed: int, concurrency: int, pro
         progress.replay_started()
         try:
             origins = {site: stack.origin_of(site) for site in SITES}
-            pushed, latencies = asyncio.run(replay_views(trace, stack.ws_url, origins, concurrency, progress))
+            pushed, latencies = asyncio.run(
+                replay_views(trace, stack.ws_url, origins, concurrency, progress, stack.http_api_url, beacons)
+            )
+            if beacons:
+                progress.stage("waiting until the beacon views are counted")
+                wait_until_counted(data_dir, trace, PUSH_TIMEOUT_SECONDS)
         except Exception:
             print("".join(stack.output[-40:]), file=sys.stderr)
             raise
@@ -208,6 +299,8 @@ def run(trace: list[TraceView], *, faults: str, seed: int, concurrency: int, pro
             meter=json.loads(meter_path.read_text()),
             seconds=seconds,
             stack_output=stack.output,
+            beacon_views=sum(view.reader in beacons for view in trace),
+            connection_minutes=sum(view.dwell_seconds for view in trace if view.reader not in beacons) / 60,
         )
 
 

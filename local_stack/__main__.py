@@ -26,6 +26,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--ws-port", type=int, default=8080, help="WebSocket API port (default 8080)")
     parser.add_argument("--http-port", type=int, default=8000, help="blog port (default 8000)")
+    parser.add_argument(
+        "--api-port",
+        type=int,
+        default=None,
+        help="HTTP API port: POST /views and GET /counts, for pages whose WebSocket is blocked "
+        "(default: --ws-port + 2; the management API has --ws-port + 1)",
+    )
     parser.add_argument("--data-dir", type=Path, default=Path(".viewcount-local"), help="where counts are kept")
     parser.add_argument("--reset", action="store_true", help="start with empty tables")
     parser.add_argument(
@@ -72,6 +79,7 @@ async def main_async(args: argparse.Namespace) -> int:
         options = LocalOptions(
             ws_port=args.ws_port,
             http_port=args.http_port,
+            api_port=args.api_port,
             data_dir=args.data_dir,
             reset=args.reset,
             extra_origins=tuple(args.origin),
@@ -82,7 +90,8 @@ async def main_async(args: argparse.Namespace) -> int:
         print(f"viewcount-local: {error}", file=sys.stderr)
         return 2
     ws_url = f"ws://{options.host}:{options.ws_port}"
-    servers = [start_site(site.folder, options.host, site.port, ws_url) for site in sites]
+    http_api_url = stack.http_api.url
+    servers = [start_site(site.folder, options.host, site.port, ws_url, http_api_url) for site in sites]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
@@ -99,6 +108,7 @@ async def main_async(args: argparse.Namespace) -> int:
     def ready() -> None:
         print(f"Viewcount local stack ({stack.restored} items restored from {options.data_dir}/)", flush=True)
         print(f"  WebSocket API: {ws_url}", flush=True)
+        print(f"  HTTP API:      {http_api_url}", flush=True)
         for site in stack.config.sites:
             print(f"  Blog {site.id + ':':<9}{site.origins[0]} ({site.time_zone})", flush=True)
         if stack.faults.rates:

@@ -45,7 +45,8 @@ class GatewayLimits:
 
 @dataclass
 class GatewayStats:
-    """What API Gateway bills: messages in and out (per 32 KB), connection time."""
+    """What API Gateway bills: messages in and out (per 32 KB), connection time, and the HTTP
+    API's requests (local_stack.http_api; its CORS preflights are not billed)."""
 
     messages_in: int = 0
     messages_out: int = 0
@@ -53,6 +54,7 @@ class GatewayStats:
     probes: int = 0
     connections: int = 0
     connection_seconds: float = 0.0
+    http_requests: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, **amounts: float) -> None:

@@ -7,7 +7,7 @@
 - invocations, and their duration times memory;
 - bytes the functions log (JSON logs and metrics, as in AWS: INFO level, metrics on).
 
-WebSocket messages are the gateway's own counters. `VIEWCOUNT_METER=<path>` turns metering
+WebSocket messages and HTTP API requests are the gateways' own counters. `VIEWCOUNT_METER=<path>` turns metering
 on and writes the totals to that file when the stack stops.
 """
 
@@ -226,6 +226,7 @@ class Meter:
                 "ws_messages_out": gateway_stats.messages_out,
                 "ws_probes": gateway_stats.probes,
                 "ws_connections": gateway_stats.connections,
+                "http_requests": gateway_stats.http_requests,
                 "max_writes_per_second_one_key": max(self._writes_per_second.values(), default=0),
             }
 

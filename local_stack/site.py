@@ -1,4 +1,7 @@
-"""Serve a static blog (the demo, or `--site PATH`) and the browser client at /viewcount.js."""
+"""Serve a static blog (the demo, or `--site PATH`) and the browser client at /viewcount.js.
+
+In its HTML pages, `{{VIEWCOUNT_ENDPOINT}}` becomes the WebSocket API's URL and
+`{{VIEWCOUNT_HTTP_ENDPOINT}}` the HTTP API's."""
 
 from __future__ import annotations
 
@@ -12,8 +15,16 @@ from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_BLOG = Path(__file__).resolve().parent / "demo_blog"
-CLIENT_FILES = {"/viewcount.js": ROOT / "client" / "viewcount.js", "/viewcount.mjs": ROOT / "client" / "viewcount.mjs"}
+CLIENT_FILES = {
+    "/viewcount.js": ROOT / "client" / "viewcount.js",
+    "/viewcount.mjs": ROOT / "client" / "viewcount.mjs",
+    # The name viewcount.js imports its HTTP fallback by (the deployed script is the minified one); the
+    # source is served under it, so the local stack needs no build.
+    "/viewcount-http.min.mjs": ROOT / "client" / "viewcount-http.mjs",
+}
 ENDPOINT_PLACEHOLDER = b"{{VIEWCOUNT_ENDPOINT}}"
+# The HTTP API's URL, for a page whose client falls back to a beacon when its WebSocket is blocked.
+HTTP_ENDPOINT_PLACEHOLDER = b"{{VIEWCOUNT_HTTP_ENDPOINT}}"
 
 
 def resolve(site: Path, url_path: str) -> Path | None:
@@ -28,7 +39,7 @@ def resolve(site: Path, url_path: str) -> Path | None:
     return None
 
 
-def start_site(site: Path, host: str, port: int, ws_url: str) -> ThreadingHTTPServer:
+def start_site(site: Path, host: str, port: int, ws_url: str, http_api_url: str = "") -> ThreadingHTTPServer:
     site = site.resolve()
 
     class Site(BaseHTTPRequestHandler):
@@ -47,6 +58,7 @@ def start_site(site: Path, host: str, port: int, ws_url: str) -> ThreadingHTTPSe
                 content_type = "text/javascript"
             if content_type == "text/html":
                 body = body.replace(ENDPOINT_PLACEHOLDER, ws_url.encode())
+                body = body.replace(HTTP_ENDPOINT_PLACEHOLDER, http_api_url.encode())
             self.send_response(200)
             self.send_header("Content-Type", f"{content_type}; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))

@@ -14,6 +14,7 @@ from typing import Any
 from local_stack.faults import FaultPlan
 from local_stack.functions import REGION
 from local_stack.gateway import Gateway, GatewayLimits
+from local_stack.http_api import HttpApi
 from local_stack.metering import Meter
 from local_stack.resources import LocalResources, create_resources
 from local_stack.triggers import SqsTrigger, StreamTrigger
@@ -60,6 +61,8 @@ class LocalSite:
 class LocalOptions:
     ws_port: int = 8080
     http_port: int = 8000
+    # The HTTP API (POST /views, GET /counts); None: ws_port + 2, next to the management API.
+    api_port: int | None = None
     host: str = "127.0.0.1"
     data_dir: Path = Path(".viewcount-local")
     reset: bool = False
@@ -73,6 +76,10 @@ class LocalOptions:
     @property
     def management_port(self) -> int:
         return self.ws_port + 1
+
+    @property
+    def http_api_port(self) -> int:
+        return self.api_port if self.api_port is not None else self.ws_port + 2
 
     @property
     def served(self) -> tuple[LocalSite, ...]:
@@ -148,6 +155,13 @@ class LocalStack:
             management_port=options.management_port,
             limits=options.limits,
         )
+        self.http_api = HttpApi(
+            self.functions,
+            host=options.host,
+            port=options.http_api_port,
+            allowed_origins=self.config.sites.allowed_origins,
+            stats=self.gateway.stats,
+        )
         self.triggers: list[Any] = []
         for spec in (*QUEUES, PUSH_REQUESTS):
             url = self.resources.queue_urls[spec.key]
@@ -189,9 +203,11 @@ class LocalStack:
             trigger.start()
         saver = threading.Thread(target=self._save_periodically, name="saver", daemon=True)
         saver.start()
+        self.http_api.start()
         try:
             await self.gateway.serve(ready=ready, stop=stop)
         finally:
+            self.http_api.stop()
             await asyncio.get_running_loop().run_in_executor(None, self.shutdown)
 
     def shutdown(self, drain_seconds: float = 2.0) -> None:

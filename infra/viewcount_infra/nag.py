@@ -14,7 +14,10 @@ def acknowledge_findings(stack: Stack) -> None:
         "AwsSolutions-APIG4": (
             "A public page-view counter: any reader of the blog must be able to connect. WebSocket APIs "
             "accept an authorizer on $connect only; there the Origin allow-list decides, and every other "
-            "route validates its frames and is throttled by the stage."
+            "route validates its frames and is throttled by the stage. The HTTP API's POST /views and GET "
+            "/counts are the same public routes for pages whose WebSocket is blocked: a beacon cannot send "
+            "credentials, so their handlers check the Origin allow-list, bots, the body and a per-sender "
+            "rate limit, and the stage is throttled."
         ),
         "AwsSolutions-IAM5[Resource::*]": (
             "dynamodb:ListStreams, added by the DynamoDB event source mapping, has no resource-level "

@@ -12,6 +12,7 @@ from viewcount_infra.constructs.alarms import OperationsAlarms
 from viewcount_infra.constructs.counters import CounterTables
 from viewcount_infra.constructs.fanout import ViewFanout
 from viewcount_infra.constructs.functions import ViewcountFunctions
+from viewcount_infra.constructs.http_api import ViewcountHttpApi
 from viewcount_infra.constructs.push import PushPath
 from viewcount_infra.constructs.websocket_api import ViewcountWebSocketApi
 from viewcount_infra.nag import acknowledge_findings
@@ -28,8 +29,10 @@ class ViewcountStack(Stack):
         tables = CounterTables(self, "Counters", config)
         # Fan-out: every accepted view is published once and filtered to its queues.
         fanout = ViewFanout(self, "Fanout", config)
-        # Entry: the WebSocket API that blogs connect to.
+        # Entry: the WebSocket API that blogs connect to, and the HTTP API for pages whose
+        # WebSocket is blocked (a beacon for the view, a GET for the counts).
         api = ViewcountWebSocketApi(self, "WebSocket", config)
+        http_api = ViewcountHttpApi(self, "Http", config)
         # Push: the queue of busy pages' coalesced pushes, and where failed batches go.
         push = PushPath(self, "Push", config=config)
         # Functions, each with the permissions its spec names and nothing more.
@@ -44,6 +47,7 @@ class ViewcountStack(Stack):
             push_requests=push.requests,
         )
         api.add_routes(functions)
+        http_api.add_routes(functions)
         fanout.attach_consumers(functions)
         # Counting and push: visitor days' stream -> exact counts -> the pages' readers.
         push.attach(functions, tables)
@@ -62,3 +66,4 @@ class ViewcountStack(Stack):
         )
         acknowledge_findings(self)
         CfnOutput(self, "WebSocketUrl", value=api.url, description="data-endpoint for the blog's script tag")
+        CfnOutput(self, "HttpApiUrl", value=http_api.url, description="HTTP endpoint: POST /views and GET /counts")

@@ -148,6 +148,17 @@ COUNTS_ROUTE = FunctionSpec(
     table_actions={"counts": ("dynamodb:BatchGetItem",)}, needs_sites=True,
 )  # fmt: skip
 DEFAULT = FunctionSpec("default", "default", "Answers unknown frames with an error frame", 128, 3)
+# The HTTP API, for pages whose WebSocket is blocked: the same checks and publish as `views`
+# (without the management API: it answers in its response), and the same reads as `counts`.
+HTTP_VIEWS = FunctionSpec(
+    "http_views", "http_views", "Checks and publishes views sent by beacon, where a WebSocket is blocked", 256, 5,
+    table_actions=VIEWS.table_actions, key_prefixes=VIEWS.key_prefixes,
+    publishes_views=True, needs_sites=True, needs_view_rules=True,
+)  # fmt: skip
+HTTP_COUNTS = FunctionSpec(
+    "http_counts", "http_counts", "Answers GET /counts with the counts of pages and of the site", 256, 5,
+    table_actions=COUNTS_ROUTE.table_actions, needs_sites=True,
+)  # fmt: skip
 # Consumers work on batches of hundreds of views. The queue consumers share their code.
 _RECORD = {"visitor_days": ("dynamodb:UpdateItem", "dynamodb:PutItem")}
 RECORD_POST_VIEWS = FunctionSpec(
@@ -214,6 +225,8 @@ FUNCTIONS = (
     RECORD_PAGE_VIEWS,
     COUNT_VIEWS,
     PUSH_READERS,
+    HTTP_VIEWS,
+    HTTP_COUNTS,
 )
 
 # ---- WebSocket routes --------------------------------------------------------------
@@ -244,6 +257,32 @@ ROUTES = (
     RouteSpec("counts", COUNTS_ROUTE, return_response=True),
     RouteSpec("$default", DEFAULT, return_response=True),
 )
+
+# ---- HTTP API routes -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HttpRouteSpec:
+    method: str
+    path: str
+    function: FunctionSpec
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+# The HTTP API's `$default` stage: a route's URL is the API's endpoint plus its path.
+HTTP_ROUTES = (
+    # A beacon (`navigator.sendBeacon`, text/plain): a CORS-safelisted request, no preflight.
+    HttpRouteSpec("POST", "/views", HTTP_VIEWS),
+    HttpRouteSpec("GET", "/counts", HTTP_COUNTS),
+)
+# What API Gateway's CORS answers preflights with (the origins are the sites'); the handlers
+# name the request's own origin in their answers.
+HTTP_CORS_METHODS = ("GET", "POST")
+HTTP_CORS_HEADERS = ("content-type",)
+HTTP_CORS_MAX_AGE_SECONDS = 3600
 
 # ---- fan-out: one topic, one filtered queue per consumer --------------------------
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from viewcount.admission import Admission, header
-from viewcount.bots import bot_reason, prepare
+from viewcount.admission import admit, admitted_origin
+from viewcount.bots import prepare
 from viewcount.observability import count, logger, metrics
-from viewcount.origins import normalise_origin
 from viewcount.settings import ConnectSettings
 
 settings = ConnectSettings.from_env()
@@ -32,22 +31,12 @@ def policy(effect: str, method_arn: str, context: dict[str, str] | None = None) 
     return answer
 
 
-def admit(headers: dict[str, str] | None, origin: str) -> Admission:
-    user_agent = header(headers, "user-agent")
-    return Admission(
-        bot=bot_reason(user_agent),
-        gpc=(header(headers, "sec-gpc") or "").strip() == "1",
-        user_agent=user_agent,
-        origin=origin,
-    )
-
-
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     headers = event.get("headers")
-    origin = normalise_origin(header(headers, "origin") or "")
-    if origin not in settings.sites.allowed_origins:
+    origin = admitted_origin(headers, settings.sites.allowed_origins)
+    if origin is None:
         count("ConnectionsRefused")
         return policy("Deny", event["methodArn"])
     admission = admit(headers, origin)

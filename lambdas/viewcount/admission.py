@@ -1,8 +1,10 @@
-"""What the `$connect` authorizer learnt of a connection, handed to its later events.
+"""What the `$connect` authorizer learnt of a connection, handed to its later events; and
+the checks that judge a browser by its request headers, on either way in.
 
 Only the handshake carries the browser's headers (User-Agent, Sec-GPC); API Gateway puts
 an authorizer's context into every later event of the connection, and nowhere else. So the
-authorizer judges the browser once, and `views` reads the verdict from the event.
+authorizer judges the browser once, and `views` reads the verdict from the event. The HTTP
+API's `POST /views` has the headers on every request and judges each with the same checks.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from viewcount.bots import bot_reason
+from viewcount.origins import normalise_origin
 
 # Enough for any real browser's User-Agent; longer ones are cut, not refused.
 MAX_USER_AGENT = 512
@@ -50,3 +55,22 @@ def header(headers: Mapping[str, str] | None, name: str) -> str | None:
         if key.lower() == name.lower():
             return value
     return None
+
+
+def admitted_origin(headers: Mapping[str, str] | None, allowed: frozenset[str]) -> str | None:
+    """The request's Origin, normalised, when it is one of the sites'; None when it is
+    missing, unparsable or foreign."""
+    origin = normalise_origin(header(headers, "origin") or "")
+    return origin if origin in allowed else None
+
+
+def asks_for_privacy(headers: Mapping[str, str] | None) -> bool:
+    """Global Privacy Control (`Sec-GPC: 1`) or Do Not Track (`DNT: 1`): no visitor key."""
+    return any((header(headers, name) or "").strip() == "1" for name in ("sec-gpc", "dnt"))
+
+
+def admit(headers: Mapping[str, str] | None, origin: str) -> Admission:
+    """Judge the browser by its headers: a bot (by its User-Agent), or a reader who asks for
+    privacy, or a reader whose User-Agent keys its visits."""
+    user_agent = header(headers, "user-agent")
+    return Admission(bot=bot_reason(user_agent), gpc=asks_for_privacy(headers), user_agent=user_agent, origin=origin)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 from viewcount.referrer_spam import load_spam_hosts
 from viewcount.sites import SiteError, Sites
@@ -91,11 +92,12 @@ class ConnectSettings:
 
 
 @dataclass(frozen=True)
-class ViewsSettings:
+class AcceptViewSettings:
+    """What accepting a view needs, on either way in (viewcount.use_cases.accept_view)."""
+
     counts_table: str
     salts_table: str
     views_topic_arn: str
-    ws_endpoint: str
     # Each site's origins, day, page rules and allow-lists.
     sites: Sites
     # Part of every visitor key with the site, so that one reader of two deployments has
@@ -105,18 +107,38 @@ class ViewsSettings:
     spam_hosts: frozenset[str]
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> ViewsSettings:
-        read = FunctionEnvironment(env, "views")
+    def _read(cls, read: FunctionEnvironment, env: Mapping[str, str], **extra: str) -> Self:
         return cls(
             counts_table=read.text("COUNTS_TABLE"),
             salts_table=read.text("SALTS_TABLE"),
             views_topic_arn=read.topic_arn("VIEWS_TOPIC_ARN"),
-            ws_endpoint=read.endpoint("WS_ENDPOINT"),
             sites=read.sites(),
             deployment=read.text("DEPLOYMENT"),
             views_per_minute=read.integer("VIEWS_PER_MINUTE", 1, 600),
             spam_hosts=_spam_hosts(read, env.get("REFERRER_SPAM_FILE")),
+            **extra,
         )
+
+
+@dataclass(frozen=True)
+class ViewsSettings(AcceptViewSettings):
+    """The WebSocket `views` route: it also answers refusals over the connection."""
+
+    ws_endpoint: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> ViewsSettings:
+        read = FunctionEnvironment(env, "views")
+        return cls._read(read, env, ws_endpoint=read.endpoint("WS_ENDPOINT"))
+
+
+@dataclass(frozen=True)
+class HttpViewsSettings(AcceptViewSettings):
+    """The HTTP API's `POST /views`: the same checks and publish; it answers in its response."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> HttpViewsSettings:
+        return cls._read(FunctionEnvironment(env, "http_views"), env)
 
 
 @dataclass(frozen=True)
@@ -125,9 +147,21 @@ class CountsRouteSettings:
     sites: Sites  # a path is answered with the counter a view of it counts in, on its site
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> CountsRouteSettings:
-        read = FunctionEnvironment(env, "counts")
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Self:
+        return cls._read(FunctionEnvironment(env, "counts"))
+
+    @classmethod
+    def _read(cls, read: FunctionEnvironment) -> Self:
         return cls(counts_table=read.text("COUNTS_TABLE"), sites=read.sites())
+
+
+@dataclass(frozen=True)
+class HttpCountsSettings(CountsRouteSettings):
+    """The HTTP API's `GET /counts`: the same answer, and the site's totals."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Self:
+        return cls._read(FunctionEnvironment(env, "http_counts"))
 
 
 @dataclass(frozen=True)

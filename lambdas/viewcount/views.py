@@ -88,6 +88,17 @@ def site_of_view(sites: Sites, origin: str | None, current_page: str) -> Site:
     return site
 
 
+# Client view ids are namespaced apart from API Gateway's ids (base64 or request ids, which
+# never hold a colon), and per site, so that no client id can collide with another's view.
+CLIENT_VIEW_ID_PREFIX = "c:"
+
+
+def client_view_id(site: str, view_id: str) -> str:
+    """The id of a view whose client named it: the same for every sending of that view, by
+    WebSocket or beacon, so that a resend is a duplicate in VisitorDays."""
+    return f"{CLIENT_VIEW_ID_PREFIX}{site}:{view_id}"
+
+
 def validate_view(
     fields: dict[str, Any],
     *,
@@ -100,7 +111,8 @@ def validate_view(
     spam_hosts: frozenset[str] = frozenset(),
 ) -> AcceptedView:
     """The view a validated frame describes, on the site its origin and path pick, or
-    RejectedFrame with its code."""
+    RejectedFrame with its code. `view_id` is the gateway's id of the frame or request; the
+    client's `viewId`, when it sent one, takes its place."""
     message: ViewMessage = parse_view(fields)
     site = site_of_view(sites, origin, message.current_page)
     page = classify(message.current_page, message.article_id, site.page_rules, article=message.article)
@@ -115,7 +127,7 @@ def validate_view(
     if host and (host in site.own_hosts or is_referrer_spam(host, spam_hosts)):
         host = None
     return AcceptedView(
-        view_id=view_id,
+        view_id=client_view_id(site.id, message.view_id) if message.view_id else view_id,
         site=site.id,
         day=site.day_of(viewed_at),
         page=page,

@@ -25,6 +25,9 @@ ARTICLE_ID_PATTERN = re.compile(r"[A-Za-z0-9._~-]+")
 CAMPAIGN_PARAMETERS = ("utm_source", "utm_medium", "utm_campaign")
 MAX_CAMPAIGN_VALUE = 64
 _CAMPAIGN_VALUE = re.compile(r"[a-z0-9._~+ -]+")
+# A client-made id of one view (`viewId`): random, so that a resend of the view (over the next
+# socket, or by beacon) is recognised as the same view downstream.
+CLIENT_VIEW_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 # Internationalised names are allowed (a browser sends them in punycode, but not every client).
 _HOST_NAME = re.compile(r"[\w.-]+")
 
@@ -41,6 +44,8 @@ class ViewMessage:
     webdriver: bool  # the browser says it is driven by automation (navigator.webdriver)
     # The newer client's word: true on an article, false elsewhere; None from an original client.
     article: bool | None = None
+    # The client's id of this view (CLIENT_VIEW_ID_PATTERN); None from a client that sends none.
+    view_id: str | None = None
 
 
 def parse_frame(body: str | bytes | None) -> dict[str, Any]:
@@ -101,7 +106,17 @@ def parse_view(fields: dict[str, Any]) -> ViewMessage:
         gpc=_optional_bool(fields, "gpc"),
         webdriver=_optional_bool(fields, "webdriver"),
         article=_optional_flag(fields, "article"),
+        view_id=_client_view_id(fields),
     )
+
+
+def _client_view_id(fields: dict[str, Any]) -> str | None:
+    value = fields.get("viewid")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not CLIENT_VIEW_ID_PATTERN.fullmatch(value):
+        raise RejectedFrame(errors.INVALID_FIELD, "viewId must be 8-64 characters of A-Z a-z 0-9 _ -")
+    return value
 
 
 @dataclass(frozen=True)

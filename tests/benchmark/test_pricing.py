@@ -4,12 +4,21 @@ from dataclasses import asdict
 
 import pytest
 
-from benchmark.pricing import Usage, cost_breakdown, cost_per_million_views, original_usage, per_million, total
+from benchmark.pricing import (
+    Usage,
+    beacon_usage,
+    cost_breakdown,
+    cost_per_million_views,
+    original_usage,
+    per_million,
+    total,
+)
 from benchmark.trace import TraceView, mix
 
 COMPONENTS = {
     "api_gateway_messages",
     "api_gateway_connection_minutes",
+    "api_gateway_http_requests",
     "lambda_requests",
     "lambda_duration",
     "sns",
@@ -29,6 +38,7 @@ def test_a_small_usage_is_priced_by_the_list_prices():
         ws_messages_in=3_000_000,
         ws_messages_out=1_000_000,
         connection_minutes=4_000_000,
+        http_requests=3_000_000,
         lambda_invocations=10_000_000,
         lambda_gb_seconds=1_000,
         lambda_gb_seconds_x86=600,
@@ -44,6 +54,7 @@ def test_a_small_usage_is_priced_by_the_list_prices():
         {
             "api_gateway_messages": 4.0,  # 4 M messages at 1.00
             "api_gateway_connection_minutes": 1.0,  # 4 M minutes at 0.25
+            "api_gateway_http_requests": 3.0,  # 3 M HTTP API requests at 1.00
             "lambda_requests": 2.0,  # 10 M at 0.20
             "lambda_duration": 0.0133334 + 0.01000002,  # 1,000 GB-s arm64 + 600 GB-s x86_64
             "sns": 1.0,  # 2 M at 0.50
@@ -53,7 +64,7 @@ def test_a_small_usage_is_priced_by_the_list_prices():
             "logs": 1.5,  # 3 GB at 0.50
         }
     )
-    assert total(breakdown) == pytest.approx(17.52333342)
+    assert total(breakdown) == pytest.approx(20.52333342)
 
 
 def test_no_usage_costs_nothing_in_every_component():
@@ -119,3 +130,15 @@ def test_original_post_views_of_distinct_articles_cost_what_the_table_adds_up_to
     # Per million post views, every one its own write: messages 2 x 1.00, logs 2 GB x 0.50, writes 2 M x 0.625,
     # SNS 0.50, SQS 1.2 M x 0.40, requests 2.3 M x 0.20, duration 10,750 GB-s x 0.0000166667, reads 0.5 M x 0.125.
     assert cost == pytest.approx(5.93, abs=0.01)
+
+
+def test_a_beacon_view_is_one_post_and_two_gets_each_a_request_and_an_invocation():
+    usage = beacon_usage(1_000_000, post_gb_seconds=0.002, get_gb_seconds=0.001)
+    breakdown = cost_breakdown(usage)
+
+    assert (usage.http_requests, usage.lambda_invocations) == (3_000_000, 3_000_000)
+    assert breakdown["api_gateway_http_requests"] == pytest.approx(3.0)
+    assert breakdown["lambda_requests"] == pytest.approx(0.6)
+    assert breakdown["lambda_duration"] == pytest.approx(4_000 * 0.0000133334)
+    # No WebSocket message, push or connection minute.
+    assert breakdown["api_gateway_messages"] == breakdown["api_gateway_connection_minutes"] == 0

@@ -20,12 +20,26 @@ def function_for(synthesized, name: str) -> tuple[str, dict]:
     return logical_id, function
 
 
+def websocket_resources(synthesized, kind: str) -> dict[str, dict]:
+    """The WebSocket API's resources of a kind (the HTTP API has its own: test_http_api.py)."""
+    [api_id] = [
+        name
+        for name, api in synthesized.resources("AWS::ApiGatewayV2::Api").items()
+        if api["Properties"]["ProtocolType"] == "WEBSOCKET"
+    ]
+    return {name: r for name, r in synthesized.resources(kind).items() if r["Properties"]["ApiId"] == {"Ref": api_id}}
+
+
 def test_routes_select_on_message(synth):
     t = synth("local")
-    [api] = t.resources("AWS::ApiGatewayV2::Api").values()
+    [api] = [
+        a for a in t.resources("AWS::ApiGatewayV2::Api").values() if a["Properties"]["ProtocolType"] == "WEBSOCKET"
+    ]
     assert api["Properties"]["RouteSelectionExpression"] == "$request.body.message"
-    assert api["Properties"]["ProtocolType"] == "WEBSOCKET"
-    routes = {r["Properties"]["RouteKey"]: r["Properties"] for r in t.resources("AWS::ApiGatewayV2::Route").values()}
+    routes = {
+        r["Properties"]["RouteKey"]: r["Properties"]
+        for r in websocket_resources(t, "AWS::ApiGatewayV2::Route").values()
+    }
     # No $disconnect route: it would cost an invocation and a write per connection.
     assert set(routes) == {"$connect", "views", "counts", "$default"}
     assert routes["counts"].get("RouteResponseSelectionExpression") == "$default"
@@ -35,7 +49,10 @@ def test_routes_select_on_message(synth):
 
 def test_connect_is_decided_by_the_authorizer_and_admitted_by_a_mock(synth):
     t = synth("local")
-    routes = {r["Properties"]["RouteKey"]: r["Properties"] for r in t.resources("AWS::ApiGatewayV2::Route").values()}
+    routes = {
+        r["Properties"]["RouteKey"]: r["Properties"]
+        for r in websocket_resources(t, "AWS::ApiGatewayV2::Route").values()
+    }
     [authorizer] = t.resources("AWS::ApiGatewayV2::Authorizer").values()
     assert authorizer["Properties"]["AuthorizerType"] == "REQUEST"
     assert authorizer["Properties"]["IdentitySource"] == ["route.request.header.Origin"]
@@ -52,7 +69,7 @@ def test_connect_is_decided_by_the_authorizer_and_admitted_by_a_mock(synth):
 
 
 def test_stage_is_throttled_and_logged(synth):
-    [stage] = synth("prod").resources("AWS::ApiGatewayV2::Stage").values()
+    [stage] = websocket_resources(synth("prod"), "AWS::ApiGatewayV2::Stage").values()
     props = stage["Properties"]
     assert props["StageName"] == "prod"
     assert props["DefaultRouteSettings"]["ThrottlingRateLimit"] == 100
@@ -192,6 +209,9 @@ EXPECTED_ACTIONS = {
         "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:Query", "execute-api:ManageConnections",
         *SQS_CONSUMER,
     },
+    # As `views`, but it answers in its response: no management API.
+    "http_views": {"sns:Publish", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"},
+    "http_counts": {"dynamodb:BatchGetItem"},
 }  # fmt: skip
 
 
@@ -257,11 +277,12 @@ def test_the_history_keeps_801_days_with_backups_and_only_the_counting_function_
         assert [set(s["Action"]) for s in on_history] == expected, spec.name
 
 
-def test_views_may_update_only_the_bot_counts_in_the_counts_table(synth):
+@pytest.mark.parametrize("function", ["views", "http_views"])
+def test_views_may_update_only_the_bot_counts_in_the_counts_table(synth, function):
     synthesized = synth("local")
     [statement] = [
         s
-        for s in policy_statements(synthesized, "views")
+        for s in policy_statements(synthesized, function)
         if "dynamodb:UpdateItem" in s["Action"] and s.get("Condition")
     ]
     assert statement["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["blog#bots#*"]}}
@@ -291,7 +312,7 @@ def test_the_sites_follow_the_namespace_in_a_layer_of_their_own(synth):
     assert stage.allowed_origins == {"https://stage.blog.example.com", "https://preview.blog.example.com"}
     assert prod.allowed_origins == {"https://blog.example.com"}
     readers_of_pages = {"post-views", "home-views", "profile-views", "page-views", "count-views"}
-    assert users == {"connect", "views", "counts", *readers_of_pages}
+    assert users == {"connect", "views", "counts", "http-views", "http-counts", *readers_of_pages}
     _, views = function_for(synth("prod"), "views")
     assert views["Properties"]["Environment"]["Variables"]["SITES_FILE"] == "/opt/viewcount/sites.json"
 

@@ -490,6 +490,23 @@ def test_a_visitors_new_connection_replaces_the_old_one_in_reading_now(aws, coun
     assert aws.sent_frames("load-1=")[-1]["readingNow"] == 0
 
 
+def test_a_visitors_beacon_view_neither_replaces_their_socket_nor_counts_as_reading(aws, counter, context):
+    # The same visitor reads /a over a WebSocket, then a view of /b comes by beacon (HTTP):
+    # it has no connection (an empty connectionId), so /a's socket is still that visitor's.
+    event = visitor_views(("path#/a", True), ("path#/b", True))
+    event["Records"][0]["dynamodb"]["NewImage"]["connectionId"] = {"S": "socket="}
+    event["Records"][1]["dynamodb"]["NewImage"]["connectionId"] = {"S": ""}
+    event["Records"][1]["dynamodb"]["OldImage"]["connectionId"] = {"S": "socket="}
+
+    counter.handler(event, context)
+
+    assert counts(aws, "path#/a") == (1, 1) and counts(aws, "path#/b") == (1, 1)
+    assert aws.sent_frames("socket=")[-1]["readingNow"] == 1
+    assert aws.sent_frames("socket=")[-1]["site"]["readingNow"] == 1
+    [entry] = log_entries(aws)
+    assert set(entry.arrived) == {"socket="} and not entry.replaced
+
+
 def test_two_sites_in_one_batch_keep_their_own_totals_readers_and_page_limits(aws, context):
     from viewcount.sites import Site, SiteOrigin, Sites
 

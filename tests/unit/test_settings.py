@@ -12,6 +12,8 @@ from viewcount.settings import (
     ConnectSettings,
     CountsRouteSettings,
     CountViewsSettings,
+    HttpCountsSettings,
+    HttpViewsSettings,
     PushReadersSettings,
     RecordViewsSettings,
     SettingsError,
@@ -28,6 +30,8 @@ SETTINGS_OF_CODE = {
     "record_views": RecordViewsSettings,
     "count_views": CountViewsSettings,
     "push_readers": PushReadersSettings,
+    "http_views": HttpViewsSettings,
+    "http_counts": HttpCountsSettings,
 }
 # Read when present: the local stack's referrer-spam list (deployed functions carry theirs).
 OPTIONAL = {"REFERRER_SPAM_FILE"}

@@ -93,3 +93,24 @@ def test_the_article_flag_must_be_a_boolean():
 )
 def test_only_the_host_of_a_referrer_is_kept(referrer, host):
     assert referrer_host(referrer) == host
+
+
+@pytest.mark.parametrize("view_id", ["abcdefgh", "A" * 64, "v1Zk3q9X_aB-7", "0123-4567_89"])
+def test_a_view_id_of_8_to_64_url_safe_characters_is_kept(view_id):
+    view = parse_view(parse_frame(f'{{"message":"views","currentPage":"/","VIEWID":"{view_id}"}}'))
+
+    assert view.view_id == view_id
+
+
+def test_a_view_without_a_view_id_has_none():
+    assert parse_view(parse_frame('{"message":"views","currentPage":"/","viewId":null}')).view_id is None
+
+
+@pytest.mark.parametrize(
+    "view_id", ['"abcdefg"', '"' + "a" * 65 + '"', '"abc defgh"', '"abc:defgh"', '""', "12345678", "true"]
+)
+def test_any_other_view_id_is_an_invalid_field(view_id):
+    with pytest.raises(RejectedFrame) as refused:
+        parse_view(parse_frame(f'{{"message":"views","currentPage":"/","viewId":{view_id}}}'))
+
+    assert refused.value.code == errors.INVALID_FIELD

@@ -30,10 +30,12 @@ ACCESS_LOG_FORMAT = {
 
 @jsii.implements(apigwv2.IAccessLogSettings)
 class AccessLogSettings:
-    """The stage's access log settings (`IAccessLogSettings` has no ready-made class)."""
+    """A stage's access log settings (`IAccessLogSettings` has no ready-made class), in the
+    given JSON fields (the WebSocket stage's by default)."""
 
-    def __init__(self, log_group: logs.ILogGroup) -> None:
+    def __init__(self, log_group: logs.ILogGroup, fields: dict[str, str] = ACCESS_LOG_FORMAT) -> None:
         self._log_group = log_group
+        self._fields = fields
 
     @property
     def destination(self) -> apigwv2.IAccessLogDestination:
@@ -41,7 +43,7 @@ class AccessLogSettings:
 
     @property
     def format(self) -> apigw.AccessLogFormat:
-        return apigw.AccessLogFormat.custom(_json(ACCESS_LOG_FORMAT))
+        return apigw.AccessLogFormat.custom(_json(self._fields))
 
 
 def _json(fields: dict[str, str]) -> str:

@@ -17,6 +17,12 @@ stream is the view for the counting function.
 - `view#<view id>`: a view without a visitor key (GPC or DNT, no address, no salt). It is
   put only if absent, so a redelivery writes nothing. Its uniqueness is the client's word.
 
+A view's id is API Gateway's id of its frame or request, or, when the client named the view
+(`viewId`), an id made from that name (viewcount.views.client_view_id): a resend of the view,
+over another socket or by HTTP, then finds its tag (or its `view#` item) and is a DUPLICATE.
+A view that came by HTTP has no connection (`connectionId` is empty): it pushes to no one,
+is nobody's reading, and replaces no connection of its visitor.
+
 Every write also sets the view's site and day (`site`, `day`), which name the counters and
 the day of the history it counts in.
 
@@ -133,7 +139,10 @@ def logged_view(sequence_number: str, new: dict[str, Any], old: dict[str, Any] |
     # A record of the layout before viewedAt: its connection's time is the nearest there is.
     viewed_at = new.get(VIEWED_AT, connected_at)
     campaign = new.get(CAMPAIGN) or {}
-    previous = (old or {}).get(CONNECTION_ID)
+    # Only a view on a connection replaces the visitor's connection before: a view that came
+    # by HTTP (no connection) leaves the visitor's open socket a reader of its page.
+    connection_id = new.get(CONNECTION_ID) or None
+    previous = (old or {}).get(CONNECTION_ID) or None
     if SITE in new:
         page_key, day = new[PAGE_KEY], new[DAY]
         if new[SITE] not in sites.ids:
@@ -151,11 +160,11 @@ def logged_view(sequence_number: str, new: dict[str, Any], old: dict[str, Any] |
         site_unique=unique and site_new,
         article_title=new.get(ARTICLE_TITLE),
         referrer_host=new.get(REFERRER_HOST),
-        connection_id=new.get(CONNECTION_ID),
+        connection_id=connection_id,
         connected_at=int(connected_at) if connected_at is not None else None,
         viewed_at=int(viewed_at) if viewed_at is not None else 0,
         campaign=tuple(sorted((str(name), str(value)) for name, value in campaign.items())),
-        replaced_connection_id=previous if previous != new.get(CONNECTION_ID) else None,
+        replaced_connection_id=previous if connection_id and previous != connection_id else None,
     )
 
 

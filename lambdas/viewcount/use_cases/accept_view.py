@@ -20,10 +20,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from viewcount import errors
 from viewcount.admission import Admission
 from viewcount.bots import WEBDRIVER
-from viewcount.connection_rates import ConnectionRates
+from viewcount.connection_rates import ConnectionRates, sender_key
 from viewcount.errors import RejectedFrame
 from viewcount.observability import count, logger
-from viewcount.settings import ViewsSettings
+from viewcount.settings import AcceptViewSettings
 from viewcount.tables.page_counts import PageCountsTable
 from viewcount.tables.salts import DailySalts, SaltUnavailable
 from viewcount.views import AcceptedView, validate_view
@@ -35,11 +35,14 @@ Publish = Callable[[AcceptedView], None]
 
 @dataclass(frozen=True)
 class ViewRequest:
-    """A `views` frame, with what API Gateway says about it. Times are epoch seconds."""
+    """A `views` frame (or `POST /views` body), with what API Gateway says about it. Times are
+    epoch seconds."""
 
     body: str | None
-    # API Gateway's message id is unique per frame, so a replayed invocation keeps its id.
+    # API Gateway's message (or request) id is unique per frame, so a replayed invocation keeps
+    # its id; the client's `viewId`, when sent, takes its place (viewcount.views.client_view_id).
     message_id: str
+    # Empty for a view that came by HTTP: it has no connection to push to.
     connection_id: str
     connected_at: int
     received_at: int
@@ -57,7 +60,7 @@ def sns_publisher(sns: Any, topic_arn: str) -> Publish:
 class AcceptView:
     def __init__(
         self,
-        settings: ViewsSettings,
+        settings: AcceptViewSettings,
         *,
         salts: DailySalts,
         counters: PageCountsTable,
@@ -70,7 +73,7 @@ class AcceptView:
         self.publish = publish
 
     @classmethod
-    def on_aws(cls, settings: ViewsSettings, *, dynamodb: Any, sns: Any) -> AcceptView:
+    def on_aws(cls, settings: AcceptViewSettings, *, dynamodb: Any, sns: Any) -> AcceptView:
         """The use case on the function's own tables and topic."""
         return cls(
             settings,
@@ -94,10 +97,10 @@ class AcceptView:
             spam_hosts=settings.spam_hosts,
         )
         now = request.received_at
-        if not self.rates.allows(view.connection_id, now):
-            raise RejectedFrame(
-                errors.RATE_LIMITED, f"at most {self.rates.views_per_minute} views per minute on one connection"
-            )
+        sender = view.connection_id or sender_key(view.site, request.source_ip, request.admission.user_agent)
+        if not self.rates.allows(sender, now):
+            per = "on one connection" if view.connection_id else "from one browser"
+            raise RejectedFrame(errors.RATE_LIMITED, f"at most {self.rates.views_per_minute} views per minute {per}")
         bot = request.admission.bot or (WEBDRIVER if view.webdriver else None)
         if bot:
             self._tally_bot_view(view, bot)
