@@ -18,22 +18,24 @@ const terserOptions = (module = false) => ({
   format: { ascii_only: true, comments: /^!/ },
 });
 
-// Returns the minified classic script and the module entry (which imports the minified script).
+// Returns the minified classic script, the module entry (which imports the minified script) and the
+// HTTP fallback module (which the classic script imports from beside itself when no socket opens).
 export async function buildCode() {
   const classic = await minify(readFileSync(join(here, 'viewcount.js'), 'utf8'), terserOptions());
   const moduleSource = readFileSync(join(here, 'viewcount.mjs'), 'utf8').replace("'./viewcount.js'", "'./viewcount.min.js'");
   if (!moduleSource.includes('./viewcount.min.js')) throw new Error('viewcount.mjs must import ./viewcount.js');
   const esm = await minify(moduleSource, terserOptions(true));
-  return { classic: classic.code + '\n', esm: esm.code + '\n' };
+  const http = await minify(readFileSync(join(here, 'viewcount-http.mjs'), 'utf8'), terserOptions(true));
+  return { classic: classic.code + '\n', esm: esm.code + '\n', http: http.code + '\n' };
 }
 
 export const gzipSize = (code) => gzipSync(Buffer.from(code), { level: 9 }).length;
 
 async function main() {
-  const { classic, esm } = await buildCode();
+  const { classic, esm, http } = await buildCode();
   const dist = join(here, 'dist');
   mkdirSync(dist, { recursive: true });
-  const files = { 'viewcount.min.js': classic, 'viewcount.min.mjs': esm };
+  const files = { 'viewcount.min.js': classic, 'viewcount.min.mjs': esm, 'viewcount-http.min.mjs': http };
   for (const [name, code] of Object.entries(files)) {
     writeFileSync(join(dist, name), code);
     console.log(`${relative(process.cwd(), join(dist, name))}: ${code.length} bytes, ${gzipSize(code)} bytes gzipped`);

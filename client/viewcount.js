@@ -12,9 +12,12 @@
   const BASE = 1000; // reconnect backoff: full jitter over min(CAP, BASE * 2^attempt) ms
   const CAP = 30000;
   const HIDDEN_CLOSE = 30000; // close the socket once the page has been hidden this long (ms)
+  const LABEL = 40; // characters of text beside a number in a wrapper that holds only a counter
+  const OPEN_WAIT = 5000; // a socket not open by then is taken as blocked: views go over HTTP (ms)
   const NAV_DELAY = 100; // give an SPA time to set its new title/meta before a navigation is counted
   const KINDS = { total: 'totalViews', unique: 'uniqueViews', reading: 'readingNow' };
-  const SLOTS = '[data-viewcount],[data-viewcount-article],[data-viewcount-path],[id^=busuanzi_],[class*=busuanzi_]';
+  const SLOTS =
+    '[data-viewcount],[data-viewcount-article],[data-viewcount-path],[id^=busuanzi_],[class*=busuanzi_],[id^=vercount_]';
 
   // ---- Pure helpers (no DOM access) ---------------------------------------------------------------
 
@@ -43,11 +46,8 @@
     }
   };
 
-  // Navigation Timing 2, falling back to the deprecated performance.navigation.
-  const isReload = (perf) => {
-    const entry = perf?.getEntriesByType?.('navigation')[0];
-    return entry ? entry.type === 'reload' : perf?.navigation?.type === 1;
-  };
+  // Navigation Timing 2 (every browser since 2021; without it a reload counts as a first view).
+  const isReload = (perf) => perf?.getEntriesByType?.('navigation')[0]?.type === 'reload';
 
   // Global Privacy Control or Do Not Track.
   const privacySignal = (nav, win) =>
@@ -58,6 +58,7 @@
     const ref = referrerParts(c.referrer, c.origin);
     return {
       message: 'views',
+      viewId: c.viewId,
       articleId: validId(c.articleId),
       article: !!c.article,
       articleTitle: clip(c.articleTitle, 256),
@@ -77,13 +78,13 @@
   //   data-viewcount-article="id" [data-viewcount-kind="unique"] -> { article, field } (index pages)
   //   data-viewcount-path="/path/" [data-viewcount-kind="unique"] -> { path, field }    (index pages)
   //   data-viewcount="total|unique|reading"                       -> { field }
-  //   busuanzi_(value|container)_(page|site)_(pv|uv) as the id or one of the classes
-  //                                                               -> { field, site, container }
+  //   busuanzi_(value|container)_(page|site)_(pv|uv) as the id or one of the classes, and
+  //   vercount's vercount_(value|container)_… the same way        -> { field, site, container }
   const slotOf = (el) => {
     const article = el.getAttribute('data-viewcount-article');
     const path = el.getAttribute('data-viewcount-path');
     const field = KINDS[el.getAttribute('data-viewcount')];
-    const m = /\bbusuanzi_(value|container)_(page|site)_(pv|uv)\b/.exec(el.id + ' ' + el.getAttribute('class'));
+    const m = /\b(?:busuanzi|vercount)_(value|container)_(page|site)_(pv|uv)\b/.exec(el.id + ' ' + el.getAttribute('class'));
     return article || path
       ? { article, path, field: KINDS[el.getAttribute('data-viewcount-kind')] || KINDS.total }
       : field
@@ -101,10 +102,21 @@
   const backoff = (attempt, random = Math.random) => Math.floor(random() * Math.min(CAP, BASE * 2 ** attempt));
 
   // Send queued messages over an OPEN socket. A message leaves the queue as ws.send is called,
-  // so none is ever sent twice, even across reconnects.
-  const flush = (queue, ws) => {
-    while (queue.length && ws?.readyState === 1) ws.send(JSON.stringify(queue.shift()));
+  // so none is sent twice by this; `sent(message)` is told of each.
+  const flush = (queue, ws, sent) => {
+    while (queue.length && ws?.readyState === 1) {
+      const message = queue.shift();
+      ws.send(JSON.stringify(message));
+      sent?.(message);
+    }
   };
+
+  // The options of a <script> tag: its URL's query (`viewcount.min.js?endpoint=wss://…`, for a theme
+  // whose only setting is the script's URL), overridden by its data- attributes.
+  const scriptOptions = (script) => ({
+    ...Object.fromEntries(new URL(script.src || 'x:').searchParams),
+    ...script.dataset,
+  });
 
   // Filters: return the reason to hold back, or '' when nothing is in the way.
   const startBlocker = (options) => (options.endpoint ? '' : 'no endpoint');
@@ -124,13 +136,18 @@
   let attempt = 0; // reconnect attempts since the last successful open
   let hiddenTimer;
   let ignored = ''; // viewBlocker's reason, read once at start
+  let viaHttp = ''; // 'http' when no socket would open: views go by beacon, counts are read over HTTP
+  let swapping; // a pjax navigation is loading its content
   let current; // article id of the page last viewed, when it named one
   let lastPath; // path of the page last viewed (set by the first view)
   let indexIds = []; // ids of the [data-viewcount-article] elements
   let indexPaths = []; // paths of the [data-viewcount-path] elements
   let listeners = [];
   const queue = []; // views waiting for an open socket
+  let unanswered; // the view last sent on the open socket, until its push (or an error) comes back
+  let resent; // the view last queued again after its socket dropped: never sent a third time
   const doc = globalThis.document; // undefined under Node
+  const ownSrc = doc?.currentScript?.src; // undefined when evaluated as an ES module
 
   const warn = (...args) => debug && console.warn('[viewcount]', ...args);
 
@@ -148,15 +165,32 @@
   // Most themes mark an article with Open Graph's <meta property="og:type" content="article">.
   const ogArticle = () => doc.querySelector('meta[property="og:type"]')?.content === 'article';
 
-  // For every slot, textOf(slot, el) gives its new text (falsy: leave it). A container with text is revealed
-  // instead (busuanzi themes ship them with an inline display:none).
+  // Undo what hides an element, as busuanzi does for its containers (display inline), whether an
+  // inline style, a stylesheet rule or the `hidden` attribute hides it.
+  const show = (el) => {
+    el.hidden = false;
+    if (getComputedStyle(el).display === 'none') el.style.display = 'inline';
+  };
+
+  // For every slot, textOf(slot, el) gives its new text (falsy: leave it). A container with text is
+  // shown instead. Some themes have no containers: they wrap a value in an element of their own, hidden
+  // by their stylesheet until busuanzi's script has run (Keep: `.count-item.uv { display: none }` around
+  // #busuanzi_value_site_uv). So the filled value's hidden ancestors are shown too, up to the first that
+  // holds more than a counter: another slot, a link or an image, or more text than a label (spaces aside).
+  // What a theme hides for other reasons (a menu, a sidebar on small screens) holds more than that.
   const paint = (textOf) =>
     each(SLOTS, (el) => {
       const slot = slotOf(el);
       const text = slot && textOf(slot, el);
       if (!text) return;
-      if (!slot.container) el.textContent = text;
-      else if (el.style.display === 'none') el.style.display = '';
+      if (slot.container) show(el);
+      else el.textContent = text;
+      for (
+        let up = el.parentElement;
+        up?.querySelectorAll(SLOTS).length < 2 && !up.querySelector('a,img') && up.textContent.replace(/\s+/g, '').length < text.length + LABEL;
+        up = up.parentElement
+      )
+        show(up);
     });
 
   // Collect index ids; give empty number slots a neutral placeholder, never a wrong number.
@@ -170,42 +204,73 @@
     });
   };
 
-  // One `counts` request per open socket: index elements, plus the current page when not counting
-  // (by its id, else by its path). At most 100 ids and paths in all.
-  const sendCounts = () => {
-    const articleIds = uniqueIds([ignored && current, ...indexIds]);
-    const paths = [...new Set([ignored && !current && lastPath, ...indexPaths].filter((p) => p && p.length <= URL_MAX))];
+  // The counts to ask for: index elements, plus the current page when it is not counted over the
+  // socket (by its id, else by its path). At most 100 ids and paths in all.
+  const countsRequest = () => {
+    const own = ignored || viaHttp;
+    const articleIds = uniqueIds([own && current, ...indexIds]);
+    const paths = [...new Set([own && !current && lastPath, ...indexPaths].filter((p) => p && p.length <= URL_MAX))];
     paths.length = Math.min(paths.length, 100 - articleIds.length);
-    if (articleIds.length + paths.length) flush([{ message: 'counts', articleIds, paths }], ws);
+    return { articleIds, paths };
+  };
+
+  // One `counts` request per open socket.
+  const sendCounts = () => {
+    const request = countsRequest();
+    if (request.articleIds.length + request.paths.length) flush([{ message: 'counts', ...request }], ws);
   };
 
   const receive = (data) => {
     // The server pushes a connection only the counts of the page it last viewed: accept every push.
     if (data.message === 'views') paint((slot) => !slot.article && !slot.path && slotText(slot, data));
+    if (data.message !== 'counts') unanswered = 0; // the view was counted, or refused
     if (data.message === 'counts') {
-      // Index elements; when not counting, the current page's slots too (that is why we asked for it).
+      // Index elements; when not counted over the socket, the current page's slots too (that is why we
+      // asked for it), and the site's where the answer has them.
       const counts = data.counts || {};
       const paths = data.paths || {};
-      paint((slot) =>
-        slotText(slot, slot.article ? counts[slot.article] : slot.path ? paths[slot.path] : ignored && (current ? counts[current] : paths[lastPath])),
-      );
+      const own = (ignored || viaHttp) && { ...(current ? counts[current] : paths[lastPath]), site: data.site };
+      paint((slot) => slotText(slot, slot.article ? counts[slot.article] : slot.path ? paths[slot.path] : own));
     }
     if (data.message === 'error') warn(data.error);
     listeners.forEach((fn) => fn(data));
   };
 
+  // No socket opens (a proxy or an extension blocks WebSockets): send the waiting views over HTTP with
+  // viewcount-http.min.mjs, loaded only now, from next to this script (or from `httpModule`).
+  const sendByHttp = () => {
+    if (!cfg.httpEndpoint || !queue.length) return;
+    viaHttp = 'http';
+    const views = queue.splice(0);
+    import(cfg.httpModule || new URL('viewcount-http.min.mjs', ownSrc)).then(
+      (http) => http.default(cfg.httpEndpoint, views, countsRequest, guard(receive), warn),
+      warn,
+    );
+  };
+
+  const sent = (view) => (unanswered = view);
+
   const connect = guard(() => {
     if (ws || paused) return; // a pending retry finds ws set (or paused) and does nothing
     const socket = (ws = new WebSocket(cfg.endpoint)); // throws only for a malformed endpoint
+    let opened;
+    setTimeout(() => socket.readyState || sendByHttp(), OPEN_WAIT);
     socket.onopen = () => {
+      opened = 1;
       attempt = 0;
-      flush(queue, socket);
+      viaHttp = '';
+      flush(queue, socket, sent);
       sendCounts();
     };
     socket.onmessage = guard((event) => receive(JSON.parse(event.data)));
     socket.onclose = () => {
       if (ws !== socket) return; // a socket we dropped on purpose (page hidden)
       ws = undefined;
+      // A view sent but not answered may not have been counted: send it once more (the server drops
+      // it if it was, by its viewId).
+      if (unanswered && unanswered !== resent) queue.unshift((resent = unanswered));
+      unanswered = 0;
+      if (!opened) sendByHttp();
       setTimeout(connect, backoff(attempt++));
     };
   });
@@ -217,6 +282,9 @@
     // No id is made up from the path: the server keys an article without one by its path.
     const articleId = pick(options.articleId, first && cfg.articleId, meta('article-id'));
     const msg = buildView({
+      // So that the server drops the view if it comes once more. Only secure contexts (https) have
+      // randomUUID: on a plain-http page a view has no id, and a resend of it can count twice.
+      viewId: crypto.randomUUID?.(),
       articleId,
       // `??`, not pick(): an empty data-article and track({ article: false }) are answers too.
       article: !!articleId || (flag(options.article ?? (first ? cfg.article : undefined) ?? meta('article')) ?? ogArticle()),
@@ -234,9 +302,10 @@
     if (ignored) warn(ignored);
     else queue.push(msg);
     if (ws?.readyState === 1) {
-      flush(queue, ws);
+      flush(queue, ws, sent);
       sendCounts();
-    } else connect();
+    } else if (viaHttp) sendByHttp();
+    else connect();
   };
 
   const onVisibility = () => {
@@ -258,7 +327,7 @@
   };
 
   const onNavigate = () =>
-    setTimeout(guard(() => location.pathname !== lastPath && view({}, false)), NAV_DELAY);
+    setTimeout(guard(() => !swapping && location.pathname !== lastPath && view({}, false)), NAV_DELAY);
 
   const init = () => {
     if (String(cfg.spa) !== 'false') {
@@ -269,6 +338,10 @@
         return result;
       };
       addEventListener('popstate', onNavigate);
+      // pjax (NexT, Butterfly) swaps the content in, then pushes the new URL; but on Back it loads the
+      // content after the popstate: count the page once its content (title, og:type, slots) is in.
+      doc.addEventListener('pjax:send', () => (swapping = 1));
+      doc.addEventListener('pjax:complete', () => onNavigate((swapping = 0)));
     }
     doc.addEventListener('visibilitychange', onVisibility);
     view({}, true);
@@ -285,7 +358,7 @@
 
   const start = (options = {}) => {
     if (cfg) return;
-    debug = options.debug != null && String(options.debug) !== 'false'; // data-debug="" or debug: true
+    debug = flag(options.debug); // data-debug="" or debug: true
     const reason = startBlocker(options);
     if (reason) return warn(reason);
     cfg = options;
@@ -308,14 +381,15 @@
   if (!globalThis.viewcount?.on) {
     globalThis.viewcount = api;
     const script = doc?.currentScript;
-    if (script?.dataset?.endpoint) api.start(script.dataset);
+    const options = script && guard(scriptOptions)(script);
+    if (options?.endpoint) api.start(options);
   }
 
   // Not in the minified build (see build.mjs): the pure helpers for tests, and CommonJS.
   if (typeof VIEWCOUNT_MINIFIED === 'undefined') {
     api._internal = {
       clip, validId, pick, flag, referrerParts, isReload, privacySignal, buildView, uniqueIds,
-      slotOf, slotText, backoff, flush, startBlocker, viewBlocker,
+      slotOf, slotText, backoff, flush, scriptOptions, startBlocker, viewBlocker,
     };
     if (typeof module === 'object' && module?.exports) module.exports = globalThis.viewcount;
   }

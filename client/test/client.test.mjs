@@ -9,21 +9,30 @@ import { buildCode } from '../build.mjs';
 const ORIGIN = 'https://blog.example';
 const ENDPOINT = 'wss://ws.example/live';
 const DASH = '\u2013';
+// A `views` push for the page, with the site's numbers.
+const push = { message: 'views', articleId: 'hello', totalViews: 12, uniqueViews: 9, readingNow: 2, site: { totalViews: 1234, uniqueViews: 800 } };
 
 const variants = {
   source: readFileSync(new URL('../viewcount.js', import.meta.url), 'utf8'),
   minified: (await buildCode()).classic,
 };
 
-// A fake element: id, class, data- attributes, text and inline style.
-function element({ id = '', cls = null, attrs = {}, text = '', display = '' } = {}) {
+// A fake element: id, class, data- attributes, text, inline style, the `hidden` attribute and the display a
+// stylesheet gives it (`sheet`: what getComputedStyle says while no inline style is set).
+function element({ id = '', cls = null, attrs = {}, text = '', display = '', sheet = '', hidden = false } = {}) {
   return {
     id,
+    hidden,
+    sheet,
     textContent: text,
     style: { display },
     getAttribute: (name) => (name === 'class' ? cls : (attrs[name] ?? null)),
   };
 }
+
+// What the page shows of an element, as a browser computes it: the inline style wins over the
+// stylesheet, and `hidden` is display none unless a style says otherwise.
+const computedDisplay = (el) => el.style.display || el.sheet || (el.hidden ? 'none' : 'inline');
 
 function browser({
   code = variants.source,
@@ -31,6 +40,7 @@ function browser({
   title = 'Hello',
   referrer = '',
   dataset = { endpoint: ENDPOINT },
+  src = '', // the script tag's URL
   metas = {},
   ogType = null, // <meta property="og:type" content=...>
   elements = [],
@@ -41,6 +51,7 @@ function browser({
   prerendering = false,
   visibilityState = 'visible',
   constructorThrows = false,
+  randomUUID, // crypto.randomUUID, which only secure contexts have
 } = {}) {
   const sockets = [];
   const warnings = [];
@@ -90,7 +101,7 @@ function browser({
     visibilityState,
     title,
     referrer,
-    currentScript: dataset && { dataset },
+    currentScript: dataset && { dataset, src },
     querySelectorAll: () => elements,
     querySelector: (selector) => {
       if (selector === 'meta[property="og:type"]') return ogType == null ? null : { content: ogType };
@@ -112,6 +123,8 @@ function browser({
     performance: { getEntriesByType: (type) => (type === 'navigation' ? [{ type: navigationType }] : []) },
     WebSocket: FakeWebSocket,
     URL,
+    crypto: { randomUUID },
+    getComputedStyle: (el) => ({ display: computedDisplay(el) }),
     console: { warn: (...args) => warnings.push(args), log: (...args) => warnings.push(args) },
     addEventListener: on('window'),
     setTimeout: (fn, delay = 0) => {
@@ -131,7 +144,8 @@ function browser({
   });
   context.window = context;
   vm.createContext(context);
-  vm.runInContext(code, context);
+  // import() loads modules in the test's own context (the HTTP fallback's globals are the test's).
+  vm.runInContext(code, context, { importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
 
   return {
     context,
@@ -359,7 +373,6 @@ for (const [variant, code] of Object.entries(variants)) {
   });
 
   describe(`${variant}: display`, () => {
-    const push = { message: 'views', articleId: 'hello', totalViews: 12, uniqueViews: 9, readingNow: 2, site: { totalViews: 1234, uniqueViews: 800 } };
 
     test('placeholders until the first push, then every slot filled, containers revealed', () => {
       const els = {
@@ -385,8 +398,9 @@ for (const [variant, code] of Object.entries(variants)) {
         Object.fromEntries(Object.entries(els).map(([k, e]) => [k, e.textContent])),
         { total: '12', unique: '9', reading: '2', pagePv: '12', pageUv: '9', sitePv: '1234', siteUv: '800', pageBox: '', siteBox: '' },
       );
-      assert.equal(els.pageBox.style.display, '');
-      assert.equal(els.siteBox.style.display, '');
+      // Shown as busuanzi shows them.
+      assert.equal(els.pageBox.style.display, 'inline');
+      assert.equal(els.siteBox.style.display, 'inline');
       b.socket.push({ ...push, totalViews: 13, readingNow: 3 });
       assert.equal(els.total.textContent, '13');
       assert.equal(els.pagePv.textContent, '13');
@@ -539,10 +553,11 @@ for (const [variant, code] of Object.entries(variants)) {
   });
 
   describe(`${variant}: resilience`, () => {
-    test('reconnects with backoff after a drop and never resends the view', () => {
+    test('reconnects with backoff after a drop and never resends a view whose push came back', () => {
       const b = make({ elements: [element({ attrs: { 'data-viewcount-article': 'other' } })] });
       b.socket.open();
       assert.equal(b.views.length, 1);
+      b.socket.push(push);
       b.socket.drop();
       assert.equal(b.sockets.length, 1);
       b.tick(1000); // first retry lands within base (1 s)
@@ -555,6 +570,7 @@ for (const [variant, code] of Object.entries(variants)) {
     test('path slots are asked for again after a reconnect', () => {
       const b = make({ path: '/', elements: [element({ attrs: { 'data-viewcount-path': '/tags/js/' } })] });
       b.socket.open();
+      b.socket.push(push);
       b.socket.drop();
       b.tick(1000);
       b.socket.open();
@@ -582,6 +598,7 @@ for (const [variant, code] of Object.entries(variants)) {
     test('a view made while disconnected is queued and sent once on reconnect', () => {
       const b = make({ path: '/posts/a' });
       b.socket.open();
+      b.socket.push(push);
       b.socket.drop();
       b.navigate('/posts/b');
       b.tick(100);
@@ -590,6 +607,37 @@ for (const [variant, code] of Object.entries(variants)) {
       b.tick(60000); // the pending retry finds a live socket and does nothing
       assert.equal(b.sockets.length, 2);
       assert.deepEqual(b.views.map((v) => v.currentPage), ['/posts/a', '/posts/b']);
+    });
+
+    test('a view whose push never came back is sent once more, with its viewId, and never a third time', () => {
+      let n = 0;
+      const b = make({ randomUUID: () => `id-${++n}` });
+      b.socket.open();
+      assert.equal(b.views[0].viewId, 'id-1');
+      b.socket.drop(); // before the push: the view may not have been counted
+      b.tick(1000);
+      b.socket.open();
+      assert.deepEqual(b.views.map((v) => v.viewId), ['id-1', 'id-1']);
+      b.socket.drop(); // once more without a push: the server has had it twice, enough
+      b.tick(2000);
+      b.socket.open();
+      assert.deepEqual(b.views.map((v) => v.viewId), ['id-1', 'id-1']);
+    });
+
+    test('an error frame answers a view: it is not sent again', () => {
+      const b = make();
+      b.socket.open();
+      b.socket.push({ message: 'error', error: { code: 'unknown_page', detail: 'no' } });
+      b.socket.drop();
+      b.tick(1000);
+      b.socket.open();
+      assert.equal(b.views.length, 1);
+    });
+
+    test('without randomUUID (a plain-http page) a view has no viewId', () => {
+      const b = make();
+      b.socket.open();
+      assert.equal('viewId' in b.views[0], false);
     });
 
     test('error frames, unknown and malformed frames never throw and stay silent without debug', () => {
@@ -792,6 +840,137 @@ for (const [variant, code] of Object.entries(variants)) {
       b2.socket.open();
       assert.deepEqual(storage, {});
       assert.equal('cookie' in b2.document, false);
+    });
+  });
+}
+
+// The module viewcount.js imports when no socket opens: it records what it is handed (it runs in the
+// test's own context, see browser()).
+const RECORDING_HTTP_MODULE = `data:text/javascript,${encodeURIComponent(
+  'export default (endpoint, views, countsRequest, receive) => globalThis.httpCalls.push({ endpoint, views, request: countsRequest(), receive });',
+)}`;
+// Values from the page's realm, as plain values of the test's (deepEqual compares prototypes).
+const plain = (value) => JSON.parse(JSON.stringify(value));
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+for (const [variant, code] of Object.entries(variants)) {
+  const make = (options = {}) => browser({ code, ...options });
+
+  describe(`${variant}: themes`, () => {
+    test('the endpoint and other options come from the script URL; data- attributes win', () => {
+      const b = make({ dataset: {}, src: `${ORIGIN}/js/viewcount.min.js?endpoint=${encodeURIComponent(ENDPOINT)}&articleId=from-url` });
+      assert.equal(b.socket.url, ENDPOINT);
+      b.socket.open();
+      assert.equal(b.views[0].articleId, 'from-url');
+      const b2 = make({ dataset: { endpoint: 'wss://other.example/' }, src: `${ORIGIN}/js/viewcount.min.js?endpoint=${ENDPOINT}` });
+      assert.equal(b2.socket.url, 'wss://other.example/');
+      // A theme that appends its own file name to the URL (Fluid) adds a parameter that is ignored.
+      const b3 = make({ dataset: {}, src: `${ORIGIN}/js/viewcount.min.js?endpoint=${ENDPOINT}&/busuanzi.pure.mini.js` });
+      assert.equal(b3.socket.url, ENDPOINT);
+      assert.equal(make({ dataset: {}, src: `${ORIGIN}/js/viewcount.min.js` }).sockets.length, 0);
+    });
+
+    test('containers hidden by a stylesheet or the hidden attribute are shown once their number is in', () => {
+      const bySheet = element({ id: 'busuanzi_container_site_pv', sheet: 'none' });
+      const byAttribute = element({ id: 'busuanzi_container_site_uv', hidden: true });
+      const visible = element({ id: 'busuanzi_container_page_pv', sheet: 'flex' });
+      const b = make({ elements: [bySheet, byAttribute, visible] });
+      b.socket.open();
+      assert.equal(computedDisplay(bySheet), 'none'); // nothing shown before the numbers
+      b.socket.push(push);
+      assert.equal(computedDisplay(bySheet), 'inline');
+      assert.equal(computedDisplay(byAttribute), 'inline');
+      assert.equal(byAttribute.hidden, false);
+      assert.equal(computedDisplay(visible), 'flex'); // a shown container keeps its own display
+    });
+
+    test("vercount's ids are filled like busuanzi's", () => {
+      const els = [element({ id: 'vercount_value_page_pv' }), element({ id: 'vercount_value_site_uv' }), element({ id: 'vercount_container_site_pv', sheet: 'none' })];
+      const b = make({ elements: els });
+      b.socket.open();
+      b.socket.push(push);
+      assert.deepEqual(els.map((e) => e.textContent), ['12', '800', '']);
+      assert.equal(computedDisplay(els[2]), 'inline');
+    });
+
+    test('pjax: the new page is counted once its content is in, not at the URL change', () => {
+      const b = make({ path: '/posts/a/', title: 'A' });
+      b.socket.open();
+      b.fire('document:pjax:send');
+      b.navigate('/posts/b/'); // Back/Forward: the URL changes before pjax has the content
+      b.tick(1000);
+      assert.equal(b.views.length, 1);
+      b.document.title = 'B';
+      b.fire('document:pjax:complete');
+      b.tick(100);
+      assert.deepEqual(b.views.map((v) => [v.currentPage, v.articleTitle, v.previousPage]), [
+        ['/posts/a/', 'A', undefined],
+        ['/posts/b/', 'B', '/posts/a/'],
+      ]);
+    });
+  });
+
+  describe(`${variant}: blocked WebSockets`, () => {
+    const HTTP = 'https://api.example/stage';
+    const blocked = (options = {}) => {
+      globalThis.httpCalls = [];
+      return make({ dataset: { endpoint: ENDPOINT, httpEndpoint: HTTP, httpModule: RECORDING_HTTP_MODULE }, ...options });
+    };
+
+    test('a socket that closes before it opens hands the waiting view to the HTTP module, once', async () => {
+      const b = blocked({ path: '/posts/a/', elements: [element({ attrs: { 'data-viewcount-path': '/tags/' } })] });
+      b.socket.drop();
+      await settle();
+      assert.equal(globalThis.httpCalls.length, 1);
+      const [call] = globalThis.httpCalls;
+      assert.equal(call.endpoint, HTTP);
+      assert.deepEqual(plain(call.views.map((v) => v.currentPage)), ['/posts/a/']);
+      // The page's own counts are asked for, as it is not counted over a socket.
+      assert.deepEqual(plain(call.request), { articleIds: [], paths: ['/posts/a/', '/tags/'] });
+      b.tick(1000); // the retry fails too: nothing is sent twice
+      b.socket.drop();
+      await settle();
+      assert.equal(globalThis.httpCalls.length, 1);
+      assert.equal(b.views.length, 0);
+    });
+
+    test("the HTTP answer fills the page's and the site's slots", async () => {
+      const els = [element({ id: 'busuanzi_value_page_pv' }), element({ id: 'busuanzi_value_site_uv' })];
+      const b = blocked({ path: '/posts/a/', elements: els });
+      b.socket.drop();
+      await settle();
+      globalThis.httpCalls[0].receive({ message: 'counts', counts: {}, paths: { '/posts/a/': { totalViews: 5, uniqueViews: 4 } }, site: { totalViews: 50, uniqueViews: 40 } });
+      assert.deepEqual(els.map((e) => e.textContent), ['5', '40']);
+    });
+
+    test('a socket still connecting after 5 s is taken as blocked', async () => {
+      const b = blocked();
+      b.tick(4999);
+      await settle();
+      assert.equal(globalThis.httpCalls.length, 0);
+      b.tick(1);
+      await settle();
+      assert.equal(globalThis.httpCalls.length, 1);
+    });
+
+    test('a view sent but unanswered goes by HTTP when the next socket does not open', async () => {
+      let n = 0;
+      const b = blocked({ randomUUID: () => `id-${++n}` });
+      b.socket.open();
+      b.socket.drop();
+      b.tick(1000);
+      b.socket.drop(); // the retry never opens
+      await settle();
+      assert.deepEqual(plain(globalThis.httpCalls[0].views.map((v) => v.viewId)), ['id-1']);
+    });
+
+    test('without httpEndpoint nothing is sent over HTTP', async () => {
+      globalThis.httpCalls = [];
+      const b = make({ dataset: { endpoint: ENDPOINT, httpModule: RECORDING_HTTP_MODULE } });
+      b.socket.drop();
+      b.tick(10000);
+      await settle();
+      assert.equal(globalThis.httpCalls.length, 0);
     });
   });
 }

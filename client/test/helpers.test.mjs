@@ -5,7 +5,7 @@ import viewcount from '../viewcount.js';
 
 const {
   clip, validId, pick, flag, referrerParts, isReload, privacySignal, buildView, uniqueIds,
-  slotOf, slotText, backoff, flush, startBlocker, viewBlocker,
+  slotOf, slotText, backoff, flush, scriptOptions, startBlocker, viewBlocker,
 } = viewcount._internal;
 
 const ORIGIN = 'https://blog.example';
@@ -152,10 +152,8 @@ describe('isReload', () => {
     assert.equal(isReload(timing('navigate')), false);
     assert.equal(isReload(timing('back_forward')), false);
   });
-  test('falls back to performance.navigation.type === 1', () => {
-    assert.equal(isReload({ navigation: { type: 1 } }), true);
-    assert.equal(isReload({ navigation: { type: 0 } }), false);
-    assert.equal(isReload({ getEntriesByType: () => [], navigation: { type: 1 } }), true);
+  test('no navigation entry: not a reload (the deprecated performance.navigation is not read)', () => {
+    assert.equal(isReload({ getEntriesByType: () => [], navigation: { type: 1 } }), false);
   });
   test('no performance API at all', () => {
     assert.equal(isReload(undefined), false);
@@ -214,6 +212,9 @@ describe('slotOf (busuanzi and data-viewcount matching)', () => {
   });
 
   test('near misses do not match', () => {
+    assert.deepEqual(slotOf(el({ id: 'vercount_value_site_pv' })), { field: 'totalViews', site: true, container: false });
+    assert.deepEqual(slotOf(el({ id: 'vercount_container_page_pv' })), { field: 'totalViews', site: false, container: true });
+    assert.equal(slotOf(el({ id: 'xvercount_value_site_pv' })), null);
     assert.equal(slotOf(el({ id: 'busuanzi_value_page_pvx' })), null);
     assert.equal(slotOf(el({ cls: 'xbusuanzi_value_page_pv' })), null);
     assert.equal(slotOf(el({ id: 'busuanzi_value_post_pv' })), null);
@@ -318,5 +319,16 @@ describe('filters return a reason', () => {
     assert.equal(viewBlocker(() => ({ viewcount_ignore: '0' })), '');
     assert.equal(viewBlocker(() => ({})), '');
     assert.equal(viewBlocker(() => { throw new Error('SecurityError'); }), '');
+  });
+});
+
+describe('scriptOptions (a script tag\'s options)', () => {
+  test('the query of its URL, with data- attributes over it', () => {
+    const src = 'https://blog.example/js/viewcount.min.js?endpoint=wss%3A%2F%2Fws.example%2Fprod&debug';
+    assert.deepEqual(scriptOptions({ src, dataset: {} }), { endpoint: 'wss://ws.example/prod', debug: '' });
+    assert.deepEqual(scriptOptions({ src, dataset: { endpoint: 'wss://other.example' } }), { endpoint: 'wss://other.example', debug: '' });
+  });
+  test('an inline script (no src) has its data- attributes only', () => {
+    assert.deepEqual(scriptOptions({ src: '', dataset: { endpoint: 'wss://x.example' } }), { endpoint: 'wss://x.example' });
   });
 });

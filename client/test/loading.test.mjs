@@ -49,6 +49,7 @@ describe('classic script', () => {
       setTimeout() {},
       clearTimeout() {},
       URL,
+      crypto: {},
       WebSocket: class {
         constructor() {
           sockets++;

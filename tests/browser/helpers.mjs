@@ -79,6 +79,11 @@ export class LocalStack {
     return `http://127.0.0.1:${this.httpPort}`;
   }
 
+  // The HTTP API (beacon views and counts, for browsers whose WebSocket is blocked).
+  get httpApiUrl() {
+    return `http://127.0.0.1:${this.apiPort}`;
+  }
+
   url(pathname) {
     return this.origin + pathname;
   }
@@ -87,12 +92,13 @@ export class LocalStack {
   async start(...extra) {
     this.wsPort ??= await freePort(1);
     this.httpPort ??= await freePort();
+    this.apiPort ??= await freePort();
     const python = path.join(ROOT, '.venv', 'bin', 'python');
     if (!existsSync(python)) throw new Error(`${python} missing: run ./test.sh (or ./run_local.sh) once to create .venv`);
     const child = spawn(
       python,
       ['-m', 'local_stack', '--ws-port', String(this.wsPort), '--http-port', String(this.httpPort),
-        '--data-dir', this.dataDir, ...extra],
+        '--api-port', String(this.apiPort), '--data-dir', this.dataDir, ...extra],
       {
         cwd: ROOT,
         env: {
