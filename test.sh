@@ -14,7 +14,7 @@ declare -A PYTEST_TIERS=(
   [infra]="tests/infra"                                    # synthesized templates, cdk-nag, cfn-lint
   [e2e]="tests/e2e"                                        # the local stack in a subprocess, real WebSockets
 )
-ORDER=(lint client browser unit integration infra e2e)
+ORDER=(lint client browser themes unit integration infra e2e)
 
 usage() { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
@@ -22,6 +22,7 @@ list_tiers() {
   echo "lint         ruff check and ruff format --check"
   echo "client       node --test client/test/ (the browser client's logic)"
   echo "browser      node --test tests/browser/ (headless Chromium on the local stack)"
+  echo "themes       node --test tests/themes/ (real Hexo themes from npm, Hugo and Jekyll, built and read in Chromium)"
   for tier in unit integration infra e2e; do printf '%-12s pytest %s\n' "$tier" "${PYTEST_TIERS[$tier]}"; done
 }
 
@@ -45,8 +46,8 @@ wants() { case " ${tiers[*]} " in *" $1 "*) return 0 ;; esac; return 1; }
 # A folder of tests/ that no tier runs would pass unnoticed: refuse it.
 for folder in tests/*/; do
   folder=${folder%/}
-  # Not pytest folders: the browser tier's, its sites, sample events and saved tables the tests read.
-  case "$folder" in tests/__pycache__|tests/browser|tests/sites|tests/events|tests/snapshots) continue ;; esac
+  # Not pytest folders: the browser and themes tiers', the sites, sample events and saved tables the tests read.
+  case "$folder" in tests/__pycache__|tests/browser|tests/themes|tests/sites|tests/events|tests/snapshots) continue ;; esac
   case " ${PYTEST_TIERS[*]} " in *" $folder "*) ;; *) echo "test.sh: $folder is in no tier; add it to PYTEST_TIERS" >&2; exit 2 ;; esac
 done
 
@@ -58,8 +59,9 @@ node_tests() {
 
 source tools/bootstrap.sh
 bootstrap_python
-if wants client || wants browser; then bootstrap_node; fi
-if wants browser; then bootstrap_chromium; fi
+if wants client || wants browser || wants themes; then bootstrap_node; fi
+if wants browser || wants themes; then bootstrap_chromium; fi
+if wants themes; then bootstrap_site_builders; bootstrap_theme_packages; fi
 
 if wants lint; then
   .venv/bin/ruff check .
@@ -67,6 +69,13 @@ if wants lint; then
 fi
 if wants client; then node_tests client/test; fi
 if wants browser; then node_tests tests/browser; fi
+if wants themes; then
+  # The blogs are built afresh each run (a few seconds), from the recipes in README.md and docs/themes.md.
+  node tests/themes/build.mjs
+  # The test files by name: the built sites under tests/themes/build hold JavaScript of their own.
+  compgen -G "tests/themes/*.test.mjs" >/dev/null || { echo "test.sh: no *.test.mjs in tests/themes" >&2; exit 1; }
+  node --test tests/themes/*.test.mjs
+fi
 folders=()
 for tier in unit integration infra e2e; do
   if wants "$tier"; then read -ra more <<<"${PYTEST_TIERS[$tier]}"; folders+=("${more[@]}"); fi

@@ -46,3 +46,27 @@ bootstrap_chromium() {
   DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >&2
 }
+
+# Hugo and Jekyll for the themes tier, from Debian (no gems, no downloads of their own).
+bootstrap_site_builders() {
+  command -v hugo >/dev/null && command -v jekyll >/dev/null && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "viewcount: hugo or jekyll is missing; as root run: apt-get install -y --no-install-recommends hugo jekyll" >&2
+    return 1
+  fi
+  echo "viewcount: installing the Debian packages hugo and jekyll" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends hugo jekyll >&2
+}
+
+# The themes tier's own npm packages (Hexo, its plugins and the themes), from tests/themes/package-lock.json.
+bootstrap_theme_packages() {
+  command -v npm >/dev/null || { echo "viewcount: Node.js and npm are required (apt-get install nodejs npm)" >&2; return 1; }
+  local dir=tests/themes stamp=tests/themes/node_modules/.package-lock.sha256 want
+  want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  if [ ! -d "$dir/node_modules" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "viewcount: installing npm packages into $dir/node_modules" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    echo "$want" > "$stamp"
+  fi
+}
