@@ -7,11 +7,12 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
+from admin import busuanzi
 from admin.commands import (
     MAX_DAYS,
     bot_counts,
@@ -24,13 +25,18 @@ from admin.commands import (
 from admin.migrate import migrate
 from admin.pages import delete_page, merge_page
 from admin.targets import USAGE, AdminError, Tables, deployed_tables, running_stack_note, snapshot_tables
+from viewcount.sites import Site
 from viewcount.wire import MAX_TITLE
 from viewcount_infra.config import NAMESPACES, ConfigError, DeploymentConfig, load_dotenv
 
 ROOT = Path(__file__).resolve().parent.parent
 PROG = "admin.sh"
 # Commands that change the tables: on a local stack's snapshot they are refused while it runs.
-WRITING_COMMANDS = {"rename-title", "migrate", "merge-page", "delete-page"}
+WRITING_COMMANDS = {"rename-title", "migrate", "merge-page", "delete-page", "import-busuanzi", "import-counts-csv"}
+BUSUANZI_COUNTS_TOO = (
+    "busuanzi's only endpoint also counts: each request of the import adds one page view (and possibly one "
+    "site visitor) to busuanzi's own numbers, and the numbers read include it."
+)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -103,6 +109,72 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     delete.add_argument("page", metavar="PAGE", help="the page to remove")
     delete.add_argument("--dry-run", action="store_true", help="say what would go; write nothing")
     add_target(delete)
+
+    from_busuanzi = commands.add_parser(
+        "import-busuanzi",
+        help="seed a site's counts from busuanzi's, for each page of its sitemap",
+        description="Ask busuanzi, as its own script does, for each page of the blog's sitemap (or list of URLs), "
+        "then set its numbers as the site's import source 'busuanzi': each page's page_pv as the page's imported "
+        "views, site_pv as the site's imported views, and site_uv (busuanzi's lifetime count of visitor cookies) as "
+        "the site's imported unique total. A page's imported unique views are 0 (busuanzi counts none per page) unless "
+        "an answer carries a page_uv. "
+        "A second run replaces the first's numbers. URLs that are no page of the site are skipped and listed. "
+        + BUSUANZI_COUNTS_TOO,
+        epilog="docs/busuanzi-import.md has the details.",
+    )
+    urls = from_busuanzi.add_mutually_exclusive_group(required=True)
+    urls.add_argument("--sitemap", metavar="FILE_OR_URL", help="the blog's sitemap.xml (or sitemap index)")
+    urls.add_argument("--urls", metavar="FILE", type=Path, help="a file of the blog's URLs, one a line")
+    from_busuanzi.add_argument(
+        "--dry-run", action="store_true", help="ask busuanzi and say what would change; write nothing"
+    )
+    from_busuanzi.add_argument(
+        "--concurrency",
+        type=int,
+        default=busuanzi.DEFAULT_CONCURRENCY,
+        metavar="N",
+        help=f"at most N requests open at once (default {busuanzi.DEFAULT_CONCURRENCY}, "
+        f"at most {busuanzi.MAX_CONCURRENCY})",
+    )
+    from_busuanzi.add_argument(
+        "--pause",
+        type=float,
+        default=busuanzi.DEFAULT_PAUSE_SECONDS,
+        metavar="SECONDS",
+        help=f"requests start at least this far apart (default {busuanzi.DEFAULT_PAUSE_SECONDS})",
+    )
+    from_busuanzi.add_argument(
+        "--timeout",
+        type=float,
+        default=busuanzi.DEFAULT_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help=f"give up on a request after this long (default {busuanzi.DEFAULT_TIMEOUT_SECONDS:g})",
+    )
+    from_busuanzi.add_argument(
+        "--service",
+        metavar="URL",
+        default=busuanzi.DEFAULT_SERVICE,
+        help=f"busuanzi's endpoint (default {busuanzi.DEFAULT_SERVICE})",
+    )
+    add_target(from_busuanzi)
+
+    from_csv = commands.add_parser(
+        "import-counts-csv",
+        help="seed a site's counts from a CSV of url,page_pv and the site's numbers",
+        description="Set a CSV's numbers (url,page_pv; the header row is optional) as each page's imported views, "
+        "and --site-pv and --site-uv as the site's imported views and unique total, under an import source "
+        "(default 'busuanzi': the same numbers import-busuanzi sets). Rows of one page add up. A second run "
+        "replaces the first's numbers. A bad row stops the import before anything is written.",
+        epilog="docs/busuanzi-import.md has the details.",
+    )
+    from_csv.add_argument("csv_file", metavar="FILE", type=Path, help="the CSV: url,page_pv")
+    from_csv.add_argument("--site-pv", type=int, required=True, metavar="N", help="the site's views")
+    from_csv.add_argument(
+        "--site-uv", type=int, required=True, metavar="N", help="the site's unique total (busuanzi: its site_uv)"
+    )
+    from_csv.add_argument("--source", default=busuanzi.SOURCE, help=f"the import source (default {busuanzi.SOURCE})")
+    from_csv.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
+    add_target(from_csv)
     return parser.parse_args(argv)
 
 
@@ -159,6 +231,15 @@ def run(args: argparse.Namespace, tables: Tables, today: date | None) -> None:
             migration = migrate(tables, site, dry_run=args.dry_run, progress=bar.update)
         print(migration.describe(site, args.dry_run))
         return
+    if args.command == "import-busuanzi":
+        print(run_import_busuanzi(args, tables, site))
+        return
+    if args.command == "import-counts-csv":
+        rows = busuanzi.read_counts_csv(args.csv_file)
+        source = busuanzi.check_source(args.source)
+        report = busuanzi.import_csv(tables, site, rows, args.site_pv, args.site_uv, source, dry_run=args.dry_run)
+        print(report.describe(args.dry_run))
+        return
     today = today or date.fromisoformat(site.day_of(time.time()))
     if args.command == "merge-page":
         source, target = page_named(site, args.source), page_named(site, args.target)
@@ -180,6 +261,29 @@ def run(args: argparse.Namespace, tables: Tables, today: date | None) -> None:
         return
     counts = bot_counts(tables, site, args.days, today)
     print(json.dumps(counts.as_json(), indent=2) if args.json else format_bot_counts(counts))
+
+
+def run_import_busuanzi(args: argparse.Namespace, tables: Tables, site: Site) -> str:
+    from tqdm import tqdm
+
+    asker = busuanzi.Busuanzi(args.service, concurrency=args.concurrency, pause=args.pause, timeout=args.timeout)
+    if args.sitemap:
+        urls = busuanzi.read_sitemap(args.sitemap, lambda url: busuanzi.fetch_document(url, timeout=args.timeout))
+        where = args.sitemap
+    else:
+        urls = busuanzi.read_url_list(args.urls)
+        where = str(args.urls)
+    if not urls:
+        raise AdminError(f"{where} lists no URL", USAGE)
+    print(f"{PROG}: {len(urls)} URLs in {where}; {BUSUANZI_COUNTS_TOO}", file=sys.stderr)
+    with ExitStack() as bar_closed:
+
+        def progress(total: int) -> Callable[[], None]:
+            bar = bar_closed.enter_context(tqdm(total=total, desc="asking busuanzi", unit=" pages", file=sys.stderr))
+            return lambda: bar.update(1)
+
+        report = busuanzi.import_busuanzi(tables, site, urls, asker, dry_run=args.dry_run, progress=progress)
+    return report.describe(args.dry_run)
 
 
 def main(argv: list[str] | None = None, *, env: Mapping[str, str] | None = None, today: date | None = None) -> int:
