@@ -6,9 +6,10 @@
 // when they include it. Until then the page shows what was read, never a made-up +1.
 export const READ_AGAIN = 10000;
 
-// Send `views` (view messages, as the socket would carry them) to `endpoint`/views, then read the
-// page's counts from `endpoint`/counts: `countsRequest()` says what to ask for, `receive(answer)` paints it.
-export default function sendByHttp(endpoint, views, countsRequest, receive, warn) {
+// Send `views` (view messages, as the socket would carry them) to `httpEndpoint`/views, then read the
+// page's counts from `httpEndpoint`/counts: `countsRequest()` says what to ask for, `receive(answer)`
+// paints it. `options` are the client's start() options.
+export default function sendByHttp({ httpEndpoint: endpoint }, views, countsRequest, receive, warn) {
   for (const view of views) {
     const body = JSON.stringify(view);
     // A beacon outlives the page (a reader may leave at once); fetch is for a browser that refuses it.

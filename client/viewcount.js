@@ -12,7 +12,7 @@
   const BASE = 1000; // reconnect backoff: full jitter over min(CAP, BASE * 2^attempt) ms
   const CAP = 30000;
   const HIDDEN_CLOSE = 30000; // close the socket once the page has been hidden this long (ms)
-  const LABEL = 40; // characters of text beside a number in a wrapper that holds only a counter
+  const LABEL = 50; // characters (spaces aside) of a wrapper that holds only a counter: number and label
   const OPEN_WAIT = 5000; // a socket not open by then is taken as blocked: views go over HTTP (ms)
   const NAV_DELAY = 100; // give an SPA time to set its new title/meta before a navigation is counted
   const KINDS = { total: 'totalViews', unique: 'uniqueViews', reading: 'readingNow' };
@@ -136,7 +136,7 @@
   let attempt = 0; // reconnect attempts since the last successful open
   let hiddenTimer;
   let ignored = ''; // viewBlocker's reason, read once at start
-  let viaHttp = ''; // 'http' when no socket would open: views go by beacon, counts are read over HTTP
+  let viaHttp = ''; // 1 when no socket would open: views go by beacon, counts are read over HTTP
   let swapping; // a pjax navigation is loading its content
   let current; // article id of the page last viewed, when it named one
   let lastPath; // path of the page last viewed (set by the first view)
@@ -187,7 +187,7 @@
       else el.textContent = text;
       for (
         let up = el.parentElement;
-        up?.querySelectorAll(SLOTS).length < 2 && !up.querySelector('a,img') && up.textContent.replace(/\s+/g, '').length < text.length + LABEL;
+        text >= 0 && up?.querySelectorAll(SLOTS).length < 2 && !up.querySelector('a,img') && up.textContent.replace(/\s/g, '').length < LABEL;
         up = up.parentElement
       )
         show(up);
@@ -223,7 +223,6 @@
   const receive = (data) => {
     // The server pushes a connection only the counts of the page it last viewed: accept every push.
     if (data.message === 'views') paint((slot) => !slot.article && !slot.path && slotText(slot, data));
-    if (data.message !== 'counts') unanswered = 0; // the view was counted, or refused
     if (data.message === 'counts') {
       // Index elements; when not counted over the socket, the current page's slots too (that is why we
       // asked for it), and the site's where the answer has them.
@@ -231,20 +230,22 @@
       const paths = data.paths || {};
       const own = (ignored || viaHttp) && { ...(current ? counts[current] : paths[lastPath]), site: data.site };
       paint((slot) => slotText(slot, slot.article ? counts[slot.article] : slot.path ? paths[slot.path] : own));
-    }
+    } else unanswered = 0; // a push or an error frame: the view was counted, or refused
     if (data.message === 'error') warn(data.error);
     listeners.forEach((fn) => fn(data));
   };
 
   // No socket opens (a proxy or an extension blocks WebSockets): send the waiting views over HTTP with
   // viewcount-http.min.mjs, loaded only now, from next to this script (or from `httpModule`).
+  // If it cannot be loaded (not deployed beside the script; an ES module user gave no httpModule), the
+  // views go back to wait for a socket.
   const sendByHttp = () => {
-    if (!cfg.httpEndpoint || !queue.length) return;
-    viaHttp = 'http';
-    const views = queue.splice(0);
-    import(cfg.httpModule || new URL('viewcount-http.min.mjs', ownSrc)).then(
-      (http) => http.default(cfg.httpEndpoint, views, countsRequest, guard(receive), warn),
-      warn,
+    const views = cfg.httpEndpoint ? queue.splice(0) : [];
+    if (!views.length) return;
+    viaHttp = 1;
+    import(cfg.httpModule || (ownSrc && new URL('viewcount-http.min.mjs', ownSrc))).then(
+      (http) => http.default(cfg, views, countsRequest, guard(receive), warn),
+      (error) => warn(error, queue.unshift(...views)),
     );
   };
 
@@ -254,7 +255,8 @@
     if (ws || paused) return; // a pending retry finds ws set (or paused) and does nothing
     const socket = (ws = new WebSocket(cfg.endpoint)); // throws only for a malformed endpoint
     let opened;
-    setTimeout(() => socket.readyState || sendByHttp(), OPEN_WAIT);
+    // Blocked: closed before it opened, or still connecting (a proxy that holds the request).
+    setTimeout(() => opened || sendByHttp(), OPEN_WAIT);
     socket.onopen = () => {
       opened = 1;
       attempt = 0;
@@ -270,7 +272,6 @@
       // it if it was, by its viewId).
       if (unanswered && unanswered !== resent) queue.unshift((resent = unanswered));
       unanswered = 0;
-      if (!opened) sendByHttp();
       setTimeout(connect, backoff(attempt++));
     };
   });

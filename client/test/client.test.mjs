@@ -30,6 +30,19 @@ function element({ id = '', cls = null, attrs = {}, text = '', display = '', she
   };
 }
 
+// A fake parent of `children` (slots), with a label's text beside theirs and maybe a link: what the
+// client's walk up from a filled value asks of it. `into` makes an existing element the parent.
+function parentOf(children, { label = '', link = false, sheet = '', into } = {}) {
+  const parent = into || element({ sheet });
+  Object.assign(parent, {
+    querySelectorAll: () => children,
+    querySelector: () => (link ? { tagName: 'A' } : null),
+  });
+  Object.defineProperty(parent, 'textContent', { get: () => label + children.map((c) => c.textContent).join(' ') });
+  for (const child of children) child.parentElement = parent;
+  return parent;
+}
+
 // What the page shows of an element, as a browser computes it: the inline style wins over the
 // stylesheet, and `hidden` is display none unless a style says otherwise.
 const computedDisplay = (el) => el.style.display || el.sheet || (el.hidden ? 'none' : 'inline');
@@ -847,7 +860,7 @@ for (const [variant, code] of Object.entries(variants)) {
 // The module viewcount.js imports when no socket opens: it records what it is handed (it runs in the
 // test's own context, see browser()).
 const RECORDING_HTTP_MODULE = `data:text/javascript,${encodeURIComponent(
-  'export default (endpoint, views, countsRequest, receive) => globalThis.httpCalls.push({ endpoint, views, request: countsRequest(), receive });',
+  'export default (options, views, countsRequest, receive) => globalThis.httpCalls.push({ options, views, request: countsRequest(), receive });',
 )}`;
 // Values from the page's realm, as plain values of the test's (deepEqual compares prototypes).
 const plain = (value) => JSON.parse(JSON.stringify(value));
@@ -884,6 +897,36 @@ for (const [variant, code] of Object.entries(variants)) {
       assert.equal(computedDisplay(visible), 'flex'); // a shown container keeps its own display
     });
 
+    test('a wrapper of the theme around a value is shown with its number, not with the placeholder', () => {
+      // <span class="count-item" (display: none)><span>Visitors</span> <span id="busuanzi_value_site_uv"></span></span>
+      const value = element({ id: 'busuanzi_value_site_uv' });
+      const wrapper = parentOf([value], { sheet: 'none', label: 'Visitors ' });
+      // <nav class="drawer" (display: none)><a>Home</a> Views <span class="busuanzi_value_site_pv"></span></nav>
+      const inDrawer = element({ cls: 'busuanzi_value_site_pv' });
+      const drawer = parentOf([inDrawer], { sheet: 'none', label: 'Views ', link: true });
+      // A container whose value gets the placeholder first: shown only with the number.
+      const inBox = element({ id: 'busuanzi_value_page_pv' });
+      const box = element({ id: 'busuanzi_container_page_pv', sheet: 'none' });
+      parentOf([inBox], { label: 'Views ', into: box });
+      const b = make({ elements: [value, inDrawer, box, inBox] });
+      assert.equal(value.textContent, DASH);
+      assert.deepEqual([wrapper, drawer, box].map(computedDisplay), ['none', 'none', 'none']);
+      b.socket.open();
+      b.socket.push(push);
+      assert.equal(inDrawer.textContent, '1234');
+      assert.deepEqual([wrapper, drawer, box].map(computedDisplay), ['inline', 'none', 'inline']);
+    });
+
+    test('a wrapper with more than a label of text is not the counter\'s: it stays hidden', () => {
+      const value = element({ id: 'busuanzi_value_site_uv' });
+      const wrapper = parentOf([value], { sheet: 'none', label: 'Posted on 2026-12-07 in notes, 1,200 words, 6 minutes to read; visitors ' });
+      const b = make({ elements: [value] });
+      b.socket.open();
+      b.socket.push(push);
+      assert.equal(value.textContent, '800');
+      assert.equal(computedDisplay(wrapper), 'none');
+    });
+
     test("vercount's ids are filled like busuanzi's", () => {
       const els = [element({ id: 'vercount_value_page_pv' }), element({ id: 'vercount_value_site_uv' }), element({ id: 'vercount_container_site_pv', sheet: 'none' })];
       const b = make({ elements: els });
@@ -917,18 +960,22 @@ for (const [variant, code] of Object.entries(variants)) {
       return make({ dataset: { endpoint: ENDPOINT, httpEndpoint: HTTP, httpModule: RECORDING_HTTP_MODULE }, ...options });
     };
 
-    test('a socket that closes before it opens hands the waiting view to the HTTP module, once', async () => {
+    test('a socket that closed before it opened hands the waiting view to the HTTP module, once', async () => {
       const b = blocked({ path: '/posts/a/', elements: [element({ attrs: { 'data-viewcount-path': '/tags/' } })] });
       b.socket.drop();
+      b.tick(4999);
+      await settle();
+      assert.equal(globalThis.httpCalls.length, 0); // a refused socket is retried for 5 s first
+      b.tick(1);
       await settle();
       assert.equal(globalThis.httpCalls.length, 1);
       const [call] = globalThis.httpCalls;
-      assert.equal(call.endpoint, HTTP);
+      assert.equal(call.options.httpEndpoint, HTTP);
       assert.deepEqual(plain(call.views.map((v) => v.currentPage)), ['/posts/a/']);
       // The page's own counts are asked for, as it is not counted over a socket.
       assert.deepEqual(plain(call.request), { articleIds: [], paths: ['/posts/a/', '/tags/'] });
-      b.tick(1000); // the retry fails too: nothing is sent twice
-      b.socket.drop();
+      b.socket.drop(); // the retries fail too: nothing is sent twice
+      b.tick(30000);
       await settle();
       assert.equal(globalThis.httpCalls.length, 1);
       assert.equal(b.views.length, 0);
@@ -937,7 +984,7 @@ for (const [variant, code] of Object.entries(variants)) {
     test("the HTTP answer fills the page's and the site's slots", async () => {
       const els = [element({ id: 'busuanzi_value_page_pv' }), element({ id: 'busuanzi_value_site_uv' })];
       const b = blocked({ path: '/posts/a/', elements: els });
-      b.socket.drop();
+      b.tick(5000);
       await settle();
       globalThis.httpCalls[0].receive({ message: 'counts', counts: {}, paths: { '/posts/a/': { totalViews: 5, uniqueViews: 4 } }, site: { totalViews: 50, uniqueViews: 40 } });
       assert.deepEqual(els.map((e) => e.textContent), ['5', '40']);
@@ -960,8 +1007,24 @@ for (const [variant, code] of Object.entries(variants)) {
       b.socket.drop();
       b.tick(1000);
       b.socket.drop(); // the retry never opens
+      b.tick(5000);
       await settle();
       assert.deepEqual(plain(globalThis.httpCalls[0].views.map((v) => v.viewId)), ['id-1']);
+    });
+
+    test('when the HTTP module cannot be loaded, the views wait for a socket again', async () => {
+      for (const dataset of [
+        { endpoint: ENDPOINT, httpEndpoint: HTTP, httpModule: 'data:text/javascript,export default 1 +' }, // broken
+        { endpoint: ENDPOINT, httpEndpoint: HTTP }, // an ES module (no script URL) without httpModule
+      ]) {
+        const b = make({ dataset, path: '/posts/a/' });
+        b.tick(5000); // blocked: the views are handed over, and come back
+        await settle();
+        b.socket.drop();
+        b.tick(1000);
+        b.socket.open();
+        assert.deepEqual(b.views.map((v) => v.currentPage), ['/posts/a/'], JSON.stringify(dataset));
+      }
     });
 
     test('without httpEndpoint nothing is sent over HTTP', async () => {

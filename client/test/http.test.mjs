@@ -31,7 +31,7 @@ describe('viewcount-http.mjs', () => {
 
   test('each view goes by beacon; the counts are read at once and once more later', async () => {
     const received = [];
-    sendByHttp(ENDPOINT, [view], () => ({ articleIds: ['x'], paths: ['/posts/a/', '/tags/a b/'] }), (m) => received.push(m), assert.fail);
+    sendByHttp({ httpEndpoint: ENDPOINT }, [view], () => ({ articleIds: ['x'], paths: ['/posts/a/', '/tags/a b/'] }), (m) => received.push(m), assert.fail);
     assert.deepEqual(beacons, [[`${ENDPOINT}/views`, view]]);
     await settle();
     assert.deepEqual(fetches.map(([url]) => url), [`${ENDPOINT}/counts?paths=%2Fposts%2Fa%2F&paths=%2Ftags%2Fa+b%2F&articleIds=x`]);
@@ -47,7 +47,7 @@ describe('viewcount-http.mjs', () => {
 
   test('a refused beacon is sent with fetch instead', async () => {
     beaconAccepts = false;
-    sendByHttp(ENDPOINT, [view], () => ({ articleIds: [], paths: ['/'] }), () => {}, assert.fail);
+    sendByHttp({ httpEndpoint: ENDPOINT }, [view], () => ({ articleIds: [], paths: ['/'] }), () => {}, assert.fail);
     await settle();
     const [url, init] = fetches.find(([u]) => u.endsWith('/views'));
     assert.equal(url, `${ENDPOINT}/views`);
@@ -58,7 +58,7 @@ describe('viewcount-http.mjs', () => {
     status = 403;
     const warnings = [];
     const received = [];
-    sendByHttp(ENDPOINT, [view], () => ({ articleIds: [], paths: ['/'] }), (m) => received.push(m), (e) => warnings.push(String(e)));
+    sendByHttp({ httpEndpoint: ENDPOINT }, [view], () => ({ articleIds: [], paths: ['/'] }), (m) => received.push(m), (e) => warnings.push(String(e)));
     await settle();
     await settle();
     assert.deepEqual(received, []);

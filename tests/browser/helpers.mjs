@@ -256,8 +256,10 @@ export async function requestCounts(context, stack, articleIds, timeout = WAIT) 
 }
 
 // Registers before/after hooks in the calling describe(): a fresh local stack and a human-like Chromium.
-// env.newContext(options) opens a context of that browser that looks like a person's (humanContext()).
-export function withStackAndBrowser() {
+// `stackArgs()` gives the stack's further arguments (e.g. ['--site', folder]), asked for in the hook, so
+// that a site built by an earlier hook can be named. env.newContext(options) opens a context of that
+// browser that looks like a person's (humanContext()).
+export function withStackAndBrowser(stackArgs = () => []) {
   const env = {
     stack: new LocalStack(),
     browser: undefined,
@@ -265,7 +267,7 @@ export function withStackAndBrowser() {
   };
   before(async () => {
     env.browser = await launchBrowser();
-    await env.stack.start('--reset');
+    await env.stack.start('--reset', ...stackArgs());
   });
   after(async () => {
     await env.browser?.close();

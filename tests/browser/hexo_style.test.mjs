@@ -2,25 +2,16 @@
 // archives, busuanzi's counters in hidden containers) read in Chromium as a person reads it.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  humanContext, humanUserAgent, launchBrowser, LocalStack, nextViewSent, recordMessages, ROOT, waitForPush, waitForText,
+  humanContext, humanUserAgent, nextViewSent, recordMessages, ROOT, waitForPush, waitForText, withStackAndBrowser,
 } from './helpers.mjs';
 
 const SITE = path.join(ROOT, 'tests', 'sites', 'hexo_style');
 const PAGES = ['/', '/2026/11/30/hello-hexo/', '/2026/12/01/x/', '/tags/x/', '/archives/', '/about/', '/categories/notes/'];
 
 describe('a Hexo-style blog', () => {
-  const env = { stack: new LocalStack(), browser: undefined };
-
-  before(async () => {
-    env.browser = await launchBrowser();
-    await env.stack.start('--reset', '--site', SITE);
-  });
-  after(async () => {
-    await env.browser?.close();
-    await env.stack.dispose();
-  });
+  const env = withStackAndBrowser(() => ['--site', SITE]);
 
   test('every page counts, with its own counter and the site totals; one reader is one visitor', async () => {
     const context = await humanContext(env.browser);

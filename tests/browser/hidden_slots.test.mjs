@@ -2,24 +2,15 @@
 // blocked, in Chromium on the local stack.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { humanContext, humanUserAgent, launchBrowser, LocalStack, ROOT, waitForText } from './helpers.mjs';
+import { describe, test } from 'node:test';
+import { humanContext, humanUserAgent, ROOT, waitForText, withStackAndBrowser } from './helpers.mjs';
 
 const SITE = path.join(ROOT, 'tests', 'sites', 'hidden_slots');
 // How long the client waits before reading the counts over HTTP once more (client/viewcount-http.mjs).
 const READ_AGAIN = 10000;
 
 describe('hidden slots', () => {
-  const env = { stack: new LocalStack(), browser: undefined };
-
-  before(async () => {
-    env.browser = await launchBrowser();
-    await env.stack.start('--reset', '--site', SITE);
-  });
-  after(async () => {
-    await env.browser?.close();
-    await env.stack.dispose();
-  });
+  const env = withStackAndBrowser(() => ['--site', SITE]);
 
   test('started from its script URL, it shows what a stylesheet, `hidden` or a wrapper hid, and nothing else', async () => {
     const context = await humanContext(env.browser);

@@ -4,15 +4,14 @@ origins only."""
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_apigatewayv2 as apigwv2
-from aws_cdk import aws_logs as logs
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
 from viewcount_infra.config import DeploymentConfig
 from viewcount_infra.constructs.functions import ViewcountFunctions
-from viewcount_infra.constructs.websocket_api import AccessLogSettings
+from viewcount_infra.constructs.websocket_api import stage_access_logs
 from viewcount_infra.topology import HTTP_CORS_HEADERS, HTTP_CORS_MAX_AGE_SECONDS, HTTP_CORS_METHODS, HTTP_ROUTES
 
 # No IP addresses, User-Agents or query strings (a query names pages): traffic, not readers.
@@ -46,12 +45,6 @@ class ViewcountHttpApi(Construct):
                 max_age=Duration.seconds(HTTP_CORS_MAX_AGE_SECONDS),
             ),
         )
-        access_logs = logs.LogGroup(
-            self,
-            "AccessLogs",
-            retention=logs.RetentionDays.ONE_WEEK,
-            removal_policy=RemovalPolicy.RETAIN if config.is_production else RemovalPolicy.DESTROY,
-        )
         self.stage = apigwv2.HttpStage(
             self,
             "Stage",
@@ -61,7 +54,7 @@ class ViewcountHttpApi(Construct):
             throttle=apigwv2.ThrottleSettings(
                 rate_limit=config.throttle_rate_limit, burst_limit=config.throttle_burst_limit
             ),
-            access_log_settings=AccessLogSettings(access_logs, ACCESS_LOG_FORMAT),
+            access_log_settings=stage_access_logs(self, config, ACCESS_LOG_FORMAT),
         )
 
     @property

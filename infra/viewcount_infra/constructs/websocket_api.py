@@ -50,17 +50,25 @@ def _json(fields: dict[str, str]) -> str:
     return "{" + ",".join(f'"{key}":"{value}"' for key, value in fields.items()) + "}"
 
 
+def stage_access_logs(
+    scope: Construct, config: DeploymentConfig, fields: dict[str, str] = ACCESS_LOG_FORMAT
+) -> AccessLogSettings:
+    """A stage's access logs in a log group of their own (`AccessLogs` in `scope`), kept a week;
+    a production stage's group outlives the stack."""
+    log_group = logs.LogGroup(
+        scope,
+        "AccessLogs",
+        retention=logs.RetentionDays.ONE_WEEK,
+        removal_policy=RemovalPolicy.RETAIN if config.is_production else RemovalPolicy.DESTROY,
+    )
+    return AccessLogSettings(log_group, fields)
+
+
 class ViewcountWebSocketApi(Construct):
     def __init__(self, scope: Construct, construct_id: str, config: DeploymentConfig) -> None:
         super().__init__(scope, construct_id)
         self.api = apigwv2.WebSocketApi(
             self, "Api", api_name=config.prefix, route_selection_expression=ROUTE_SELECTION_EXPRESSION
-        )
-        access_logs = logs.LogGroup(
-            self,
-            "AccessLogs",
-            retention=logs.RetentionDays.ONE_WEEK,
-            removal_policy=RemovalPolicy.RETAIN if config.is_production else RemovalPolicy.DESTROY,
         )
         self.stage = apigwv2.WebSocketStage(
             self,
@@ -71,7 +79,7 @@ class ViewcountWebSocketApi(Construct):
             throttle=apigwv2.ThrottleSettings(
                 rate_limit=config.throttle_rate_limit, burst_limit=config.throttle_burst_limit
             ),
-            access_log_settings=AccessLogSettings(access_logs),
+            access_log_settings=stage_access_logs(self, config),
         )
         # API Gateway writes these logs with the account's CloudWatch role, which is one
         # setting per account and region: viewcount_infra.account_stack owns it.
