@@ -20,7 +20,7 @@ usage() { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 list_tiers() {
   echo "lint         ruff check and ruff format --check"
-  echo "client       node --test client/test/ (the browser client's logic)"
+  echo "client       node --test client/test/ dashboard/test/ (the browser client's and the dashboard's logic, the dashboard build)"
   echo "browser      node --test tests/browser/ (headless Chromium on the local stack)"
   echo "themes       node --test tests/themes/ (real Hexo themes from npm, Hugo and Jekyll, built and read in Chromium)"
   for tier in unit integration infra e2e; do printf '%-12s pytest %s\n' "$tier" "${PYTEST_TIERS[$tier]}"; done
@@ -67,7 +67,7 @@ if wants lint; then
   .venv/bin/ruff check .
   .venv/bin/ruff format --check . >/dev/null || { echo "viewcount: run '.venv/bin/ruff format .'" >&2; exit 1; }
 fi
-if wants client; then node_tests client/test; fi
+if wants client; then node_tests client/test; node_tests dashboard/test; fi
 if wants browser; then node_tests tests/browser; fi
 if wants themes; then
   # The blogs are built afresh each run (a few seconds), from the recipes in README.md and docs/themes.md.

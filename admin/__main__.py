@@ -9,18 +9,21 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from admin import busuanzi
+from admin import busuanzi, dashboard, exports, imports
 from admin.commands import (
     MAX_DAYS,
     bot_counts,
     format_bot_counts,
     format_history,
+    format_stats,
     history,
     page_named,
     rename_title,
+    stats,
 )
 from admin.migrate import migrate
 from admin.pages import delete_page, merge_page
@@ -32,7 +35,10 @@ from viewcount_infra.config import NAMESPACES, ConfigError, DeploymentConfig, lo
 ROOT = Path(__file__).resolve().parent.parent
 PROG = "admin.sh"
 # Commands that change the tables: on a local stack's snapshot they are refused while it runs.
-WRITING_COMMANDS = {"rename-title", "migrate", "merge-page", "delete-page", "import-busuanzi", "import-counts-csv"}
+WRITING_COMMANDS = {
+    "rename-title", "migrate", "merge-page", "delete-page", "import-busuanzi", "import-counts-csv", "import",
+    "share-link",
+}  # fmt: skip
 BUSUANZI_COUNTS_TOO = (
     "busuanzi's only endpoint also counts: each request of the import adds one page view (and possibly one "
     "site visitor) to busuanzi's own numbers, and the numbers read include it."
@@ -175,7 +181,94 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     from_csv.add_argument("--source", default=busuanzi.SOURCE, help=f"the import source (default {busuanzi.SOURCE})")
     from_csv.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
     add_target(from_csv)
-    return parser.parse_args(argv)
+
+    add_stats(commands)
+    add_export(commands)
+    add_import(commands)
+    add_dashboard(commands)
+    args = parser.parse_args(argv)
+    if args.command == "share-link" and args.action == "revoke" and not args.link:
+        parser.error("share-link revoke needs the link's id (share-link list shows it) or its token")
+    return args
+
+
+def add_dashboard(commands: Any) -> None:
+    parser = commands.add_parser(
+        "dashboard-url",
+        help="how to open the dashboard: its address and the owner key",
+        description="Print the dashboard's address and the owner key to paste into its sign-in form. The key is "
+        "never put into the URL, so that no log or browser history holds it. Deployed: the stack's DashboardUrl "
+        "output and the owner key's secret (cloudformation:DescribeStacks, secretsmanager:GetSecretValue).",
+        epilog="docs/dashboard.md has the details.",
+    )
+    add_target(parser)
+    parser = commands.add_parser(
+        "share-link",
+        help="create, list or revoke a read-only link to one site's dashboard",
+        description="create: print a new link that shows the site's stats read-only (the token is shown once; only "
+        "its hash is kept). list: the site's links, by id. revoke ID|TOKEN: the link is refused from its next "
+        "request on.",
+        epilog="docs/dashboard.md has the details.",
+    )
+    parser.add_argument("action", choices=("create", "list", "revoke"))
+    parser.add_argument("link", nargs="?", metavar="ID|TOKEN", help="revoke: the link's id or token")
+    parser.add_argument("--label", default="", help="create: a note to tell the link apart (at most 100 characters)")
+    add_target(parser)
+
+
+def add_stats(commands: Any) -> None:
+    parser = commands.add_parser(
+        "stats",
+        help="totals with their change against the previous period, top pages, referrers, campaigns and bots",
+        description="Print a site's (or one page's) totals over a range of its days (views, visitor-days, bot "
+        "views), each with its change against the period of the same length just before, and the top pages, "
+        "referrers, campaigns and bots of the range. --json prints what GET /dashboard/stats answers.",
+    )
+    parser.add_argument("--from", dest="first", type=day_argument, help="the first day, YYYY-MM-DD")
+    parser.add_argument("--to", dest="last", type=day_argument, help="the last day, YYYY-MM-DD (default: today)")
+    parser.add_argument("--days", type=int, default=30, help="without --from: the last N days (default 30)")
+    parser.add_argument("--page", help="one page: its path (/tags/x/) or its key (post#hello-world)")
+    parser.add_argument("--source", help="only the views from referrer:<host> or utm_source:<value> (utm_medium:, ...)")
+    parser.add_argument(
+        "--top", type=int, default=10, help="how many pages, referrers and campaigns (1 to 100, default 10)"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    add_target(parser)
+
+
+def add_export(commands: Any) -> None:
+    parser = commands.add_parser(
+        "export",
+        help="write a site's days to CSV files and to one JSON file that import takes back",
+        description="Write DIR/pages.csv, referrers.csv and campaigns.csv (one row per page and day) and "
+        "DIR/viewcount-export.json (every day per page and of the site, lifetime totals, titles and bot days), "
+        "which ./admin.sh import --format viewcount takes back. Default: every day the history keeps.",
+        epilog="docs/export-import.md has the details.",
+    )
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="the folder to write into")
+    parser.add_argument("--from", dest="first", type=day_argument, help="the first day (default: 800 days before --to)")
+    parser.add_argument("--to", dest="last", type=day_argument, help="the last day (default: today)")
+    add_target(parser)
+
+
+def add_import(commands: Any) -> None:
+    parser = commands.add_parser(
+        "import",
+        help="import a site's days from Viewcount's export, Plausible's or GoatCounter's",
+        description="Import a file's pages and days as one import source of the site, named after the file's "
+        "hash: importing the same file again adds nothing, and a stopped import can be run again. The whole file "
+        "is checked first (every bad row is reported by its line, and nothing is written). A day that already has "
+        "numbers from another import of the same format (for viewcount, any numbers) refuses the import unless "
+        "--add-overlap.",
+        epilog="docs/export-import.md has the details.",
+    )
+    parser.add_argument(
+        "file", metavar="FILE", type=Path, help="viewcount-export.json, Plausible's zip, GoatCounter's CSV"
+    )
+    parser.add_argument("--format", required=True, choices=imports.FORMATS, help="the file's format")
+    parser.add_argument("--dry-run", action="store_true", help="check the file, say what would change; write nothing")
+    parser.add_argument("--add-overlap", action="store_true", help="add to days that already have such numbers")
+    add_target(parser)
 
 
 def day_argument(text: str) -> str:
@@ -214,6 +307,8 @@ def open_tables(args: argparse.Namespace, env: Mapping[str, str]) -> Iterator[Ta
 
 
 def writes(args: argparse.Namespace) -> bool:
+    if args.command == "share-link" and args.action == "list":
+        return False
     return args.command in WRITING_COMMANDS and not getattr(args, "dry_run", False)
 
 
@@ -234,6 +329,9 @@ def run(args: argparse.Namespace, tables: Tables, today: date | None) -> None:
     if args.command == "import-busuanzi":
         print(run_import_busuanzi(args, tables, site))
         return
+    if args.command == "share-link":
+        print(run_share_link(args, tables, site))
+        return
     if args.command == "import-counts-csv":
         rows = busuanzi.read_counts_csv(args.csv_file)
         source = busuanzi.check_source(args.source)
@@ -251,6 +349,9 @@ def run(args: argparse.Namespace, tables: Tables, today: date | None) -> None:
         edit = delete_page(tables, site, page, dry_run=args.dry_run, today=today)
         print(edit.describe(f"remove {page} from {site.id}", args.dry_run))
         return
+    if args.command in ("stats", "export", "import"):
+        print(RUNS[args.command](args, tables, site, today))
+        return
     if args.command == "history":
         if args.days < 1 or args.top < 1:
             raise AdminError("--days and --top must be at least 1", USAGE)
@@ -261,6 +362,78 @@ def run(args: argparse.Namespace, tables: Tables, today: date | None) -> None:
         return
     counts = bot_counts(tables, site, args.days, today)
     print(json.dumps(counts.as_json(), indent=2) if args.json else format_bot_counts(counts))
+
+
+def run_stats(args: argparse.Namespace, tables: Tables, site: Site, today: date) -> str:
+    if args.days < 1:
+        raise AdminError("--days must be at least 1", USAGE)
+    last = args.last or today.isoformat()
+    first = args.first or (date.fromisoformat(last) - timedelta(days=args.days - 1)).isoformat()
+    report = stats(tables, site, first, last, args.page, args.top, args.source)
+    return json.dumps(report.as_json(), indent=2) if args.json else format_stats(report)
+
+
+def run_export(args: argparse.Namespace, tables: Tables, site: Site, today: date) -> str:
+    from tqdm import tqdm
+
+    last = args.last or today.isoformat()
+    first = args.first or exports.default_range(last)[0]
+    exports.check_range(first, last)
+    total = (date.fromisoformat(last) - date.fromisoformat(first)).days + 1
+    with tqdm(total=total, desc="reading days", unit=" days", file=sys.stderr) as bar:
+        done = exports.export_site(
+            tables, site, args.out, first, last, now=datetime.now(UTC), progress=lambda day: bar.update(1)
+        )
+    return done.describe()
+
+
+def run_import(args: argparse.Namespace, tables: Tables, site: Site, today: date) -> str:
+    from tqdm import tqdm
+
+    with ExitStack() as bar_closed:
+
+        def progress(total: int) -> Callable[[], None]:
+            bar = bar_closed.enter_context(tqdm(total=total, desc="importing", unit=" items", file=sys.stderr))
+            return lambda: bar.update(1)
+
+        report = imports.import_file(
+            tables,
+            site,
+            args.file,
+            args.format,
+            today.isoformat(),
+            dry_run=args.dry_run,
+            add_overlap=args.add_overlap,
+            progress=progress,
+        )
+    return report.describe(args.dry_run)
+
+
+RUNS: dict[str, Callable[[argparse.Namespace, Tables, Site, date], str]] = {
+    "stats": run_stats,
+    "export": run_export,
+    "import": run_import,
+}
+
+
+def run_share_link(args: argparse.Namespace, tables: Tables, site: Site) -> str:
+    if args.action == "list":
+        return dashboard.list_share_links(tables, site)
+    if args.action == "revoke":
+        link = dashboard.revoke_share_link(tables, site, args.link)
+        return f"Revoked the share link {link.id} of {site.id} ({link.label or 'no label'})."
+    url = dashboard.local_url(args.data_dir) if args.data_dir else dashboard.deployed_url(args.namespace)
+    return dashboard.create_share_link(tables, site, args.label, url)
+
+
+def run_dashboard_url(args: argparse.Namespace, env: Mapping[str, str]) -> str:
+    if args.data_dir is not None:
+        return dashboard.local_address(args.data_dir).describe()
+    try:
+        config = DeploymentConfig.load(args.namespace, env)
+    except ConfigError as error:
+        raise AdminError(str(error), USAGE) from None
+    return dashboard.deployed_address(config).describe()
 
 
 def run_import_busuanzi(args: argparse.Namespace, tables: Tables, site: Site) -> str:
@@ -297,6 +470,10 @@ def main(argv: list[str] | None = None, *, env: Mapping[str, str] | None = None,
 
     where = f"the tables of {args.namespace}"
     try:
+        if args.command == "dashboard-url":
+            # No tables: the address and the key only.
+            print(run_dashboard_url(args, env))
+            return 0
         with open_tables(args, env) as tables:
             where = tables.where
             run(args, tables, today)

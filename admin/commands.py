@@ -9,7 +9,7 @@ from typing import Any
 
 from admin.targets import USAGE, AdminError, Tables
 from viewcount.errors import RejectedFrame
-from viewcount.pages import Page, classify
+from viewcount.pages import Page
 from viewcount.sites import Site
 from viewcount.tables.history import HistoryTable
 from viewcount.tables.page_counts import (
@@ -17,11 +17,10 @@ from viewcount.tables.page_counts import (
     bot_reasons_of,
     bots_key,
     counter_key,
-    is_page_part,
-    page_key,
     page_of_key,
 )
 from viewcount.use_cases.read_history import HistoryReport, RangeRefused, read_history
+from viewcount.use_cases.read_stats import StatsRefused, StatsReport, StatsTotals, page_in, read_stats
 from viewcount.wire import MAX_TITLE, page_fields, validate_article_id
 from viewcount_infra.topology import COUNTS, HISTORY
 
@@ -125,14 +124,10 @@ def format_bot_counts(counts: BotCounts) -> str:
 def page_named(site: Site, page: str) -> str:
     """A page as the operator names it: a page key (`post#hello`, `path#/tags/x`,
     `page#Home_Page`), or a path of the site (`/tags/x/`), keyed as a view of it would be."""
-    if is_page_part(page):
-        return page
-    if not page.startswith("/"):
-        raise AdminError(f"a page is a path (/tags/x) or a page key (post#id, path#/x, page#Name); got {page!r}", USAGE)
     try:
-        return page_key(classify(page, None, site.page_rules, article=False))
-    except RejectedFrame as error:
-        raise AdminError(f"--page: {error.detail}", USAGE) from None
+        return page_in(site, page)
+    except StatsRefused as refused:
+        raise AdminError(f"--page: {refused}", USAGE) from None
 
 
 def history(tables: Tables, site: Site, first: str, last: str, page: str | None, top: int) -> HistoryReport:
@@ -186,3 +181,75 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
         cells = [f"{number:>{width}}" for number, width in zip(numbers, widths[1:], strict=True)]
         out.append("  ".join([f"{first:<{widths[0]}}", *cells]))
     return "\n".join(out)
+
+
+# ---- stats -------------------------------------------------------------------------
+
+
+def stats(
+    tables: Tables, site: Site, first: str, last: str, page: str | None, top: int, source: str | None = None
+) -> StatsReport:
+    """The site's (or a page's) range against the period of the same length before it."""
+    counters = PageCountsTable(tables.dynamodb, tables.name(COUNTS))
+    days = HistoryTable(tables.dynamodb, tables.name(HISTORY))
+    try:
+        return read_stats(counters, days, site, first, last, page, top=top, source=source)
+    except RangeRefused as error:
+        raise AdminError(str(error), USAGE) from None
+
+
+def change(now: int | None, before: int | None) -> str:
+    """A change as the dashboard words it: "+20%", "-5%", "0%" when equal, "new" when the
+    previous period had none; "n/a" for a number not kept (visitors per source)."""
+    if now is None or before is None:
+        return "n/a"
+    if now == before:
+        return "0%"
+    if before == 0:
+        return "new"
+    percent = (now - before) * 100 / before
+    # Half away from zero, so +0.5% is +1% and -0.5% is -1%; never "+0%" for a change.
+    rounded = int(abs(percent) + 0.5) or 1
+    return f"{'+' if percent > 0 else '-'}{rounded}%"
+
+
+def format_stats(report: StatsReport) -> str:
+    """The totals with their change, then the top pages, referrers, campaigns and bots, as
+    aligned tables."""
+    site, history = report.site, report.history
+    subject = f"{_page_label(site, report.page)} on {site.id}" if report.page else site.id
+    narrowed = f", views from {report.source}" if report.source else ""
+    lines = [
+        f"{subject}, {report.first} to {report.last} ({site.time_zone}){narrowed}, "
+        f"against {report.previous_first} to {report.previous_last}:",
+        "",
+        _table(("", "this period", "previous", "change"), _totals_rows(report.totals, report.previous)),
+        "(visitor-days: each day's visitors, summed; one reader on two days is two)",
+    ]
+    if not report.page:
+        rows = [
+            (_page_label(site, p.page) + (f"  {p.title}" if p.title else ""), f"{p.views:,}", f"{p.visitor_days:,}")
+            for p in history.pages
+        ]
+        lines += ["", _table(("top pages", "views", "visitor-days"), rows)]
+    lines += ["", _table(("referrers", "views"), [(host, f"{views:,}") for host, views in history.referrers])]
+    campaigns = [(f"{parameter}={value}", f"{views:,}") for parameter, value, views in history.campaigns]
+    lines += ["", _table(("campaigns", "views"), campaigns)]
+    if not report.page:
+        bots = [(reason, f"{views:,}") for reason, views in history.bots.items()]
+        lines += ["", _table(("bots", "views"), bots)]
+    return "\n".join(lines)
+
+
+def _totals_rows(now: StatsTotals, before: StatsTotals) -> list[tuple[str, ...]]:
+    def number(value: int | None) -> str:
+        return "n/a" if value is None else f"{value:,}"
+
+    return [
+        (name, number(a), number(b), change(a, b))
+        for name, a, b in (
+            ("views", now.views, before.views),
+            ("visitor-days", now.visitor_days, before.visitor_days),
+            ("bot views", now.bot_views, before.bot_views),
+        )
+    ]

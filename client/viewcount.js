@@ -46,6 +46,12 @@
     }
   };
 
+  // Of a page's query (location.search), only the campaign tags the server reads: utm_source, utm_medium
+  // and utm_campaign with a value, in their order and as written, as a query ('?utm_source=...&...'), or ''
+  // when it has none. The rest (tokens, e-mail addresses, click ids) is never sent: the server keys a page
+  // by its path. Pairs are split at '&' (and the leading '?'), as the server splits them.
+  const campaign = (search) => search.replace(/(^.|&)(?!utm_(source|medium|campaign)=[^&])[^&]*/g, '').replace(/^&/, '?');
+
   // Navigation Timing 2 (every browser since 2021; without it a reload counts as a first view).
   const isReload = (perf) => perf?.getEntriesByType?.('navigation')[0]?.type === 'reload';
 
@@ -84,12 +90,12 @@
     const article = el.getAttribute('data-viewcount-article');
     const path = el.getAttribute('data-viewcount-path');
     const field = KINDS[el.getAttribute('data-viewcount')];
-    const m = /\b(?:busuanzi|vercount)_(value|container)_(page|site)_(pv|uv)\b/.exec(el.id + ' ' + el.getAttribute('class'));
+    const m = /\b(busuanzi|vercount)_(value|container)_(page|site)_(pv|uv)\b/.exec(el.id + ' ' + el.getAttribute('class'));
     return article || path
       ? { article, path, field: KINDS[el.getAttribute('data-viewcount-kind')] || KINDS.total }
       : field
         ? { field }
-        : m && { field: m[3] === 'pv' ? KINDS.total : KINDS.unique, site: m[2] === 'site', container: m[1] === 'container' };
+        : m && { field: m[4] === 'pv' ? KINDS.total : KINDS.unique, site: m[3] === 'site', container: m[2] === 'container' };
   };
 
   // A slot's text from numbers shaped like a push (site slots read .site); undefined when a number is missing.
@@ -160,7 +166,6 @@
     }
   };
 
-  const each = (selector, fn) => doc.querySelectorAll(selector).forEach(fn);
   const meta = (name) => doc.querySelector(`meta[name="viewcount:${name}"]`)?.content;
   // Most themes mark an article with Open Graph's <meta property="og:type" content="article">.
   const ogArticle = () => doc.querySelector('meta[property="og:type"]')?.content === 'article';
@@ -179,7 +184,7 @@
   // holds more than a counter: another slot, a link or an image, or more text than a label (spaces aside).
   // What a theme hides for other reasons (a menu, a sidebar on small screens) holds more than that.
   const paint = (textOf) =>
-    each(SLOTS, (el) => {
+    doc.querySelectorAll(SLOTS).forEach((el) => {
       const slot = slotOf(el);
       const text = slot && textOf(slot, el);
       if (!text) return;
@@ -210,8 +215,7 @@
     const own = ignored || viaHttp;
     const articleIds = uniqueIds([own && current, ...indexIds]);
     const paths = [...new Set([own && !current && lastPath, ...indexPaths].filter((p) => p && p.length <= URL_MAX))];
-    paths.length = Math.min(paths.length, 100 - articleIds.length);
-    return { articleIds, paths };
+    return { articleIds, paths: paths.slice(0, 100 - articleIds.length) };
   };
 
   // One `counts` request per open socket.
@@ -276,23 +280,24 @@
     };
   });
 
-  // Count a view of the current location: the page load (first) or an SPA navigation / track().
+  // Count a view of the current location: the page load (first; `options` are start()'s) or an SPA
+  // navigation / track() (`options` are track()'s, or none).
   const view = (options, first) => {
     const path = location.pathname;
     scan();
     // No id is made up from the path: the server keys an article without one by its path.
-    const articleId = pick(options.articleId, first && cfg.articleId, meta('article-id'));
+    const articleId = pick(options.articleId, meta('article-id'));
     const msg = buildView({
       // So that the server drops the view if it comes once more. Only secure contexts (https) have
       // randomUUID: on a plain-http page a view has no id, and a resend of it can count twice.
       viewId: crypto.randomUUID?.(),
       articleId,
       // `??`, not pick(): an empty data-article and track({ article: false }) are answers too.
-      article: !!articleId || (flag(options.article ?? (first ? cfg.article : undefined) ?? meta('article')) ?? ogArticle()),
-      articleTitle: pick(options.articleTitle, first && cfg.articleTitle, meta('article-title'), doc.title),
-      currentPage: path,
-      previousPage: first ? '' : lastPath,
-      referrer: first ? doc.referrer : '',
+      article: !!articleId || (flag(options.article ?? meta('article')) ?? ogArticle()),
+      articleTitle: pick(options.articleTitle, meta('article-title'), doc.title),
+      currentPage: path + campaign(location.search),
+      previousPage: lastPath, // undefined at the page load: then the referrer's path, if same-origin
+      referrer: first && doc.referrer,
       origin: location.origin,
       refreshed: first && isReload(window.performance),
       gpc: privacySignal(navigator, window),
@@ -313,10 +318,9 @@
     clearTimeout(hiddenTimer);
     if (doc.visibilityState === 'hidden') {
       hiddenTimer = setTimeout(() => {
-        const socket = ws;
         paused = true;
-        ws = undefined;
-        socket?.close();
+        // ws.close is looked up before its argument clears ws: the old socket's onclose finds it dropped.
+        ws?.close((ws = undefined));
       }, HIDDEN_CLOSE);
     } else if (paused) {
       // Reconnect without counting again. The server learns a connection's page only from a view, so
@@ -328,7 +332,7 @@
   };
 
   const onNavigate = () =>
-    setTimeout(guard(() => !swapping && location.pathname !== lastPath && view({}, false)), NAV_DELAY);
+    setTimeout(guard(() => !swapping && location.pathname !== lastPath && view({})), NAV_DELAY);
 
   const init = () => {
     if (String(cfg.spa) !== 'false') {
@@ -345,7 +349,7 @@
       doc.addEventListener('pjax:complete', () => onNavigate((swapping = 0)));
     }
     doc.addEventListener('visibilitychange', onVisibility);
-    view({}, true);
+    view(cfg, true);
     onVisibility();
   };
 
@@ -369,7 +373,7 @@
 
   const api = {
     start: guard(start),
-    track: guard((options) => (lastPath == null ? warn('not started') : view(options || {}, false))),
+    track: guard((options) => (lastPath == null ? warn('not started') : view(options || {}))),
     on: guard((fn) => {
       listeners.push(fn);
       return () => (listeners = listeners.filter((other) => other !== fn));
@@ -389,7 +393,7 @@
   // Not in the minified build (see build.mjs): the pure helpers for tests, and CommonJS.
   if (typeof VIEWCOUNT_MINIFIED === 'undefined') {
     api._internal = {
-      clip, validId, pick, flag, referrerParts, isReload, privacySignal, buildView, uniqueIds,
+      clip, validId, pick, flag, referrerParts, campaign, isReload, privacySignal, buildView, uniqueIds,
       slotOf, slotText, backoff, flush, scriptOptions, startBlocker, viewBlocker,
     };
     if (typeof module === 'object' && module?.exports) module.exports = globalThis.viewcount;

@@ -15,7 +15,8 @@ from cdk_nag import AwsSolutionsChecks  # noqa: E402
 
 from viewcount_infra.account_stack import ApiGatewayAccountStack  # noqa: E402
 from viewcount_infra.config import ConfigError, DeploymentConfig, load_dotenv  # noqa: E402
-from viewcount_infra.stack import ViewcountStack  # noqa: E402
+from viewcount_infra.constructs.dashboard import INDEX  # noqa: E402
+from viewcount_infra.stack import DASHBOARD_FILES, ViewcountStack  # noqa: E402
 from viewcount_infra.topology import FUNCTIONS  # noqa: E402
 
 
@@ -24,6 +25,9 @@ def build_app(namespace: str | None, env: dict[str, str], dist_dir: Path = ROOT 
     missing = [p for p in sorted({f.code for f in FUNCTIONS}) if not (dist_dir / f"{p}.zip").exists()]
     if missing:
         raise ConfigError(f"missing packages in {dist_dir}: {', '.join(missing)}; run ./build_packages.sh")
+    # The dashboard's files are deployed as they are: a stack without them would serve a broken page.
+    if not (dist_dir / DASHBOARD_FILES / INDEX).is_file():
+        raise ConfigError(f"no dashboard in {dist_dir / DASHBOARD_FILES}; run node dashboard/build.mjs")
     app = cdk.App(context={"namespace": config.namespace})
     ViewcountStack(app, f"Viewcount-{config.namespace}", config=config, dist_dir=dist_dir)
     if config.api_gateway_logging_role == "stack":

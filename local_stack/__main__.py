@@ -10,6 +10,8 @@ import sys
 import threading
 from pathlib import Path
 
+from local_stack import clock
+from local_stack.dashboard import DashboardBuildError, ensure_built, start_dashboard
 from local_stack.faults import FaultSpecError
 from local_stack.site import DEMO_BLOG, start_site
 from local_stack.stack import LocalOptions, LocalSite, LocalStack
@@ -32,6 +34,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=None,
         help="HTTP API port: POST /views and GET /counts, for pages whose WebSocket is blocked "
         "(default: --ws-port + 2; the management API has --ws-port + 1)",
+    )
+    parser.add_argument(
+        "--dashboard-port",
+        type=int,
+        default=None,
+        help="the dashboard's own server (default: --ws-port + 3)",
     )
     parser.add_argument("--data-dir", type=Path, default=Path(".viewcount-local"), help="where counts are kept")
     parser.add_argument("--reset", action="store_true", help="start with empty tables")
@@ -80,18 +88,24 @@ async def main_async(args: argparse.Namespace) -> int:
             ws_port=args.ws_port,
             http_port=args.http_port,
             api_port=args.api_port,
+            dashboard_port=args.dashboard_port,
             data_dir=args.data_dir,
             reset=args.reset,
             extra_origins=tuple(args.origin),
             sites=sites,
         )
+        clock_note = clock.describe()  # a clock file that holds no offset stops it here
         stack = LocalStack(options)
     except (ValueError, FaultSpecError, ConfigError) as error:
         print(f"viewcount-local: {error}", file=sys.stderr)
         return 2
+    unbuilt = build_dashboard()
     ws_url = f"ws://{options.host}:{options.ws_port}"
     http_api_url = stack.http_api.url
     servers = [start_site(site.folder, options.host, site.port, ws_url, http_api_url) for site in sites]
+    servers.append(
+        start_dashboard(options.host, options.dashboard_http_port, http_api_url, ws_url, unavailable=unbuilt)
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
@@ -111,6 +125,14 @@ async def main_async(args: argparse.Namespace) -> int:
         print(f"  HTTP API:      {http_api_url}", flush=True)
         for site in stack.config.sites:
             print(f"  Blog {site.id + ':':<9}{site.origins[0]} ({site.time_zone})", flush=True)
+        dashboard = f"{options.dashboard_origin}/"
+        if unbuilt is None:
+            key = f"its key: ./admin.sh dashboard-url --data-dir {options.data_dir}"
+            print(f"  Dashboard:     {dashboard} ({key})", flush=True)
+        else:
+            print(f"  Dashboard:     {dashboard} (not built: see above)", flush=True)
+        if clock_note:
+            print(f"  Clock:         {clock_note}", flush=True)
         if stack.faults.rates:
             print(f"  Faults:        {stack.faults.describe()} (seed {stack.faults.seed})", flush=True)
         print("Ctrl-C stops it.", flush=True)
@@ -123,6 +145,18 @@ async def main_async(args: argparse.Namespace) -> int:
             server.server_close()
     print("viewcount-local: stopped; counts saved", flush=True)
     return 0
+
+
+def build_dashboard() -> str | None:
+    """Build the dashboard if its build is stale; why it could not be, or None. The stack runs
+    either way: its dashboard then says it is not built."""
+    try:
+        if ensure_built():
+            print("viewcount-local: built the dashboard (dist/dashboard/)", flush=True)
+    except DashboardBuildError as error:
+        print(f"viewcount-local: the dashboard is not built: {error}", file=sys.stderr, flush=True)
+        return str(error).splitlines()[0]
+    return None
 
 
 def force_exit(stack: LocalStack) -> None:

@@ -29,6 +29,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from local_stack import clock
 from local_stack.functions import ACCOUNT_ID, REGION, LocalFunction
 from viewcount_infra.topology import AUTHORIZER_IDENTITY_HEADER, ROUTE_SELECTION_EXPRESSION, ROUTES
 
@@ -116,7 +117,7 @@ class Gateway:
     # ---- events ------------------------------------------------------------------
 
     def _request_context(self, route_key: str, event_type: str, connection: OpenConnection, **extra: Any) -> dict:
-        now = time.time()
+        now = clock.now()  # real time, unless a test shifts it (local_stack/clock.py)
         request_id = base64.b64encode(os.urandom(6)).decode()
         context = {
             "routeKey": route_key,
@@ -150,7 +151,7 @@ class Gateway:
         connection = OpenConnection(
             connection_id=base64.b64encode(os.urandom(12)).decode()[:15] + "=",
             websocket=websocket,
-            connected_at_ms=int(time.time() * 1000),
+            connected_at_ms=int(clock.now() * 1000),
             source_ip=str(websocket.remote_address[0]) if websocket.remote_address else "127.0.0.1",
             user_agent=request.headers.get("User-Agent", ""),
         )

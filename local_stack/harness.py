@@ -40,8 +40,9 @@ class LocalStackProcess:
 
     def __init__(self, data_dir: Path, root: Path = ROOT, sites: tuple[str, ...] = ()) -> None:
         self.root = root
-        # The management API listens on ws_port + 1 and the HTTP API on ws_port + 2.
-        self.ws_port = free_port(offset=2)
+        # The management API listens on ws_port + 1, the HTTP API on ws_port + 2 and the
+        # dashboard on ws_port + 3.
+        self.ws_port = free_port(offset=3)
         # Each site (by id; none: the demo blog alone) on a port of its own, from http_port up.
         self.sites = sites
         self.http_port = free_port(offset=max(0, len(sites) - 1))
@@ -57,6 +58,11 @@ class LocalStackProcess:
     def http_api_url(self) -> str:
         """The HTTP API (POST /views, GET /counts): the stack's default, ws_port + 2."""
         return f"http://127.0.0.1:{self.ws_port + 2}"
+
+    @property
+    def dashboard_origin(self) -> str:
+        """The dashboard's own server: the stack's default, ws_port + 3."""
+        return f"http://127.0.0.1:{self.ws_port + 3}"
 
     @property
     def origin(self) -> str:

@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from local_stack import clock
 from local_stack.functions import ACCOUNT_ID, LocalFunction
 from local_stack.gateway import GatewayStats
 from viewcount_infra.topology import HTTP_CORS_HEADERS, HTTP_CORS_MAX_AGE_SECONDS, HTTP_CORS_METHODS, HTTP_ROUTES
@@ -45,7 +46,7 @@ def http_event(
     for name, value in headers:
         name = name.lower()
         joined[name] = f"{joined[name]},{value}" if name in joined else value
-    now = time.time()
+    now = clock.now()  # real time, unless a test shifts it (local_stack/clock.py)
     route_key = f"{method} {parts.path}"
     event: dict[str, Any] = {
         "version": "2.0",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from viewcount_infra.topology import (
     TABLES,
     FunctionSpec,
     TableSpec,
+    owner_key_secret_name,
     stream_dlq_name,
     topic_name,
 )
@@ -31,6 +33,9 @@ class LocalResources:
     queue_urls: dict[str, str] = field(default_factory=dict)
     dlq_urls: dict[str, str] = field(default_factory=dict)
     count_failures_url: str = ""
+    owner_key_secret_arn: str = ""
+    # The dashboard's origin(s), comma-separated: admitted with a ticket, answered with CORS.
+    dashboard_origins: str = ""
 
     @property
     def push_queue_url(self) -> str:
@@ -39,7 +44,14 @@ class LocalResources:
     def environment(self, spec: FunctionSpec, config: DeploymentConfig, ws_endpoint: str) -> dict[str, str]:
         """The function's environment with these resources' names, and the sites of `config`."""
         return spec.environment(
-            config, self.table_names, self.topic_arn, ws_endpoint, self.push_queue_url, write_sites_file(config)
+            config,
+            self.table_names,
+            self.topic_arn,
+            ws_endpoint,
+            self.push_queue_url,
+            write_sites_file(config),
+            owner_key_secret=self.owner_key_secret_arn,
+            dashboard_origins=self.dashboard_origins,
         )
 
 
@@ -75,11 +87,23 @@ def create_table(dynamodb: Any, spec: TableSpec, config: DeploymentConfig) -> di
 
 
 def create_resources(
-    config: DeploymentConfig, dynamodb: Any, sns: Any, sqs: Any, visibility_timeout_seconds: int | None = None
+    config: DeploymentConfig,
+    dynamodb: Any,
+    sns: Any,
+    sqs: Any,
+    visibility_timeout_seconds: int | None = None,
+    *,
+    owner_key: str | None = None,
+    dashboard_origins: str = "",
 ) -> LocalResources:
     """Every resource of the topology. `visibility_timeout_seconds` shortens the queues'
-    6x-timeout visibility only for tests that wait for redelivery."""
-    resources = LocalResources()
+    6x-timeout visibility only for tests that wait for redelivery; `owner_key` is the
+    dashboard's (random when not given), `dashboard_origins` where it is served."""
+    import boto3
+
+    resources = LocalResources(dashboard_origins=dashboard_origins)
+    key = owner_key or secrets.token_urlsafe(30)
+    resources.owner_key_secret_arn = create_owner_key_secret(boto3.client("secretsmanager"), config, key)
     for spec in TABLES:
         description = create_table(dynamodb, spec, config)
         resources.table_names[spec.key] = description["TableName"]
@@ -116,3 +140,8 @@ def create_resources(
         )
     resources.count_failures_url = sqs.create_queue(QueueName=stream_dlq_name(config))["QueueUrl"]
     return resources
+
+
+def create_owner_key_secret(secretsmanager: Any, config: DeploymentConfig, key: str) -> str:
+    """The owner key's secret, as the deployment has it; its ARN."""
+    return secretsmanager.create_secret(Name=owner_key_secret_name(config), SecretString=key)["ARN"]

@@ -63,6 +63,8 @@ class LocalOptions:
     http_port: int = 8000
     # The HTTP API (POST /views, GET /counts); None: ws_port + 2, next to the management API.
     api_port: int | None = None
+    # The dashboard's own server; None: ws_port + 3.
+    dashboard_port: int | None = None
     host: str = "127.0.0.1"
     data_dir: Path = Path(".viewcount-local")
     reset: bool = False
@@ -80,6 +82,15 @@ class LocalOptions:
     @property
     def http_api_port(self) -> int:
         return self.api_port if self.api_port is not None else self.ws_port + 2
+
+    @property
+    def dashboard_http_port(self) -> int:
+        return self.dashboard_port if self.dashboard_port is not None else self.ws_port + 3
+
+    @property
+    def dashboard_origin(self) -> str:
+        """The dashboard's origin: not a site's, so its connections never count views."""
+        return f"http://{self.host}:{self.dashboard_http_port}"
 
     @property
     def served(self) -> tuple[LocalSite, ...]:
@@ -139,10 +150,17 @@ class LocalStack:
             # Only the saved tables: the directory also holds this stack's pid file.
             (options.data_dir / state.SNAPSHOT).unlink(missing_ok=True)
         self.resources: LocalResources = create_resources(
-            self.config, self.dynamodb, self.sns, self.sqs, options.visibility_timeout_seconds
+            self.config,
+            self.dynamodb,
+            self.sns,
+            self.sqs,
+            options.visibility_timeout_seconds,
+            owner_key=state.owner_key(options.data_dir, make=True),
+            dashboard_origins=options.dashboard_origin,
         )
         self.restored = state.restore(self.dynamodb, self.resources.table_names, options.data_dir)
         state.write_sites(options.data_dir, self.config.sites)
+        state.write_dashboard_url(options.data_dir, options.dashboard_origin + "/")
         from local_stack.functions import load_functions
 
         management = f"http://{options.host}:{options.management_port}/{self.config.namespace}"
@@ -159,7 +177,7 @@ class LocalStack:
             self.functions,
             host=options.host,
             port=options.http_api_port,
-            allowed_origins=self.config.sites.allowed_origins,
+            allowed_origins=self.config.sites.allowed_origins | {options.dashboard_origin},
             stats=self.gateway.stats,
         )
         self.triggers: list[Any] = []

@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+import secrets
+import string
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,38 @@ SITES = "sites.json"
 # tables while the stack would overwrite them with its next save.
 PID_FILE = "stack.pid"
 SAVE_INTERVAL_SECONDS = 5
+# The dashboard's owner key of this data dir (in AWS: a Secrets Manager secret). Kept across
+# --reset, which drops the counts only; readable by its owner alone.
+OWNER_KEY = "owner-key"
+# Where the running (or last) stack served its dashboard, for ./admin.sh dashboard-url.
+DASHBOARD_URL = "dashboard-url"
+
+
+def owner_key(data_dir: Path, *, make: bool = False) -> str | None:
+    """The data dir's owner key; with `make`, made (40 random letters and digits, as the
+    deployed secret is) the first time. None when there is none yet."""
+    path = data_dir / OWNER_KEY
+    if path.exists():
+        return path.read_text().strip()
+    if not make:
+        return None
+    data_dir.mkdir(parents=True, exist_ok=True)
+    alphabet = string.ascii_letters + string.digits
+    key = "".join(secrets.choice(alphabet) for _ in range(40))
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key + "\n")
+    return key
+
+
+def write_dashboard_url(data_dir: Path, url: str) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / DASHBOARD_URL).write_text(url + "\n")
+
+
+def dashboard_url(data_dir: Path) -> str | None:
+    path = data_dir / DASHBOARD_URL
+    return path.read_text().strip() if path.exists() else None
 
 
 def live_stack_pid(data_dir: Path) -> int | None:

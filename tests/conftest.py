@@ -39,6 +39,11 @@ CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
 
+# The dashboard of the `aws` fixture: its owner key (in moto's Secrets Manager) and origin.
+OWNER_KEY = "Owner0key0of0the0tests0000000000000000000"[:40]
+DASHBOARD_ORIGIN = "https://dash.example.com"
+
+
 def load_event(name: str) -> dict[str, Any]:
     return json.loads((EVENTS / name).read_text())
 
@@ -86,7 +91,14 @@ def aws(local_config) -> Iterator[Any]:
 
     with mock_aws():
         clients = {name: boto3.client(name) for name in ("dynamodb", "sns", "sqs")}
-        resources = create_resources(local_config, clients["dynamodb"], clients["sns"], clients["sqs"])
+        resources = create_resources(
+            local_config,
+            clients["dynamodb"],
+            clients["sns"],
+            clients["sqs"],
+            owner_key=OWNER_KEY,
+            dashboard_origins=DASHBOARD_ORIGIN,
+        )
         yield AwsFixture(local_config, resources, clients)
 
 

@@ -49,7 +49,7 @@ const computedDisplay = (el) => el.style.display || el.sheet || (el.hidden ? 'no
 
 function browser({
   code = variants.source,
-  path = '/posts/hello',
+  path = '/posts/hello', // the page's path, with its query and fragment if it has them ('/posts/hello?utm_source=x')
   title = 'Hello',
   referrer = '',
   dataset = { endpoint: ENDPOINT },
@@ -107,7 +107,9 @@ function browser({
   const on = (target) => (type, fn) => (listeners[`${target}:${type}`] ||= []).push(fn);
   const fire = (key, event = {}) => (listeners[key] || []).forEach((fn) => fn(event));
 
-  const location = { pathname: path, origin: ORIGIN };
+  // As a browser's: `search` is the query with its '?', or '' (none, or a bare '?').
+  const at = new URL(path, ORIGIN);
+  const location = { pathname: path.split(/[?#]/)[0], search: at.search, origin: ORIGIN };
   const document = {
     readyState,
     prerendering,
@@ -125,7 +127,9 @@ function browser({
   };
   const history = {
     pushState(state, unused, url) {
-      location.pathname = new URL(url, ORIGIN + location.pathname).pathname;
+      const to = new URL(url, ORIGIN + location.pathname + location.search);
+      location.pathname = to.pathname;
+      location.search = to.search;
     },
   };
   const context = {
@@ -785,6 +789,69 @@ for (const [variant, code] of Object.entries(variants)) {
     });
   });
 
+  describe(`${variant}: campaign tags`, () => {
+    // What the server keeps of a page's query is its utm_source, utm_medium and utm_campaign: the view
+    // carries them (the server counts the campaign from currentPage) and nothing else of the query.
+    const SECRETS = /s3cr3t|ana%40example|ana@example|fbclid|gclid|utm_term|utm_content|token|email=/;
+
+    test('a page URL with utm tags and other parameters: currentPage is exactly the path and the utm tags', () => {
+      const b = make({
+        path: '/posts/hello?token=s3cr3t&utm_source=newsletter&email=ana%40example.com&utm_medium=email&fbclid=x&utm_term=t&utm_campaign=launch&gclid=y',
+        referrer: 'https://mail.example/',
+      });
+      b.socket.open();
+      assert.deepEqual(b.views, [
+        {
+          message: 'views', article: false, articleTitle: 'Hello', currentPage: '/posts/hello?utm_source=newsletter&utm_medium=email&utm_campaign=launch',
+          refreshed: false, referrer: 'https://mail.example/',
+        },
+      ]);
+      assert.doesNotMatch(JSON.stringify(b.sent), SECRETS);
+    });
+
+    test('with campaign tags, the path and those tags in their order; without, the plain path', () => {
+      for (const [query, sent] of [
+        ['', ''],
+        ['?', ''],
+        ['?token=s3cr3t&email=ana%40example.com', ''],
+        ['?utm_term=t&utm_content=c&utm_id=1', ''],
+        ['?utm_source=&utm_medium', ''], // no value: nothing for the server to count
+        ['?utm_medium=email', '?utm_medium=email'],
+        ['?utm_campaign=launch&token=s3cr3t&utm_source=newsletter', '?utm_campaign=launch&utm_source=newsletter'],
+        ['?utm_campaign=spring%20sale&utm_source=a+b', '?utm_campaign=spring%20sale&utm_source=a+b'], // as written: the server decodes
+      ]) {
+        const b = make({ path: `/posts/hello/${query}#comments` });
+        b.socket.open();
+        assert.equal(b.views[0].currentPage, `/posts/hello/${sent}`, query);
+        assert.doesNotMatch(JSON.stringify(b.sent), SECRETS, query);
+      }
+    });
+
+    test('SPA navigations and track() send the then-current path and utm tags; previousPage is a path', () => {
+      const b = make({ path: '/?utm_source=newsletter&token=s3cr3t' });
+      b.socket.open();
+      b.navigate('/posts/a/?fbclid=x&utm_medium=social&utm_campaign=launch'); // pushState
+      b.tick(100);
+      b.navigate('/posts/b/'); // no tags: the plain path
+      b.tick(100);
+      b.location.pathname = '/posts/a/'; // Back
+      b.location.search = '?utm_campaign=launch&email=ana%40example.com';
+      b.fire('window:popstate');
+      b.tick(100);
+      b.navigate('/posts/c/?utm_source=mastodon&token=s3cr3t');
+      b.context.viewcount.track({ articleId: 'manual' }); // at once, by hand
+      b.tick(100); // the pushState's own view: same path as the one just counted, not counted again
+      assert.deepEqual(b.views.map((v) => [v.currentPage, v.previousPage]), [
+        ['/?utm_source=newsletter', undefined],
+        ['/posts/a/?utm_medium=social&utm_campaign=launch', '/'],
+        ['/posts/b/', '/posts/a/'],
+        ['/posts/a/?utm_campaign=launch', '/posts/b/'],
+        ['/posts/c/?utm_source=mastodon', '/posts/a/'],
+      ]);
+      assert.doesNotMatch(JSON.stringify(b.sent), SECRETS);
+    });
+  });
+
   describe(`${variant}: privacy`, () => {
     test('localStorage.viewcount_ignore = "1": no view, counts for the current article (by its id) fill the page', () => {
       const total = element({ attrs: { 'data-viewcount': 'total' } });
@@ -1025,6 +1092,16 @@ for (const [variant, code] of Object.entries(variants)) {
         b.socket.open();
         assert.deepEqual(b.views.map((v) => v.currentPage), ['/posts/a/'], JSON.stringify(dataset));
       }
+    });
+
+    test('over HTTP too, a view carries the path and its utm tags only; the counts are asked for by path', async () => {
+      const b = blocked({ path: '/posts/a/?token=s3cr3t&utm_source=newsletter&fbclid=x&utm_campaign=launch' });
+      b.tick(5000);
+      await settle();
+      const [call] = globalThis.httpCalls;
+      assert.deepEqual(plain(call.views.map((v) => v.currentPage)), ['/posts/a/?utm_source=newsletter&utm_campaign=launch']);
+      assert.deepEqual(plain(call.request), { articleIds: [], paths: ['/posts/a/'] });
+      assert.doesNotMatch(JSON.stringify(call.views), /s3cr3t|fbclid|token/);
     });
 
     test('without httpEndpoint nothing is sent over HTTP', async () => {

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import viewcount from '../viewcount.js';
 
 const {
-  clip, validId, pick, flag, referrerParts, isReload, privacySignal, buildView, uniqueIds,
+  clip, validId, pick, flag, referrerParts, campaign, isReload, privacySignal, buildView, uniqueIds,
   slotOf, slotText, backoff, flush, scriptOptions, startBlocker, viewBlocker,
 } = viewcount._internal;
 
@@ -142,6 +142,28 @@ describe('referrerParts', () => {
     assert.deepEqual(referrerParts('', ORIGIN), {});
     assert.deepEqual(referrerParts(undefined, ORIGIN), {});
     assert.deepEqual(referrerParts('not a url', ORIGIN), {});
+  });
+});
+
+describe('campaign', () => {
+  test('keeps utm_source, utm_medium and utm_campaign only, in their order, as a query', () => {
+    assert.equal(
+      campaign('?token=s3cr3t&utm_campaign=launch&email=ana%40example.com&utm_source=newsletter&fbclid=x&utm_medium=email'),
+      '?utm_campaign=launch&utm_source=newsletter&utm_medium=email',
+    );
+    assert.equal(campaign('?utm_source=a&x=1&utm_medium=b&y=2'), '?utm_source=a&utm_medium=b');
+    assert.equal(campaign('?utm_medium=email'), '?utm_medium=email');
+    // Values as written (the server decodes them), a repeated tag as often as it comes (the server reads the first).
+    assert.equal(campaign('?utm_campaign=spring%20sale&utm_source=a+b&utm_source=c'), '?utm_campaign=spring%20sale&utm_source=a+b&utm_source=c');
+    // Only the query's first character is its '?': one in a value is the value's (the server reads it so).
+    assert.equal(campaign('?utm_campaign=a?b&x=1'), '?utm_campaign=a?b');
+  });
+
+  test("no campaign tag: '' (the page is sent as its path)", () => {
+    for (const search of ['', '?', '?token=abc&email=a%40b.c', '?utm_term=x&utm_content=y&utm_id=z', '?utm_source&utm_medium=&utm_campaign=',
+      '?utm_sourcex=1&xutm_source=2&utm_source_platform=3', '?a=utm_source=x', '?q=1&&', '?next=/a?utm_source=x', '?q=1?&utm_medium']) {
+      assert.equal(campaign(search), '', search);
+    }
   });
 });
 

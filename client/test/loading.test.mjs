@@ -42,7 +42,7 @@ describe('classic script', () => {
         querySelector: () => null,
         addEventListener() {},
       },
-      location: { pathname: '/', origin: 'https://x.example' },
+      location: { pathname: '/', search: '', origin: 'https://x.example' },
       history: { pushState() {} },
       navigator: {},
       addEventListener() {},

@@ -34,6 +34,14 @@ LOG_RETENTION_CHOICES = (1, 3, 7, 14, 30, 90, 365)
 # account's owner some other way (then ./deploy.sh leaves it alone).
 LOGGING_ROLE_CHOICES = ("stack", "external")
 DEFAULT_LOCAL_CLIENT_URL = "http://127.0.0.1:8000,http://localhost:8000"
+# Optional custom domains: each setting names a host, and `<SETTING>` + `_CERTIFICATE_ARN`
+# (e.g. DASHBOARD_CERTIFICATE_ARN) the ACM certificate that covers it.
+CUSTOM_DOMAIN_SETTINGS = ("DASHBOARD_DOMAIN", "WS_DOMAIN", "HTTP_DOMAIN")
+# A DNS host name, without scheme, port or path (RFC 1123 labels, a letter-only last label).
+_HOST_NAME = re.compile(r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+_CERTIFICATE_ARN = re.compile(r"arn:aws[a-z-]*:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[0-9a-f-]+")
+# CloudFront takes its certificates from this region only, whatever the stack's region.
+CLOUDFRONT_CERTIFICATE_REGION = "us-east-1"
 # What a site of the SITES file may set; what it leaves out comes from the plain settings
 # (PAGE_LIMIT, HOME_PATHS...), which a single-site deployment sets alone.
 SITE_SETTINGS = (
@@ -49,11 +57,21 @@ SITE_SETTINGS = (
     "article_id_pattern",
     "article_ids",
     "page_path_pattern",
+    "public_counter",
 )
 
 
 class ConfigError(ValueError):
     """A setting that cannot be used; the CLI prints it and exits with status 2."""
+
+
+@dataclass(frozen=True)
+class CustomDomain:
+    """A host name the operator owns, served with an ACM certificate; the stack creates no DNS
+    record for it (the blog's DNS may be anywhere): the operator points a CNAME at its target."""
+
+    name: str
+    certificate_arn: str
 
 
 @dataclass(frozen=True)
@@ -83,6 +101,10 @@ class DeploymentConfig:
     referrer_spam_file: str = ""
     log_retention_days: int = 30
     powertools_layer_version: int = 27
+    # Optional custom domains (docs/deploying-the-dashboard.md); None: AWS's own domain.
+    dashboard_domain: CustomDomain | None = None  # CloudFront: its certificate is in us-east-1
+    ws_domain: CustomDomain | None = None  # API Gateway: certificates in the stack's region
+    http_domain: CustomDomain | None = None
 
     @property
     def prefix(self) -> str:
@@ -159,6 +181,12 @@ class DeploymentConfig:
                 ids += [line.strip() for line in lines if not line.strip().startswith("#")]
             return valid_article_ids(ids, "ARTICLE_IDS/ARTICLE_IDS_FILE")
 
+        def public_counter() -> bool:
+            value = setting("PUBLIC_COUNTER", "false").lower()
+            if value not in ("true", "false"):
+                raise ConfigError(f"PUBLIC_COUNTER must be true or false (got {value!r})")
+            return value == "true"
+
         def site_defaults() -> dict[str, Any]:
             """What every site has unless it says otherwise: the plain settings."""
             return {
@@ -172,6 +200,7 @@ class DeploymentConfig:
                 "article_id_pattern": pattern("ARTICLE_ID_PATTERN"),
                 "article_ids": article_ids(),
                 "page_path_pattern": pattern("PAGE_PATH_PATTERN"),
+                "public_counter": public_counter(),
             }
 
         def sites() -> Sites:
@@ -204,6 +233,51 @@ class DeploymentConfig:
                 raise ConfigError(f"REFERRER_SPAM_FILE names no file: {path}")
             return str(Path(path).resolve())
 
+        def custom_domain(name: str, certificate_region: str | None = None) -> CustomDomain | None:
+            """`name` and its `_CERTIFICATE_ARN`, both or neither; `certificate_region` where the
+            certificate must be (CloudFront's), else anywhere (API Gateway checks its own region)."""
+            certificate_name = name.removesuffix("_DOMAIN") + "_CERTIFICATE_ARN"
+            host = setting(name, "").strip().lower().removesuffix(".")
+            certificate = setting(certificate_name, "").strip()
+            if not host and not certificate:
+                return None
+            if not host or not certificate:
+                raise ConfigError(
+                    f"{name} and {certificate_name} go together: set both for a custom domain, or neither "
+                    f"(got {name}={host!r}, {certificate_name}={certificate!r})"
+                )
+            if not _HOST_NAME.fullmatch(host):
+                raise ConfigError(
+                    f"{name} must be a host name such as stats.blog.example.com, without scheme, port or path "
+                    f"(got {host!r})"
+                )
+            match = _CERTIFICATE_ARN.fullmatch(certificate)
+            if not match:
+                raise ConfigError(
+                    f"{certificate_name} must be an ACM certificate ARN, "
+                    f"arn:aws:acm:<region>:<account>:certificate/<id> (got {certificate!r})"
+                )
+            if certificate_region and match["region"] != certificate_region:
+                raise ConfigError(
+                    f"{certificate_name} must be a certificate in {certificate_region}, where CloudFront takes its "
+                    f"certificates from, whatever the stack's region (got one in {match['region']})"
+                )
+            return CustomDomain(host, certificate)
+
+        def custom_domains() -> dict[str, CustomDomain | None]:
+            domains = {
+                "dashboard_domain": custom_domain("DASHBOARD_DOMAIN", CLOUDFRONT_CERTIFICATE_REGION),
+                "ws_domain": custom_domain("WS_DOMAIN"),
+                "http_domain": custom_domain("HTTP_DOMAIN"),
+            }
+            names = [domain.name for domain in domains.values() if domain]
+            if len(set(names)) < len(names):
+                raise ConfigError(
+                    f"{', '.join(CUSTOM_DOMAIN_SETTINGS)} must be different host names: each points at "
+                    f"its own endpoint (got {', '.join(names)})"
+                )
+            return domains
+
         # Local favours freshness over fewer invocations: without a window a view is counted
         # as soon as it is queued, which Lambda allows for batches of up to 10 (a larger
         # local batch gets the shortest window Lambda allows).
@@ -234,6 +308,7 @@ class DeploymentConfig:
             referrer_spam_file=referrer_spam_file(),
             log_retention_days=retention(),
             powertools_layer_version=number("POWERTOOLS_LAYER_VERSION", cls.powertools_layer_version, 1, 10_000),
+            **custom_domains(),
         )
 
 
@@ -302,6 +377,9 @@ def site_of(entry: Mapping[str, Any], defaults: Mapping[str, Any], position: int
             re.compile(typed(key, str))
         except re.error as error:
             raise ConfigError(f"site {name}: {key} is not a regular expression: {error}") from None
+    public = values["public_counter"]
+    if not isinstance(public, bool):
+        raise ConfigError(f"site {name}: public_counter must be true or false (got {public!r})")
     # A site under a path prefix has its home there, unless it says where.
     homes = strings("home_paths") or list(dict.fromkeys(entry.prefix for entry in origins))
     rules = PageRules.parse(
@@ -321,6 +399,7 @@ def site_of(entry: Mapping[str, Any], defaults: Mapping[str, Any], position: int
             article_id_pattern=values["article_id_pattern"],
             article_ids=valid_article_ids(strings("article_ids"), f"site {name}'s article_ids"),
             page_path_pattern=values["page_path_pattern"],
+            public_counter=public,
         )
     except SiteError as error:
         raise ConfigError(str(error)) from None

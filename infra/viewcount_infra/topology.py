@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from viewcount.tables import history, page_counts, readers, salts, visitor_days
+from viewcount.tables import access, history, page_counts, readers, salts, visitor_days
 from viewcount_infra.config import DeploymentConfig
 
 # ---- tables ----------------------------------------------------------------------
@@ -62,7 +62,12 @@ SALTS = TableSpec("salts", "Salts", salts.PARTITION_KEY, ttl_attribute=salts.EXP
 HISTORY = TableSpec(
     "history", "History", history.PARTITION_KEY, sort_key=history.SORT_KEY, ttl_attribute=history.EXPIRES_AT
 )
-TABLES = (VISITOR_DAYS, COUNTS, READERS, SALTS, HISTORY)
+# Share links of the dashboard, its single-use tickets and wrong-key counts (hashes only).
+# Tickets and counts last minutes; a lost share link is made again: no backups.
+ACCESS = TableSpec(
+    "access", "Access", access.PARTITION_KEY, sort_key=access.SORT_KEY, ttl_attribute=access.EXPIRES_AT, backups=False
+)
+TABLES = (VISITOR_DAYS, COUNTS, READERS, SALTS, HISTORY, ACCESS)
 # The new image is the view; the old one tells whether its page and the site were new to the visitor that day.
 STREAM_VIEW_TYPE = "NEW_AND_OLD_IMAGES"
 TABLE_ENVIRONMENT = {
@@ -71,6 +76,7 @@ TABLE_ENVIRONMENT = {
     "readers": "READERS_TABLE",
     "salts": "SALTS_TABLE",
     "history": "HISTORY_TABLE",
+    "access": "ACCESS_TABLE",
 }
 
 # ---- functions -------------------------------------------------------------------
@@ -94,6 +100,8 @@ class FunctionSpec:
     needs_sites: bool = False
     needs_view_rules: bool = False  # visitor keys, rate limit, referrer spam
     requests_pushes: bool = False  # sends coalesced push requests
+    reads_owner_key: bool = False  # the dashboard's owner key, from its secret
+    knows_dashboard: bool = False  # the dashboard's origins: not a site's, and never counted
 
     def environment(
         self,
@@ -103,9 +111,14 @@ class FunctionSpec:
         ws_endpoint: str,
         push_queue_url: str = "",
         sites_file: str = "",
+        *,
+        owner_key_secret: str = "",
+        dashboard_origins: str = "",
     ) -> dict[str, str]:
         """The function's environment; values are CDK tokens in AWS and real names locally.
-        `sites_file` is where the function finds the sites: in its layer in AWS."""
+        `sites_file` is where the function finds the sites: in its layer in AWS;
+        `owner_key_secret` the ARN of the owner key's secret; `dashboard_origins` the
+        dashboard's origins, comma-separated."""
         env = {
             "POWERTOOLS_SERVICE_NAME": f"viewcount-{self.name}",
             "POWERTOOLS_METRICS_NAMESPACE": f"Viewcount/{config.namespace}",
@@ -124,6 +137,10 @@ class FunctionSpec:
                 env["REFERRER_SPAM_FILE"] = config.referrer_spam_file
         if self.requests_pushes:
             env.update(PUSH_QUEUE_URL=push_queue_url, PUSH_INTERVAL_SECONDS=str(config.push_interval_seconds))
+        if self.reads_owner_key:
+            env["OWNER_KEY_SECRET_ARN"] = owner_key_secret
+        if self.knows_dashboard:
+            env["DASHBOARD_ORIGINS"] = dashboard_origins
         return env
 
 
@@ -131,7 +148,9 @@ class FunctionSpec:
 # The `$connect` authorizer: it sees the handshake's headers, which no later event carries.
 CONNECT = FunctionSpec(
     "connect", "connect", "Admits the sites' own origins and judges the reader's browser", 256, 5,
-    needs_sites=True,
+    # A dashboard's connection comes with a ticket, which it takes (deletes): nothing else.
+    table_actions={"access": ("dynamodb:DeleteItem",)}, key_prefixes={"access": ("ticket#",)},
+    needs_sites=True, knows_dashboard=True,
 )  # fmt: skip
 VIEWS = FunctionSpec(
     "views", "views", "Validates views, limits their rate, keys visitors and publishes views", 256, 5,
@@ -158,6 +177,26 @@ HTTP_VIEWS = FunctionSpec(
 HTTP_COUNTS = FunctionSpec(
     "http_counts", "http_counts", "Answers GET /counts with the counts of pages and of the site", 256, 5,
     table_actions=COUNTS_ROUTE.table_actions, needs_sites=True,
+)  # fmt: skip
+# The dashboard: its stats API (reads of the history, never a Scan; tickets; wrong-key counts),
+# the public counter of the sites that opt in, and the `watch` route of its live numbers.
+DASHBOARD_API = FunctionSpec(
+    "dashboard_api", "dashboard_api", "Answers the dashboard's stats API for the owner and share links", 512, 20,
+    table_actions={
+        "counts": ("dynamodb:BatchGetItem",),
+        "history": ("dynamodb:Query", "dynamodb:BatchGetItem"),
+        "access": ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+    },
+    needs_sites=True, reads_owner_key=True, knows_dashboard=True,
+)  # fmt: skip
+PUBLIC_COUNTER = FunctionSpec(
+    "public_counter", "public_counter", "Answers the public counter and badge of the sites that opt in", 256, 5,
+    table_actions={"counts": ("dynamodb:BatchGetItem",)}, needs_sites=True,
+)  # fmt: skip
+WATCH = FunctionSpec(
+    "watch", "watch", "Logs a dashboard's connection as its site's watcher and answers its live numbers", 256, 10,
+    table_actions={"counts": ("dynamodb:BatchGetItem",), "readers": ("dynamodb:PutItem", "dynamodb:Query")},
+    needs_sites=True,
 )  # fmt: skip
 # Consumers work on batches of hundreds of views. The queue consumers share their code.
 _RECORD = {"visitor_days": ("dynamodb:UpdateItem", "dynamodb:PutItem")}
@@ -227,6 +266,9 @@ FUNCTIONS = (
     PUSH_READERS,
     HTTP_VIEWS,
     HTTP_COUNTS,
+    DASHBOARD_API,
+    PUBLIC_COUNTER,
+    WATCH,
 )
 
 # ---- WebSocket routes --------------------------------------------------------------
@@ -255,6 +297,8 @@ ROUTES = (
     RouteSpec("$connect", None, authorizer=CONNECT),
     RouteSpec("views", VIEWS),
     RouteSpec("counts", COUNTS_ROUTE, return_response=True),
+    # A dashboard's connection (let in by a ticket) asks for its site's live numbers.
+    RouteSpec("watch", WATCH, return_response=True),
     RouteSpec("$default", DEFAULT, return_response=True),
 )
 
@@ -266,6 +310,8 @@ class HttpRouteSpec:
     method: str
     path: str
     function: FunctionSpec
+    # Requests per second (steady, burst) for this route, below the stage's; None: the stage's.
+    throttle: tuple[int, int] | None = None
 
     @property
     def route_key(self) -> str:
@@ -277,11 +323,18 @@ HTTP_ROUTES = (
     # A beacon (`navigator.sendBeacon`, text/plain): a CORS-safelisted request, no preflight.
     HttpRouteSpec("POST", "/views", HTTP_VIEWS),
     HttpRouteSpec("GET", "/counts", HTTP_COUNTS),
+    # The dashboard's API: a person's dashboard makes a few requests a minute.
+    HttpRouteSpec("GET", "/dashboard/sites", DASHBOARD_API, throttle=(5, 10)),
+    HttpRouteSpec("GET", "/dashboard/stats", DASHBOARD_API, throttle=(5, 10)),
+    HttpRouteSpec("POST", "/dashboard/tickets", DASHBOARD_API, throttle=(2, 5)),
+    # Public counters are cached by whoever embeds them (Cache-Control), and bounded here.
+    HttpRouteSpec("GET", "/public/counter", PUBLIC_COUNTER, throttle=(20, 50)),
+    HttpRouteSpec("GET", "/public/badge", PUBLIC_COUNTER, throttle=(20, 50)),
 )
-# What API Gateway's CORS answers preflights with (the origins are the sites'); the handlers
-# name the request's own origin in their answers.
+# What API Gateway's CORS answers preflights with (the origins are the sites' and the
+# dashboard's); the handlers name the request's own origin in their answers.
 HTTP_CORS_METHODS = ("GET", "POST")
-HTTP_CORS_HEADERS = ("content-type",)
+HTTP_CORS_HEADERS = ("content-type", "authorization")
 HTTP_CORS_MAX_AGE_SECONDS = 3600
 
 # ---- fan-out: one topic, one filtered queue per consumer --------------------------
@@ -340,6 +393,11 @@ STREAM_TUMBLING_WINDOW_SECONDS = 900
 
 # Coalesced push requests: sent by the counting function, delayed until due.
 PUSH_REQUESTS = QueueSpec("push-requests", PUSH_READERS, {})
+
+
+def owner_key_secret_name(config: DeploymentConfig) -> str:
+    """The dashboard's owner key: a secret of 40 random letters and digits."""
+    return f"{config.prefix}-owner-key"
 
 
 def stream_dlq_name(config: DeploymentConfig) -> str:

@@ -1,20 +1,27 @@
-"""`$connect` authorizer: admit only the sites' own origins, and judge the browser once.
+"""`$connect` authorizer: admit only the sites' own origins, and judge the browser once; and
+a dashboard's connection from the dashboard's origin with a single-use ticket.
 
 Its context (viewcount.admission) rides on every later event of the connection: the
 origin, which picks the site; whether the browser is a bot, whether it sends Global
-Privacy Control, and otherwise the User-Agent that the visitor key needs. Nothing is written.
+Privacy Control, and otherwise the User-Agent that the visitor key needs. Nothing is written
+for a reader. A dashboard's context names the site it watches, and it can count no view.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from viewcount.admission import admit, admitted_origin
+import boto3
+
+from viewcount.admission import Admission, admit, admitted_origin
 from viewcount.bots import prepare
 from viewcount.observability import count, logger, metrics
 from viewcount.settings import ConnectSettings
+from viewcount.tables.access import AccessTable
 
 settings = ConnectSettings.from_env()
+tickets = AccessTable(boto3.client("dynamodb"), settings.access_table)
 prepare()
 
 
@@ -37,9 +44,20 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     headers = event.get("headers")
     origin = admitted_origin(headers, settings.sites.allowed_origins)
     if origin is None:
-        count("ConnectionsRefused")
-        return policy("Deny", event["methodArn"])
+        return dashboard_policy(event)
     admission = admit(headers, origin)
     if admission.bot:
         count("BotConnections")
     return policy("Allow", event["methodArn"], admission.context())
+
+
+def dashboard_policy(event: dict[str, Any]) -> dict[str, Any]:
+    """A dashboard's connection: from its origin, with a ticket that has not served yet."""
+    origin = admitted_origin(event.get("headers"), settings.dashboard_origins)
+    ticket = (event.get("queryStringParameters") or {}).get("ticket", "")
+    site = tickets.take_ticket(ticket, int(time.time())) if origin and ticket else None
+    if origin is None or site not in settings.sites.ids:
+        count("ConnectionsRefused")
+        return policy("Deny", event["methodArn"])
+    count("DashboardConnections")
+    return policy("Allow", event["methodArn"], Admission(origin=origin, watch=site).context())

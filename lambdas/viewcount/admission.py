@@ -28,10 +28,14 @@ class Admission:
     # The page's origin, normalised: it picks the site (viewcount.sites). None on a connection
     # made before the authorizer passed it on.
     origin: str | None = None
+    # A dashboard's connection, let in by a ticket: the site it watches. It never counts a view.
+    watch: str | None = None
 
     def context(self) -> dict[str, str]:
         """The authorizer's context: strings only, and only what `views` and `counts` need."""
         origin = {"origin": self.origin} if self.origin else {}
+        if self.watch:
+            return {"watch": self.watch, **origin}
         if self.bot:
             return {"bot": self.bot, **origin}
         if self.gpc:
@@ -46,6 +50,7 @@ class Admission:
             gpc=str(authorizer.get("gpc", "")) == "1",
             user_agent=authorizer.get("userAgent"),
             origin=authorizer.get("origin") or None,
+            watch=authorizer.get("watch") or None,
         )
 
 

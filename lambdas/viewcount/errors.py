@@ -17,6 +17,13 @@ TOO_MANY_IDS = "too_many_ids"
 UNKNOWN_ARTICLE = "unknown_article"
 RATE_LIMITED = "rate_limited"
 UNAVAILABLE = "unavailable"
+# The dashboard's API and connections.
+UNAUTHORIZED = "unauthorized"
+FORBIDDEN_SITE = "forbidden_site"
+TOO_MANY_TRIES = "too_many_tries"
+UNKNOWN_SITE = "unknown_site"
+NOT_PUBLIC = "not_public"
+WATCH_ONLY = "watch_only"
 
 ALL_CODES = (
     INVALID_JSON,
@@ -30,6 +37,12 @@ ALL_CODES = (
     UNKNOWN_ARTICLE,
     RATE_LIMITED,
     UNAVAILABLE,
+    UNAUTHORIZED,
+    FORBIDDEN_SITE,
+    TOO_MANY_TRIES,
+    UNKNOWN_SITE,
+    NOT_PUBLIC,
+    WATCH_ONLY,
 )
 
 

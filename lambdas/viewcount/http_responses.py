@@ -14,6 +14,8 @@ from viewcount.wire import encode_frame, error_frame
 
 # Counts change with every view, and a beacon page reads them twice within seconds.
 NO_STORE = {"Cache-Control": "no-store"}
+# A public counter or badge: anyone may cache it for five minutes.
+PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
 
 
 def cors_headers(origin: str) -> dict[str, str]:
@@ -28,6 +30,14 @@ def answer(status: int, origin: str, frame: dict[str, Any] | None = None) -> dic
         headers["Content-Type"] = "application/json"
         response["body"] = encode_frame(frame).decode()
     return response
+
+
+def json_answer(
+    status: int, origin: str | None, body: dict[str, Any], cache: dict[str, str] = NO_STORE
+) -> dict[str, Any]:
+    """A JSON answer; with CORS for `origin` when the request came from an origin allowed to read it."""
+    headers = {**(cors_headers(origin) if origin else {}), **cache, "Content-Type": "application/json"}
+    return {"statusCode": status, "headers": headers, "body": encode_frame(body).decode()}
 
 
 def refusal(status: int, origin: str, code: str, detail: str) -> dict[str, Any]:

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
+from viewcount.origins import normalise_origin
 from viewcount.referrer_spam import load_spam_hosts
 from viewcount.sites import SiteError, Sites
 
 _SNS_TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+")
+_SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+")
 _ENDPOINT = re.compile(r"https?://[^\s/]+(/\S*)?")
 
 
@@ -74,6 +76,17 @@ class FunctionEnvironment:
         except SiteError as error:
             raise self.error(name, f"names a file that is no list of sites: {error}") from None
 
+    def origins(self, name: str = "DASHBOARD_ORIGINS") -> frozenset[str]:
+        """Comma-separated origins, each normalised as a browser sends it; may be empty."""
+        found = set()
+        for entry in self.present(name).split(","):
+            if entry.strip():
+                origin = normalise_origin(entry.strip())
+                if not origin:
+                    raise self.error(name, f"holds {entry.strip()!r}, which is no origin (scheme://host[:port])")
+                found.add(origin)
+        return frozenset(found)
+
     def endpoint(self, name: str) -> str:
         return self.matching(name, _ENDPOINT, "an http(s) URL")
 
@@ -84,11 +97,13 @@ class FunctionEnvironment:
 @dataclass(frozen=True)
 class ConnectSettings:
     sites: Sites  # their origins are admitted
+    access_table: str  # the dashboard's tickets
+    dashboard_origins: frozenset[str]  # admitted with a ticket only
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> ConnectSettings:
         read = FunctionEnvironment(env, "connect")
-        return cls(sites=read.sites())
+        return cls(sites=read.sites(), access_table=read.text("ACCESS_TABLE"), dashboard_origins=read.origins())
 
 
 @dataclass(frozen=True)
@@ -217,6 +232,49 @@ class PushReadersSettings:
             readers_table=read.text("READERS_TABLE"),
             ws_endpoint=read.endpoint("WS_ENDPOINT"),
         )
+
+
+@dataclass(frozen=True)
+class DashboardApiSettings:
+    counts_table: str
+    history_table: str
+    access_table: str
+    sites: Sites
+    owner_key_secret_arn: str  # read once at init; the key itself is never in the environment
+    dashboard_origins: frozenset[str]  # answered with CORS
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> DashboardApiSettings:
+        read = FunctionEnvironment(env, "dashboard_api")
+        return cls(
+            counts_table=read.text("COUNTS_TABLE"),
+            history_table=read.text("HISTORY_TABLE"),
+            access_table=read.text("ACCESS_TABLE"),
+            sites=read.sites(),
+            owner_key_secret_arn=read.matching("OWNER_KEY_SECRET_ARN", _SECRET_ARN, "a Secrets Manager secret ARN"),
+            dashboard_origins=read.origins(),
+        )
+
+
+@dataclass(frozen=True)
+class PublicCounterSettings(CountsRouteSettings):
+    """The public counter and badge: a counter's totals, for the sites that opt in."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Self:
+        return cls._read(FunctionEnvironment(env, "public_counter"))
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    counts_table: str
+    readers_table: str
+    sites: Sites
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> WatchSettings:
+        read = FunctionEnvironment(env, "watch")
+        return cls(counts_table=read.text("COUNTS_TABLE"), readers_table=read.text("READERS_TABLE"), sites=read.sites())
 
 
 def _spam_hosts(read: FunctionEnvironment, configured: str | None) -> frozenset[str]:

@@ -82,6 +82,8 @@ class Site:
     article_id_pattern: str = ""
     article_ids: tuple[str, ...] = ()
     page_path_pattern: str = ""
+    # Its counts may be read by anyone (a JSON counter and an SVG badge): off unless it opts in.
+    public_counter: bool = False
 
     def __post_init__(self) -> None:
         if not SITE_ID.fullmatch(self.id) or self.id in RESERVED_SITE_IDS:
@@ -156,6 +158,7 @@ class Site:
             "articleIdPattern": self.article_id_pattern,
             "articleIds": list(self.article_ids),
             "pagePathPattern": self.page_path_pattern,
+            "publicCounter": self.public_counter,
         }
 
     @classmethod
@@ -176,6 +179,7 @@ class Site:
             article_id_pattern=entry["articleIdPattern"],
             article_ids=tuple(entry["articleIds"]),
             page_path_pattern=entry["pagePathPattern"],
+            public_counter=bool(entry.get("publicCounter", False)),
         )
 
 

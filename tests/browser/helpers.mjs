@@ -1,6 +1,6 @@
 // Shared helpers for the headless-Chromium tests: run the local stack on free ports and drive Chromium.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -65,10 +65,22 @@ export async function freePort(pairs = 0) {
 }
 
 export class LocalStack {
-  constructor() {
+  // `env`: more environment for the stack's process (e.g. clockEnv(): VIEWCOUNT_LOCAL_CLOCK_FILE).
+  constructor({ env = {} } = {}) {
     this.dataDir = mkdtempSync(path.join(tmpdir(), 'viewcount-browser-'));
+    this.env = env;
     this.process = undefined;
     this.output = '';
+  }
+
+  // The dashboard's own server (its origin is not a site's).
+  get dashboardUrl() {
+    return `http://127.0.0.1:${this.dashboardPort}/`;
+  }
+
+  // The origin of the n-th site given with --site (each on its own port from httpPort up).
+  siteOrigin(position = 0) {
+    return `http://127.0.0.1:${this.httpPort + position}`;
   }
 
   get wsUrl() {
@@ -93,16 +105,21 @@ export class LocalStack {
     this.wsPort ??= await freePort(1);
     this.httpPort ??= await freePort();
     this.apiPort ??= await freePort();
+    this.dashboardPort ??= await freePort();
     const python = path.join(ROOT, '.venv', 'bin', 'python');
     if (!existsSync(python)) throw new Error(`${python} missing: run ./test.sh (or ./run_local.sh) once to create .venv`);
+    // This run's output only: after a restart, the earlier run's banner must not count as this one's.
+    const outputFrom = this.output.length;
     const child = spawn(
       python,
       ['-m', 'local_stack', '--ws-port', String(this.wsPort), '--http-port', String(this.httpPort),
-        '--api-port', String(this.apiPort), '--data-dir', this.dataDir, ...extra],
+        '--api-port', String(this.apiPort), '--dashboard-port', String(this.dashboardPort), '--data-dir', this.dataDir,
+        ...extra],
       {
         cwd: ROOT,
         env: {
           ...process.env,
+          ...this.env,
           PYTHONPATH: [path.join(ROOT, 'lambdas'), path.join(ROOT, 'infra'), ROOT].join(':'),
           PYTHONUNBUFFERED: '1',
         },
@@ -119,7 +136,7 @@ export class LocalStack {
       };
       const onData = (chunk) => {
         this.output += chunk;
-        if (this.output.includes('Ctrl-C stops it.')) {
+        if (this.output.indexOf('Ctrl-C stops it.', outputFrom) !== -1) {
           clearTimeout(timer);
           child.off('exit', onExit);
           resolve();
@@ -274,4 +291,54 @@ export function withStackAndBrowser(stackArgs = () => []) {
     await env.stack.dispose();
   });
   return env;
+}
+
+// ---- the dashboard's tests: the stack's clock, ./admin.sh, the sites' days -----------------------------
+
+// Tests only: a file for VIEWCOUNT_LOCAL_CLOCK_FILE (local_stack/clock.py), which shifts the time the local
+// stack stamps on requests, so that views can be sent on another day. Give `env` to new LocalStack({ env }).
+export function stackClock() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'viewcount-clock-'));
+  const file = path.join(dir, 'offset');
+  return {
+    env: { VIEWCOUNT_LOCAL_CLOCK_FILE: file },
+    // Replaced atomically: the stack reads the file on every request.
+    set(seconds) {
+      writeFileSync(`${file}.new`, `${seconds}\n`);
+      renameSync(`${file}.new`, file);
+    },
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+// Runs ./admin.sh with the stack's data directory; resolves with its stdout, rejects with its output.
+export function admin(stack, ...args) {
+  return new Promise((resolve, reject) => {
+    execFile(path.join(ROOT, 'admin.sh'), [...args, '--data-dir', stack.dataDir], { cwd: ROOT, timeout: 60000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`./admin.sh ${args.join(' ')} failed (${error.code ?? error.signal}):\n${stdout}${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+// The value of a `Name: value` line of a command's output.
+export function outputLine(output, name) {
+  const line = output.split('\n').find((l) => l.startsWith(`${name}: `));
+  if (!line) throw new Error(`no "${name}: " line in:\n${output}`);
+  return line.slice(name.length + 2).trim();
+}
+
+// The day (YYYY-MM-DD) in an IANA time zone at a moment (epoch ms), as the site's day is.
+export const dayIn = (timeZone, ms = Date.now()) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
+
+// The day before or after a YYYY-MM-DD day.
+export const shiftDay = (day, days) => new Date(Date.parse(`${day}T00:00:00Z`) + days * 86400000).toISOString().slice(0, 10);
+
+// A time zone where it is about noon now (an Etc/GMT zone): no midnight falls within a test, and a view stamped
+// a day back is well inside the 48 hours in which the stack still records it.
+export function zoneNearNoon(ms = Date.now()) {
+  const hours = 12 - new Date(ms).getUTCHours(); // -11..12
+  if (hours === 0) return 'UTC';
+  return hours > 0 ? `Etc/GMT-${hours}` : `Etc/GMT+${-hours}`; // Etc/GMT-3 is UTC+3
 }

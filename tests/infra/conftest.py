@@ -18,12 +18,19 @@ ENV = {
 }
 
 
+# A stand-in for the built dashboard (`node dashboard/build.mjs` writes dist/dashboard/): the
+# stack deploys the folder as it is, and these tests read templates, not the page.
+DASHBOARD_PLACEHOLDER = "<!doctype html><title>Viewcount dashboard (test placeholder)</title>\n"
+
+
 @pytest.fixture(scope="session")
 def dist_dir(tmp_path_factory) -> Path:
     dist = tmp_path_factory.mktemp("dist")
     subprocess.run(
         [sys.executable, str(ROOT / "tools" / "package_lambdas.py"), str(dist)], check=True, capture_output=True
     )
+    (dist / "dashboard").mkdir()
+    (dist / "dashboard" / "index.html").write_text(DASHBOARD_PLACEHOLDER)
     return dist
 
 

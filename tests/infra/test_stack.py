@@ -11,10 +11,20 @@ from viewcount_infra.topology import FUNCTIONS, QUEUES, TABLES
 NAMESPACES = ("prod", "stage", "local")
 
 
+def viewcount_functions(synthesized) -> dict[str, dict]:
+    """The topology's functions: each is named. CDK's own deploy-time handlers (the dashboard's
+    BucketDeployment, the auto-delete of its bucket) are not, and are not ours to shape."""
+    return {
+        logical_id: f
+        for logical_id, f in synthesized.resources("AWS::Lambda::Function").items()
+        if "FunctionName" in f["Properties"]
+    }
+
+
 def function_for(synthesized, name: str) -> tuple[str, dict]:
     [(logical_id, function)] = [
         (logical_id, f)
-        for logical_id, f in synthesized.resources("AWS::Lambda::Function").items()
+        for logical_id, f in viewcount_functions(synthesized).items()
         if f["Properties"]["FunctionName"].split("-", 2)[2] == name.replace("_", "-")
     ]
     return logical_id, function
@@ -41,9 +51,10 @@ def test_routes_select_on_message(synth):
         for r in websocket_resources(t, "AWS::ApiGatewayV2::Route").values()
     }
     # No $disconnect route: it would cost an invocation and a write per connection.
-    assert set(routes) == {"$connect", "views", "counts", "$default"}
-    assert routes["counts"].get("RouteResponseSelectionExpression") == "$default"
-    assert routes["$default"].get("RouteResponseSelectionExpression") == "$default"
+    assert set(routes) == {"$connect", "views", "counts", "watch", "$default"}
+    # A dashboard's `watch` is answered on its own connection, as `counts` is.
+    for answered in ("counts", "watch", "$default"):
+        assert routes[answered].get("RouteResponseSelectionExpression") == "$default", answered
     assert "RouteResponseSelectionExpression" not in routes["views"]
 
 
@@ -154,7 +165,9 @@ def test_consumers_report_failures_and_cap_concurrency(synth):
 
 
 def test_functions_run_python_3_14_on_arm_with_the_powertools_layer(synth):
-    for function in synth("local").resources("AWS::Lambda::Function").values():
+    functions = viewcount_functions(synth("local")).values()
+    assert len(functions) == len(FUNCTIONS)
+    for function in functions:
         props = function["Properties"]
         assert props["Runtime"] == "python3.14"
         assert props["Architectures"] == ["arm64"]
@@ -187,7 +200,8 @@ SQS_CONSUMER = {
 }  # fmt: skip
 
 EXPECTED_ACTIONS = {
-    "connect": set(),
+    # It takes (deletes) a dashboard's single-use ticket: see the LeadingKeys test below.
+    "connect": {"dynamodb:DeleteItem"},
     "views": {
         "sns:Publish", "execute-api:ManageConnections", "dynamodb:GetItem", "dynamodb:PutItem",
         "dynamodb:DeleteItem", "dynamodb:UpdateItem",
@@ -212,6 +226,13 @@ EXPECTED_ACTIONS = {
     # As `views`, but it answers in its response: no management API.
     "http_views": {"sns:Publish", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"},
     "http_counts": {"dynamodb:BatchGetItem"},
+    # The only reader of the owner key's secret.
+    "dashboard_api": {
+        "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+        "secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret",
+    },
+    "public_counter": {"dynamodb:BatchGetItem"},
+    "watch": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:Query"},
 }  # fmt: skip
 
 
@@ -230,7 +251,7 @@ def test_every_name_carries_the_namespace(synth, namespace):
     names = [r["Properties"]["TableName"] for r in t.resources("AWS::DynamoDB::Table").values()]
     names += [r["Properties"]["QueueName"] for r in t.resources("AWS::SQS::Queue").values()]
     names += [r["Properties"]["TopicName"] for r in t.resources("AWS::SNS::Topic").values()]
-    names += [r["Properties"]["FunctionName"] for r in t.resources("AWS::Lambda::Function").values()]
+    names += [r["Properties"]["FunctionName"] for r in viewcount_functions(t).values()]
     assert names and all(name.startswith(f"viewcount-{namespace}-") for name in names)
 
 
@@ -273,7 +294,11 @@ def test_the_history_keeps_801_days_with_backups_and_only_the_counting_function_
     logical_id = next(n for n, r in t.resources("AWS::DynamoDB::Table").items() if r["Properties"] is history)
     for spec in FUNCTIONS:
         on_history = [s for s in policy_statements(t, spec.name) if logical_id in json.dumps(s.get("Resource", ""))]
-        expected = [{"dynamodb:UpdateItem", "dynamodb:PutItem"}] if spec.name == "count_views" else []
+        # The counting function moves days in; the dashboard's API reads them, with no Scan.
+        expected = {
+            "count_views": [{"dynamodb:UpdateItem", "dynamodb:PutItem"}],
+            "dashboard_api": [{"dynamodb:Query", "dynamodb:BatchGetItem"}],
+        }.get(spec.name, [])
         assert [set(s["Action"]) for s in on_history] == expected, spec.name
 
 
@@ -294,11 +319,15 @@ def sites_of(synthesized, namespace: str):
     layer is given to."""
     from viewcount.sites import Sites
 
-    [(layer_id, layer)] = synthesized.resources("AWS::Lambda::LayerVersion").items()
-    assert layer["Properties"]["LayerName"] == f"viewcount-{namespace}-sites"
+    # The one layer of ours (the dashboard's BucketDeployment brings CDK's AWS CLI layer).
+    [(layer_id, layer)] = [
+        (layer_id, layer)
+        for layer_id, layer in synthesized.resources("AWS::Lambda::LayerVersion").items()
+        if layer["Properties"].get("LayerName") == f"viewcount-{namespace}-sites"
+    ]
     users = {
         f["Properties"]["FunctionName"].split("-", 2)[2]
-        for f in synthesized.resources("AWS::Lambda::Function").values()
+        for f in viewcount_functions(synthesized).values()
         if {"Ref": layer_id} in f["Properties"]["Layers"]
     }
     asset = layer["Properties"]["Content"]["S3Key"].removesuffix(".zip")
@@ -312,13 +341,14 @@ def test_the_sites_follow_the_namespace_in_a_layer_of_their_own(synth):
     assert stage.allowed_origins == {"https://stage.blog.example.com", "https://preview.blog.example.com"}
     assert prod.allowed_origins == {"https://blog.example.com"}
     readers_of_pages = {"post-views", "home-views", "profile-views", "page-views", "count-views"}
-    assert users == {"connect", "views", "counts", "http-views", "http-counts", *readers_of_pages}
+    dashboard = {"dashboard-api", "public-counter", "watch"}
+    assert users == {"connect", "views", "counts", "http-views", "http-counts", *readers_of_pages, *dashboard}
     _, views = function_for(synth("prod"), "views")
     assert views["Properties"]["Environment"]["Variables"]["SITES_FILE"] == "/opt/viewcount/sites.json"
 
 
 def test_every_functions_environment_stays_far_below_lambdas_4_kb(synth):
-    for function in synth("prod").resources("AWS::Lambda::Function").values():
+    for function in viewcount_functions(synth("prod")).values():
         variables = function["Properties"]["Environment"]["Variables"]
         # Tokens (Ref, GetAtt) become names and ARNs of at most about 150 characters each.
         size = sum(len(name) + (150 if isinstance(value, dict) else len(value)) for name, value in variables.items())

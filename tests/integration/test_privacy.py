@@ -6,13 +6,16 @@ import json
 import re
 import time
 
+import pytest
 from moto import mock_aws
 
 from local_stack.harness import BROWSER_USER_AGENT
 from tests.conftest import ROOT, load_event
 from tests.integration.pipeline import Pipeline
+from viewcount.tables.access import AccessTable
 from viewcount.tables.history import HistoryTable
 from viewcount.tables.page_counts import PageCountsTable
+from viewcount.use_cases.dashboard_access import AccessRefused, DashboardAccess
 from viewcount.use_cases.import_counts import Imported, ImportPlan, import_counts
 from viewcount.use_cases.keep_history import KeepHistory
 from viewcount_infra.topology import TABLES
@@ -76,6 +79,14 @@ def every_kind_of_view(pipeline: Pipeline) -> None:
     imported = Imported(views=7, unique=3, sources={"referrer:old.example": 2})
     plan = ImportPlan("busuanzi", lifetime={"post#hello-world": imported}, days={("2026-01-01", "site"): imported})
     import_counts(counters, history, pipeline.config.sites.default, plan)
+    # The dashboard: a share link, a ticket, a wrong key.
+    access = AccessTable(pipeline.dynamodb, pipeline.resources.table_names["access"])
+    dashboard = DashboardAccess(access, "owner-key", pipeline.config.sites)
+    dashboard.share(pipeline.config.sites.default, "for an editor", int(time.time()))
+    viewer = dashboard.viewer("Bearer owner-key", IP, int(time.time()))
+    dashboard.issue_ticket(viewer, None, int(time.time()))
+    with pytest.raises(AccessRefused):
+        dashboard.viewer("Bearer a-guess", IP, int(time.time()))
 
 
 def test_every_stored_attribute_is_in_privacy_md_and_no_reader_is_named(local_config):

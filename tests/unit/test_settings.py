@@ -12,15 +12,18 @@ from viewcount.settings import (
     ConnectSettings,
     CountsRouteSettings,
     CountViewsSettings,
+    DashboardApiSettings,
     HttpCountsSettings,
     HttpViewsSettings,
+    PublicCounterSettings,
     PushReadersSettings,
     RecordViewsSettings,
     SettingsError,
     ViewsSettings,
+    WatchSettings,
 )
 from viewcount_infra.config import DeploymentConfig
-from viewcount_infra.topology import FUNCTIONS, TABLES, VIEWS
+from viewcount_infra.topology import DASHBOARD_API, FUNCTIONS, TABLES, VIEWS
 
 SETTINGS_OF_CODE = {
     "connect": ConnectSettings,
@@ -32,11 +35,16 @@ SETTINGS_OF_CODE = {
     "push_readers": PushReadersSettings,
     "http_views": HttpViewsSettings,
     "http_counts": HttpCountsSettings,
+    "dashboard_api": DashboardApiSettings,
+    "public_counter": PublicCounterSettings,
+    "watch": WatchSettings,
 }
 # Read when present: the local stack's referrer-spam list (deployed functions carry theirs).
 OPTIONAL = {"REFERRER_SPAM_FILE"}
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:viewcount-local-views"
 PUSH_QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/viewcount-local-push-requests"
+OWNER_KEY_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:viewcount-local-owner-key-AbCdEf"
+DASHBOARD_ORIGINS = "https://d1234.cloudfront.net"
 
 
 class RecordingEnv(Mapping[str, str]):
@@ -62,7 +70,16 @@ def spec_environment(spec) -> dict[str, str]:
 
     config = DeploymentConfig.load("local", {"LOCAL_CLIENT_URL": "https://blog.example.com"})
     tables = {table.key: table.physical_name(config) for table in TABLES}
-    return spec.environment(config, tables, TOPIC_ARN, WS_ENDPOINT, PUSH_QUEUE_URL, write_sites_file(config))
+    return spec.environment(
+        config,
+        tables,
+        TOPIC_ARN,
+        WS_ENDPOINT,
+        PUSH_QUEUE_URL,
+        write_sites_file(config),
+        owner_key_secret=OWNER_KEY_SECRET_ARN,
+        dashboard_origins=DASHBOARD_ORIGINS,
+    )
 
 
 def own_variables(env: dict[str, str]) -> set[str]:
@@ -117,6 +134,29 @@ def test_a_malformed_variable_fails_the_init_and_says_why(variable, value, probl
 
     with pytest.raises(SettingsError, match=rf"views: {variable} .*{re.escape(problem)}"):
         ViewsSettings.from_env(env)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        ("OWNER_KEY_SECRET_ARN", "viewcount-local-owner-key", "Secrets Manager secret ARN"),
+        ("DASHBOARD_ORIGINS", "https://d1234.cloudfront.net,not an origin", "no origin"),
+    ],
+)
+def test_the_dashboard_api_refuses_a_malformed_variable(variable, value, problem):
+    env = spec_environment(DASHBOARD_API) | {variable: value}
+
+    with pytest.raises(SettingsError, match=rf"dashboard_api: {variable} .*{re.escape(problem)}"):
+        DashboardApiSettings.from_env(env)
+
+
+def test_the_dashboard_origins_are_normalised_and_may_be_none():
+    env = spec_environment(DASHBOARD_API)
+
+    assert DashboardApiSettings.from_env(
+        env | {"DASHBOARD_ORIGINS": "HTTPS://Dash.Example.com:443"}
+    ).dashboard_origins == {"https://dash.example.com"}
+    assert DashboardApiSettings.from_env(env | {"DASHBOARD_ORIGINS": ""}).dashboard_origins == frozenset()
 
 
 def test_logic_never_reads_the_environment():

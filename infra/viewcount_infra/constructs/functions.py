@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from aws_cdk import Aws, Duration, RemovalPolicy
@@ -10,10 +11,12 @@ from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from viewcount.sites import Sites
 from viewcount_infra.config import DeploymentConfig
 from viewcount_infra.constructs.counters import CounterTables
 from viewcount_infra.topology import FUNCTIONS, FunctionSpec
@@ -41,9 +44,13 @@ class ViewcountFunctions(Construct):
         topic: sns.ITopic,
         stage: apigwv2.WebSocketStage,
         push_requests: sqs.IQueue,
+        owner_key: secretsmanager.ISecret,
+        dashboard_origins: Sequence[str],
     ) -> None:
         super().__init__(scope, construct_id)
         self._push_requests = push_requests
+        self._owner_key = owner_key
+        self._dashboard_origins = ",".join(dashboard_origins)
         self._config = config
         self._dist_dir = dist_dir
         self._tables = tables
@@ -120,6 +127,9 @@ class ViewcountFunctions(Construct):
                 self._stage.callback_url,
                 self._push_requests.queue_url,
                 f"/opt/{SITES_FILE_IN_LAYER}",
+                # The secret's ARN, never its value: the function reads the key at init.
+                owner_key_secret=self._owner_key.secret_arn if spec.reads_owner_key else "",
+                dashboard_origins=self._dashboard_origins if spec.knows_dashboard else "",
             ),
         )
         for table_key, actions in spec.table_actions.items():
@@ -130,6 +140,8 @@ class ViewcountFunctions(Construct):
             self._stage.grant_management_api_access(function)
         if spec.requests_pushes:
             self._push_requests.grant_send_messages(function)
+        if spec.reads_owner_key:
+            self._owner_key.grant_read(function)
         return function
 
     def _grant_table(
@@ -139,19 +151,20 @@ class ViewcountFunctions(Construct):
         on items whose partition key starts with one of `key_prefixes` when it names any."""
         table = self._tables[table_key]
         conditions = (
-            {
-                "ForAllValues:StringLike": {
-                    "dynamodb:LeadingKeys": [
-                        prefix.format(site=site.id) + "*" for prefix in key_prefixes for site in self._config.sites
-                    ]
-                }
-            }
+            {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": leading_keys(key_prefixes, self._config.sites)}}
             if key_prefixes
             else None
         )
         function.add_to_role_policy(
             iam.PolicyStatement(actions=list(actions), resources=[table.table_arn], conditions=conditions)
         )
+
+
+def leading_keys(key_prefixes: Iterable[str], sites: Sites) -> list[str]:
+    """The partition key patterns a grant allows: each prefix once per site where it names
+    `{site}`, once where it names none (the Access table's `ticket#`)."""
+    patterns = [prefix.format(site=site.id) + "*" for prefix in key_prefixes for site in sites]
+    return list(dict.fromkeys(patterns))
 
 
 RETENTION = {

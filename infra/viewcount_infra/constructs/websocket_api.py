@@ -12,6 +12,7 @@ from aws_cdk.aws_apigatewayv2_integrations import WebSocketLambdaIntegration, We
 from constructs import Construct
 
 from viewcount_infra.config import DeploymentConfig
+from viewcount_infra.constructs.domains import ApiDomain
 from viewcount_infra.constructs.functions import ViewcountFunctions
 from viewcount_infra.topology import AUTHORIZER_IDENTITY_HEADER, ROUTE_SELECTION_EXPRESSION, ROUTES, RouteSpec
 
@@ -83,10 +84,18 @@ class ViewcountWebSocketApi(Construct):
         )
         # API Gateway writes these logs with the account's CloudWatch role, which is one
         # setting per account and region: viewcount_infra.account_stack owns it.
+        self.domain = (
+            ApiDomain(self, "Domain", domain=config.ws_domain, api=self.api, stage=self.stage)
+            if config.ws_domain
+            else None
+        )
 
     @property
     def url(self) -> str:
-        return self.stage.url
+        """What clients connect to: the custom domain when there is one (its root is the
+        stage), else the stage's own URL. Functions post to connections through the stage's
+        callback URL either way."""
+        return f"wss://{self.domain.name}" if self.domain else self.stage.url
 
     def add_routes(self, functions: ViewcountFunctions) -> None:
         for route in ROUTES:

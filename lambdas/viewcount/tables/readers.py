@@ -133,7 +133,9 @@ class ReadersTable:
         if not entry.arrived and not entry.gone and not entry.replaced:
             return
         self._writes += 1
-        for item in entry_items(entry, f"{self._writer}{self._writes}"):
+        # Zero-padded: entries of one second sort by the writer's count, so that a reader of
+        # the log meets this writer's entries in the order they were written (10 after 9).
+        for item in entry_items(entry, f"{self._writer}{self._writes:010d}"):
             self._dynamodb.put_item(TableName=self._table, Item=item)
 
     def entries_in(self, slot: int, since_ms: int) -> list[ReaderEntry]:
@@ -231,6 +233,17 @@ class ReaderIndex:
         return self.reading(
             c for c, arrival in self.latest.items() if arrival.page_key.startswith(prefix) and self.is_open(c, now)
         )
+
+    def reading_pages(self, site: str, now: float) -> dict[str, int]:
+        """How many read each of the site's pages now, by counter key (pages nobody reads left out)."""
+        prefix = site + "#"
+        pages: dict[str, int] = {}
+        for page_key, connection_ids in self.by_page.items():
+            if page_key.startswith(prefix):
+                reading = self.reading(c for c in connection_ids if self.is_open(c, now))
+                if reading:
+                    pages[page_key] = reading
+        return pages
 
     def forget_closed(self, now: float) -> None:
         """Drop what can no longer matter, so that memory stays bounded by the open connections."""

@@ -86,6 +86,8 @@ class AcceptView:
         """Publish the view to be counted, or tally it as a bot's; RejectedFrame when it
         cannot be accepted; BotoCoreError or ClientError when the publish failed."""
         settings = self.settings
+        if request.admission.watch:
+            raise RejectedFrame(errors.WATCH_ONLY, "a dashboard's connection watches the counts; it counts no view")
         view = validate_view(
             parse_frame(request.body),
             view_id=request.message_id,

@@ -6,7 +6,8 @@ created only while its site has fewer pages than its limit, and past it the view
 pages are counted in the site's `page#(other)`. Then one entry in the Readers log names
 each connection's latest page, and each page that gained views is pushed: its new viewers
 and its other readers at once while they are few, else by coalesced pushes, requested from
-`push_readers` with a batch or delayed as a fallback. Last, the blocks of days that are
+`push_readers` with a batch or delayed as a fallback. The sites' dashboards that watch get
+their live numbers (viewcount.use_cases.watch_live). Last, the blocks of days that are
 over move to the history (viewcount.use_cases.keep_history). The sequence numbers of views
 whose writes or pushes failed are handed back, for the stream to deliver them again; the
 counters' positions make that safe.
@@ -44,6 +45,7 @@ from viewcount.tables.readers import CONNECTION_LIFETIME_SECONDS, Arrival, Reade
 from viewcount.tables.visitor_days import LoggedView
 from viewcount.use_cases.keep_history import KeepHistory
 from viewcount.use_cases.push_counts import Audience, PushCounts, PushPolicy, note_outcome, refresh_readers
+from viewcount.use_cases.watch_live import push_live
 
 Key = TypeVar("Key", bound=Hashable)
 
@@ -151,6 +153,8 @@ class CountViews:
             return failed | ids(views)
         refresh_readers(self.readers, now)
         failed |= self._push_pages(items, pages, site_totals, now)
+        live_sites = [self.sites.get(site) for site in site_totals]
+        push_live(self.push.post, self.readers, live_sites, site_items, items, now)
         self.history.after_counting({**items, **site_items}, now)
         return failed
 

@@ -1,0 +1,146 @@
+"""The Access table: who may read a site's stats besides the owner, and the dashboard's
+short-lived tickets and wrong-key counts. Nothing secret is stored: tokens and tickets are
+kept as their SHA-256, and an address only as a keyed hash of it.
+
+Keys (`key`, `sort`):
+- `share#<site>` / `<sha256 of the token>`: a read-only share link of one site, with its
+  `createdAt` and a `label`; revoking it deletes the item. One Query lists a site's links.
+- `ticket#<sha256 of the ticket>` / `ticket`: a single-use ticket for a dashboard's WebSocket,
+  naming its `site`; taken (deleted) by the `$connect` authorizer, valid until `expiresAt`.
+- `tries#<keyed hash of an address>` / `<10-minute slot>`: wrong keys sent from one address
+  in that slot (`tries`), which throttles guessing without a WAF.
+
+`expiresAt` is the TTL of tickets and tries; TTL deletion lags by up to days, so reads check
+it too. Share links do not expire.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+PARTITION_KEY = "key"
+SORT_KEY = "sort"
+EXPIRES_AT = "expiresAt"
+SITE = "site"
+CREATED_AT = "createdAt"
+LABEL = "label"
+TRIES = "tries"
+_TICKET = "ticket"
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ShareLink:
+    site: str
+    token_hash: str
+    created_at: int
+    label: str
+
+    @property
+    def id(self) -> str:
+        """How an operator names the link: the start of its hash (the token is not kept)."""
+        return self.token_hash[:12]
+
+
+class AccessTable:
+    def __init__(self, dynamodb: Any, table: str) -> None:
+        self._dynamodb = dynamodb
+        self._table = table
+
+    def _key(self, partition: str, sort: str) -> dict[str, Any]:
+        return {PARTITION_KEY: {"S": partition}, SORT_KEY: {"S": sort}}
+
+    # ---- share links -------------------------------------------------------------
+
+    def add_share(self, site: str, token: str, created_at: int, label: str) -> ShareLink:
+        link = ShareLink(site, digest(token), created_at, label)
+        self._dynamodb.put_item(
+            TableName=self._table,
+            Item={
+                **self._key(f"share#{site}", link.token_hash),
+                CREATED_AT: {"N": str(created_at)},
+                LABEL: {"S": label},
+            },
+        )
+        return link
+
+    def is_shared(self, site: str, token: str) -> bool:
+        item = self._dynamodb.get_item(
+            TableName=self._table, Key=self._key(f"share#{site}", digest(token)), ConsistentRead=True
+        )
+        return "Item" in item
+
+    def shares(self, site: str) -> list[ShareLink]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#key = :key",
+            "ExpressionAttributeNames": {"#key": PARTITION_KEY},
+            "ExpressionAttributeValues": {":key": {"S": f"share#{site}"}},
+        }
+        links = []
+        while True:
+            response = self._dynamodb.query(**request)
+            links += [
+                ShareLink(site, item[SORT_KEY]["S"], int(item[CREATED_AT]["N"]), item.get(LABEL, {}).get("S", ""))
+                for item in response.get("Items", [])
+            ]
+            if "LastEvaluatedKey" not in response:
+                return sorted(links, key=lambda link: (link.created_at, link.token_hash))
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def remove_share(self, link: ShareLink) -> None:
+        self._dynamodb.delete_item(TableName=self._table, Key=self._key(f"share#{link.site}", link.token_hash))
+
+    # ---- tickets -----------------------------------------------------------------
+
+    def add_ticket(self, ticket: str, site: str, expires_at: int) -> None:
+        self._dynamodb.put_item(
+            TableName=self._table,
+            Item={
+                **self._key(f"ticket#{digest(ticket)}", _TICKET),
+                SITE: {"S": site},
+                EXPIRES_AT: {"N": str(expires_at)},
+            },
+        )
+
+    def take_ticket(self, ticket: str, now: int) -> str | None:
+        """The ticket's site, deleting it so that it serves once; None when it is unknown,
+        taken already or expired."""
+        try:
+            answer = self._dynamodb.delete_item(
+                TableName=self._table,
+                Key=self._key(f"ticket#{digest(ticket)}", _TICKET),
+                ConditionExpression="#expires > :now",
+                ExpressionAttributeNames={"#expires": EXPIRES_AT},
+                ExpressionAttributeValues={":now": {"N": str(now)}},
+                ReturnValues="ALL_OLD",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return None
+        return answer["Attributes"][SITE]["S"]
+
+    # ---- wrong keys --------------------------------------------------------------
+
+    def tries(self, who: str, slot: int) -> int:
+        item = self._dynamodb.get_item(TableName=self._table, Key=self._key(f"tries#{who}", str(slot)))
+        return int(item.get("Item", {}).get(TRIES, {}).get("N", "0"))
+
+    def add_try(self, who: str, slot: int, expires_at: int) -> int:
+        answer = self._dynamodb.update_item(
+            TableName=self._table,
+            Key=self._key(f"tries#{who}", str(slot)),
+            UpdateExpression="ADD #tries :one SET #expires = :expires",
+            ExpressionAttributeNames={"#tries": TRIES, "#expires": EXPIRES_AT},
+            ExpressionAttributeValues={":one": {"N": "1"}, ":expires": {"N": str(expires_at)}},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(answer["Attributes"][TRIES]["N"])
