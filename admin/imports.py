@@ -224,8 +224,12 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
+# DynamoDB's numbers hold 38 digits; a count past a quadrillion is a broken file, not a blog.
+_MAX_COUNT = 10**15
+
+
 def _count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < _MAX_COUNT
 
 
 def _tally(value: Any, where: str, problems: list[str], *, pages: bool = False) -> Numbers | None:

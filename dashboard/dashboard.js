@@ -14,6 +14,7 @@ const SHARE_ITEM = 'viewcount.dashboard.share';
 const SITE_ITEM = 'viewcount.dashboard.site';
 // API Gateway closes a connection idle for 10 minutes; a watch every 5 keeps it.
 const WATCH_EVERY_MS = 5 * 60 * 1000;
+const ANSWER_WITHIN_MS = 15 * 1000;
 
 const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -35,7 +36,7 @@ const state = {
   drawn: false,
 };
 
-const live = { site: null, generation: 0, socket: null, watchTimer: 0, reconnectTimer: 0, attempt: 0, watching: false };
+const live = { site: null, generation: 0, socket: null, watchTimer: 0, reconnectTimer: 0, attempt: 0, watching: false, watchNow: null };
 let chart = null;
 
 // Storage can throw (disabled, private mode, full): the dashboard then works for this tab only.
@@ -599,6 +600,7 @@ function stopLive() {
   live.attempt = 0;
   live.watching = false;
   live.site = null;
+  live.watchNow = null;
   if (live.socket) {
     live.socket.onclose = null;
     live.socket.onmessage = null;
@@ -651,9 +653,16 @@ async function connectLive() {
     return;
   }
   live.socket = socket;
+  // A socket left half-open (a laptop's sleep, a changed network) takes a watch and never
+  // answers: no frame within ANSWER_WITHIN_MS of one means it is dead, and it is replaced.
+  let unanswered = 0;
   const watch = () => {
-    if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ message: 'watch' }));
+    if (socket.readyState !== WebSocket.OPEN) return;
+    socket.send(JSON.stringify({ message: 'watch' }));
+    clearTimeout(unanswered);
+    unanswered = setTimeout(() => socket.close(), ANSWER_WITHIN_MS);
   };
+  live.watchNow = watch;
   socket.onopen = () => {
     watch();
     live.watchTimer = setInterval(watch, WATCH_EVERY_MS);
@@ -665,9 +674,11 @@ async function connectLive() {
     } catch {
       return;
     }
+    clearTimeout(unanswered);
     if (frame?.message === 'live' && frame.site === site) onLive(frame);
   };
   socket.onclose = () => {
+    clearTimeout(unanswered);
     if (generation !== live.generation) return;
     clearInterval(live.watchTimer);
     live.socket = null;
@@ -768,6 +779,10 @@ function wire() {
   // A share link opened in a tab that already shows the dashboard.
   window.addEventListener('hashchange', () => {
     if (takeShareFragment()) start();
+  });
+  // Back to the tab: a watch now shows the numbers at once, and finds a dead socket.
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') live.watchNow?.();
   });
   // Back online: reconnect now rather than at the end of a long backoff.
   window.addEventListener('online', () => {

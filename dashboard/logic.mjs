@@ -138,9 +138,10 @@ export function errorText(status, code, detail, { share = false } = {}) {
     return share ? 'This share link is for another site.' : 'This key may not see that site.';
   }
   if (status === 429) {
-    return code === 'rate_limited'
-      ? 'Too many requests; wait a moment and try again.'
-      : 'Too many wrong keys; try again in a few minutes';
+    // Only the API's own refusal says why; API Gateway's throttle answers a bare 429.
+    return code === 'too_many_tries'
+      ? 'Too many wrong keys; try again in a few minutes'
+      : 'Too many requests; wait a moment and try again.';
   }
   if (status === 404 && code === 'unknown_site') return 'That site is not on this deployment.';
   if (status === 404) return 'The stats API has no dashboard here (404): check httpEndpoint in config.json.';
@@ -317,7 +318,7 @@ export function applyLive(stats, live, frame) {
     }
   } else if (point && !next.source && next.page) {
     const mine = framePages.find((p) => p.key === next.page.key);
-    if (mine) {
+    if (mine && finite(mine.views)) {
       const views = Math.max(point.views, count(mine.views));
       next.totals.views += views - point.views;
       next.page.views = count(next.page.views) + views - point.views;
@@ -330,7 +331,8 @@ export function applyLive(stats, live, frame) {
   for (const row of next.pages) {
     const p = byKey.get(row.key);
     row.reading = p ? count(p.reading) : 0;
-    if (!p || !inRange) continue;
+    // A page read but not just counted comes without its views: it moves no number.
+    if (!p || !inRange || !finite(p.views)) continue;
     const today = count(p.views);
     if (todayOnly) row.views = Math.max(row.views, today);
     else if (row.key in nextLive.seen) row.views += Math.max(0, today - nextLive.seen[row.key]);
@@ -344,7 +346,9 @@ export function applyLive(stats, live, frame) {
       }
     }
   }
-  for (const p of framePages) nextLive.seen[p.key] = Math.max(nextLive.seen[p.key] ?? 0, count(p.views));
+  for (const p of framePages) {
+    if (finite(p.views)) nextLive.seen[p.key] = Math.max(nextLive.seen[p.key] ?? 0, p.views);
+  }
   // Array.prototype.sort is stable: equal counts keep the API's order.
   next.pages.sort((a, b) => b.views - a.views);
   const room = Math.max(stats.pages.length, TOP);

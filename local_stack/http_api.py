@@ -104,6 +104,14 @@ class HttpApi:
         self.stats = stats
         self._server: ThreadingHTTPServer | None = None
 
+    def cors(self, origin: str, headers: Mapping[str, str]) -> dict[str, str]:
+        """As API Gateway answers a request of an API with CORS configured: it ignores the CORS
+        headers the function returned, and names the request's origin when it is allowed."""
+        answer = {name: value for name, value in headers.items() if not name.lower().startswith("access-control-")}
+        if origin in self.allowed_origins:
+            answer.update({"Access-Control-Allow-Origin": origin, "Vary": "Origin"})
+        return answer
+
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
@@ -173,7 +181,7 @@ class HttpApi:
                     return
                 self._answer(
                     int(result.get("statusCode", 200)),
-                    result.get("headers") or {},
+                    api.cors(self.headers.get("Origin", ""), result.get("headers") or {}),
                     str(result.get("body") or "").encode(),
                 )
 

@@ -318,6 +318,18 @@ describe('applyLive', () => {
     assert.equal(b.stats.pages.find((p) => p.key === 'post#hello').reading, 0);
   });
 
+  test('a page read but not just counted (no views in the frame) moves no number and sets no baseline', () => {
+    const stats = normalizeStats(answer(), RANGE);
+    const before = stats.pages.find((p) => p.key === 'path#/about/').views;
+    // The server names a page being read without its views when no view of it was just counted.
+    const a = applyLive(stats, emptyLive(), frame({ pages: [{ key: 'path#/about/', reading: 2 }] }));
+    assert.equal(a.stats.pages.find((p) => p.key === 'path#/about/').views, before);
+    assert.equal(a.stats.pages.find((p) => p.key === 'path#/about/').reading, 2);
+    // Counted later: its views today become the baseline, not an addition to the row.
+    const b = applyLive(a.stats, a.live, frame({ pages: [{ key: 'path#/about/', views: 31, reading: 2 }] }));
+    assert.equal(b.stats.pages.find((p) => p.key === 'path#/about/').views, before);
+  });
+
   test('a page filter ticks the chart from that page\'s views today only', () => {
     const page = { key: 'post#hello', articleId: 'hello', title: 'Hello', views: 8, visitorDays: 5 };
     const stats = normalizeStats(answer({ page, totals: { views: 8, visitorDays: 5, botViews: 0 } }), RANGE);

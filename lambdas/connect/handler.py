@@ -19,6 +19,7 @@ from viewcount.bots import prepare
 from viewcount.observability import count, logger, metrics
 from viewcount.settings import ConnectSettings
 from viewcount.tables.access import AccessTable
+from viewcount.use_cases.dashboard_access import TICKET
 
 settings = ConnectSettings.from_env()
 tickets = AccessTable(boto3.client("dynamodb"), settings.access_table)
@@ -55,7 +56,8 @@ def dashboard_policy(event: dict[str, Any]) -> dict[str, Any]:
     """A dashboard's connection: from its origin, with a ticket that has not served yet."""
     origin = admitted_origin(event.get("headers"), settings.dashboard_origins)
     ticket = (event.get("queryStringParameters") or {}).get("ticket", "")
-    site = tickets.take_ticket(ticket, int(time.time())) if origin and ticket else None
+    # Only a ticket of the shape issued is looked up: a junk one costs no delete.
+    site = tickets.take_ticket(ticket, int(time.time())) if origin and TICKET.fullmatch(ticket) else None
     if origin is None or site not in settings.sites.ids:
         count("ConnectionsRefused")
         return policy("Deny", event["methodArn"])

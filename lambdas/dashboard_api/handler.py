@@ -1,6 +1,9 @@
 """The dashboard's API on the HTTP API: `GET /dashboard/sites`, `GET /dashboard/stats` and
 `POST /dashboard/tickets` (viewcount.use_cases.answer_dashboard), for the owner's key or a
-share link, sent as `Authorization: Bearer`. CORS names the dashboard's origin only.
+share link, sent as `Authorization: Bearer`. Its CORS headers name the dashboard's origin; the
+deployed API's own CORS setting (the sites' origins and the dashboard's) takes their place, as
+API Gateway ignores a function's CORS headers where one is configured. No origin can read a
+stat without a key, which only the dashboard's origin holds.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ def handler(event: APIGatewayProxyEventV2, context: Any) -> dict[str, Any]:
         logger.info("dashboard request refused", extra={"code": refused.code, "status": refused.status})
         count_one("DashboardRefusals", "code", refused.code)
         return json_answer(refused.status, origin, error_frame(refused.code, refused.detail))
-    except (BotoCoreError, ClientError):
+    except (BotoCoreError, ClientError, parameters.GetParameterError):
         logger.exception("dashboard request failed")
         return json_answer(503, origin, error_frame(errors.UNAVAILABLE, "the stats could not be read; try again"))
     return json_answer(200, origin, body)

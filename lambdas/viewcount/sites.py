@@ -32,7 +32,9 @@ from viewcount.pages import ArticleAllowList, PageRules, PathAllowList, normalis
 SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 # The first part of a key before the site was in it (see tables/page_counts.py): a site may
 # not be called so, or its keys could be mistaken for those of the layout before sites.
-RESERVED_SITE_IDS = frozenset({"post", "path", "page", "site", "bots", "view"})
+# `watch` too: a dashboard's place in the Readers log is `watch#<site>`, which a site of that
+# name would take for one of its pages.
+RESERVED_SITE_IDS = frozenset({"post", "path", "page", "site", "bots", "view", "watch"})
 DEFAULT_SITE_ID = "blog"
 DEFAULT_TIME_ZONE = "UTC"
 DEFAULT_PAGE_LIMIT = 10_000

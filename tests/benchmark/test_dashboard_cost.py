@@ -93,8 +93,8 @@ def test_stats_reads_counters_and_bot_days_by_batches_of_100_and_nothing_else(sm
     # The period before: the site's days, then its counter with its bot days.
     before = [f"{SMALL.days} keys", f"{SMALL.days + 1} keys"]
     assert batches == sorted(in_range + before)
-    # The owner's key is checked against the wrong-key count: one GetItem; no write.
-    assert operations(stats) == sorted(["GetItem"] + ["BatchGetItem"] * 4 + ["Query"] * (SMALL.days + 1))
+    # The owner's key is compared before anything is read: no GetItem, no write.
+    assert operations(stats) == sorted(["BatchGetItem"] * 4 + ["Query"] * (SMALL.days + 1))
     assert sum(c.wru for c in stats) == 0
 
 
@@ -136,11 +136,9 @@ def test_sites_tickets_and_the_first_live_frame(small):
 
     sites, tickets, watch = (calls_of(load, r) for r in (dc.SITES_ROUTE, dc.TICKETS_ROUTE, dc.WATCH))
 
-    assert [(c.operation, c.table, c.rru) for c in sites] == [("GetItem", "access", 0.5)]
-    assert [(c.operation, c.table, c.rru, c.wru) for c in tickets] == [
-        ("GetItem", "access", 0.5, 0),
-        ("PutItem", "access", 0, 1),
-    ]
+    # The owner's key costs no read; a ticket is one write.
+    assert sites == []
+    assert [(c.operation, c.table, c.rru, c.wru) for c in tickets] == [("PutItem", "access", 0, 1)]
     # A fresh instance logs its watcher, reads the last 2 h of the readers log slot by slot,
     # and gets the site's counter and the pages read now in one BatchGetItem.
     since_ms = (now - CONNECTION_LIFETIME_SECONDS) * 1000 - READ_OVERLAP_MS

@@ -79,7 +79,8 @@ def test_the_badge_is_svg_with_the_number_and_an_escaped_label(opted_in, public)
     ("query", "status", "code"),
     [
         ({}, 400, errors.MISSING_FIELD),
-        ({"site": "nope"}, 404, errors.UNKNOWN_SITE),
+        # A site not here answers as one that is not public: the API lists no site ids.
+        ({"site": "nope"}, 404, errors.NOT_PUBLIC),
         ({"site": "blog", "path": "about"}, 400, errors.INVALID_FIELD),
         ({"site": "blog", "path": "/a/", "id": "b"}, 400, errors.INVALID_FIELD),
         ({"site": "blog", "id": "x" * 300}, 400, errors.FIELD_TOO_LONG),

@@ -17,6 +17,21 @@ from viewcount_infra.topology import COUNT_VIEWS, VIEWS, WATCH
 DASHBOARD = "dash-1="
 
 
+@pytest.fixture
+def local_config():
+    """Two sites: a watcher of one must never get the other's numbers."""
+    from viewcount_infra.config import DeploymentConfig
+
+    return DeploymentConfig.load(
+        "local",
+        {},
+        [
+            {"id": "blog", "origins": ["https://blog.example.com"]},
+            {"id": "notes", "origins": ["https://notes.example.com"]},
+        ],
+    )
+
+
 def watch_event(site: str | None = "blog", connection_id: str = DASHBOARD):
     event = copy.deepcopy(load_event("ws_watch.json"))
     context = event["requestContext"]
@@ -80,13 +95,15 @@ def test_a_counted_batch_is_pushed_live_to_its_sites_watchers_and_no_one_else(aw
 
 
 def test_a_watcher_of_another_site_is_not_pushed(aws, watch, context):
-    watch(watch_event(connection_id="other-site-dash="))
-    # Its ticket named a site this deployment does not count: refused, not logged.
+    watch(watch_event("notes", "notes-dash="))
+    watch(watch_event("blog", DASHBOARD))
+    # A ticket for a site this deployment does not count: refused, never logged.
     assert json.loads(watch(watch_event("nope", "ghost="))["body"])["error"]["code"] == errors.UNAUTHORIZED
 
-    aws.handler(COUNT_VIEWS).handler(batch(), context)
+    aws.handler(COUNT_VIEWS).handler(batch(), context)  # views of blog only
 
-    assert live_frames(aws, "ghost=") == []
+    assert [frame["site"] for frame in live_frames(aws)] == ["blog"]
+    assert live_frames(aws, "notes-dash=") == [] and live_frames(aws, "ghost=") == []
 
 
 def test_a_readers_connection_may_not_watch(watch):

@@ -43,7 +43,7 @@ class OwnerKey(Construct):
                     "The owner key is typed into the dashboard and remembered by the browser; automatic "
                     "rotation would sign every open dashboard out on a schedule. The operator rotates it "
                     "by hand with `aws secretsmanager put-secret-value` (docs/deploying-the-dashboard.md) "
-                    "when it may have leaked; functions pick it up on their next cold start."
+                    "when it may have leaked; the API takes the new key within 5 minutes."
                 ),
             )
         )

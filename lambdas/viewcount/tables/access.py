@@ -10,8 +10,9 @@ Keys (`key`, `sort`):
 - `tries#<keyed hash of an address>` / `<10-minute slot>`: wrong keys sent from one address
   in that slot (`tries`), which throttles guessing without a WAF.
 
-`expiresAt` is the TTL of tickets and tries; TTL deletion lags by up to days, so reads check
-it too. Share links do not expire.
+`expiresAt` is the TTL of tickets and tries; TTL deletion lags by up to days, so taking a
+ticket checks it too (a tries count needs no check: its slot is in its key). Share links do
+not expire.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from typing import Any
 
 from viewcount import errors
 from viewcount.sites import shift_day
-from viewcount.tables.history import HistoryTable
+from viewcount.tables.history import RETENTION_DAYS, HistoryTable
 from viewcount.tables.page_counts import PageCountsTable
 from viewcount.use_cases.dashboard_access import AccessRefused, DashboardAccess, Viewer
 from viewcount.use_cases.read_stats import DEFAULT_TOP, StatsRefused, read_stats
@@ -66,6 +66,11 @@ class AnswerDashboard:
         today = site.day_of(now)
         last = _day(query, "to") or today
         first = _day(query, "from") or shift_day(last, 1 - DEFAULT_DAYS)
+        # Days the history cannot hold are no range to read (and far ones overflow a date).
+        if last > shift_day(today, 1):
+            raise bad("to", f"{last} is after the site's today ({today})")
+        if first < shift_day(today, -RETENTION_DAYS):
+            raise bad("from", f"{first} is older than the {RETENTION_DAYS} days the history keeps")
         top = _whole(query, "top", DEFAULT_TOP)
         try:
             report = read_stats(

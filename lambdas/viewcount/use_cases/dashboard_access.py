@@ -3,15 +3,18 @@ share link of that one site. And the single-use tickets that let a dashboard's W
 since a browser cannot put a key in a WebSocket's headers.
 
 A key is only ever sent in an `Authorization: Bearer` header, never in a URL, so no access
-log holds it. Wrong keys are counted per address (a keyed hash of it) and ten in ten minutes
-refuse that address until the slot ends: with a 40-character random key, guessing is hopeless
-anyway; the limit keeps a guesser from running up the bill.
+log holds it. The owner's key is checked first, with no read. Any other key is counted per
+address (a keyed hash of it) when it is wrong, and ten in ten minutes refuse that address's
+other keys until the slot ends: with random keys of 40 characters and share tokens of 32,
+guessing is hopeless anyway; the limit keeps a guesser from running up the bill, and never
+keeps the owner out.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +25,7 @@ from viewcount.tables.access import AccessTable, ShareLink, digest
 
 SHARE_PREFIX = "s."
 TICKET_SECONDS = 60
+TICKET = re.compile(r"[A-Za-z0-9_-]{32}")  # secrets.token_urlsafe(24)
 TRIES_SLOT_SECONDS = 600
 MAX_TRIES = 10
 OWNER = "owner"
@@ -73,23 +77,30 @@ class DashboardAccess:
 
     def viewer(self, authorization: str | None, source_ip: str, now: int) -> Viewer:
         """The viewer a request's `Authorization` header names, or AccessRefused."""
-        owner_key = self._owner_key()
+        # A secret rotated from a file may end in a newline: it is no part of the key.
+        owner_key = self._owner_key().strip()
+        scheme, _, key = (authorization or "").partition(" ")
+        key = key.strip() if scheme.lower() == "bearer" else ""
+        # The owner's key first, at no read: a neighbour behind the same address (a NAT, a
+        # VPN) who sends wrong keys must never lock the owner out.
+        if owner_key and key and hmac.compare_digest(key.encode(), owner_key.encode()):
+            return Viewer(OWNER, tuple(self.sites))
         who = hmac.new(owner_key.encode(), source_ip.encode(), hashlib.sha256).hexdigest()[:32]
         slot = now // TRIES_SLOT_SECONDS
         if self.access.tries(who, slot) >= MAX_TRIES:
             raise AccessRefused(429, errors.TOO_MANY_TRIES, "too many wrong keys from here; try again in 10 minutes")
-        scheme, _, key = (authorization or "").partition(" ")
-        viewer = self._viewer_of(key.strip(), owner_key) if scheme.lower() == "bearer" else None
+        viewer = self._shared(key)
         if viewer is None:
-            self.access.add_try(who, slot, (slot + 2) * TRIES_SLOT_SECONDS)
+            tries = self.access.add_try(who, slot, (slot + 2) * TRIES_SLOT_SECONDS)
+            if tries > MAX_TRIES:  # a burst that read the count before it reached the limit
+                raise AccessRefused(
+                    429, errors.TOO_MANY_TRIES, "too many wrong keys from here; try again in 10 minutes"
+                )
             raise AccessRefused(401, errors.UNAUTHORIZED, "a valid key is needed: Authorization: Bearer <key>")
         return viewer
 
-    def _viewer_of(self, key: str, owner_key: str) -> Viewer | None:
-        if not key:
-            return None
-        if owner_key and hmac.compare_digest(key.encode(), owner_key.encode()):
-            return Viewer(OWNER, tuple(self.sites))
+    def _shared(self, key: str) -> Viewer | None:
+        """The viewer of a live share link's token."""
         if key.startswith(SHARE_PREFIX):
             site_id = key.removeprefix(SHARE_PREFIX).partition(".")[0]
             if site_id in self.sites.ids and self.access.is_shared(site_id, key):

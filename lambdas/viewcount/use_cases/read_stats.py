@@ -1,8 +1,7 @@
 """A site's (or one page's) stats over a range of its days, against the previous period of
 the same length: what `GET /dashboard/stats` answers and `./admin.sh stats` prints.
 
-Both periods are read with read_history, so a day here is the day the history shows
-(counted, imported, adjusted). Narrowed to one source (`referrer:<host>`,
+A day here is the day the history shows (counted, imported, adjusted). Narrowed to one source (`referrer:<host>`,
 `utm_source:<value>`, `utm_medium:`, `utm_campaign:`), the series and the views totals
 count only the views that came from it: a page's day tallies hold its sources, and the
 site's are its pages' summed. Visitors are not kept per source, so visitor-days are then
@@ -11,10 +10,9 @@ None. The ranked lists, the page's own numbers and the bots stay those of the wh
 Reads: one read_history call for the range (docs/history.md has its read units), and the
 previous period's totals by key (the site's days and bot days, and its counter: about one
 read unit per two days), or for a page a second read_history of its own days. With a source,
-each period's days are read once more, page by page (use_cases/export_history.read_days),
-for read_history sums the sources over the range, not per day. The range is bounded to
-MAX_RANGE_DAYS days and the lists to MAX_TOP rows, so a request costs at most about twice
-a 400-day history read.
+each period is also read whole and day by day once more (use_cases/export_history.read_days),
+for read_history sums the sources over the range, not per day: about four range reads in
+all. The range is bounded to MAX_RANGE_DAYS days and the lists to MAX_TOP rows.
 """
 
 from __future__ import annotations
