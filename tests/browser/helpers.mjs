@@ -101,7 +101,22 @@ export class LocalStack {
   }
 
   // Starts on the same ports and data dir as before when called again after stop().
+  // Test files run in parallel, each taking free ports: between finding a port free and the stack
+  // binding it, another file's stack may take it. A first start then tries again on other ports;
+  // a restart keeps its ports (the pages open in the browser name them).
   async start(...extra) {
+    const fresh = this.wsPort === undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.startOnce(...extra);
+      } catch (error) {
+        if (!fresh || attempt === 3 || !String(error.message).includes('Address already in use')) throw error;
+        this.wsPort = this.httpPort = this.apiPort = this.dashboardPort = undefined;
+      }
+    }
+  }
+
+  async startOnce(...extra) {
     this.wsPort ??= await freePort(1);
     this.httpPort ??= await freePort();
     this.apiPort ??= await freePort();
