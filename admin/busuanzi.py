@@ -490,17 +490,17 @@ class SeedReport:
         pages = [change for change in self.changes if change.part != SITE_DAY]
         [site] = [change for change in self.changes if change.part == SITE_DAY]
         urls = sum(len(urls) for urls in self.urls.values())
-        asked = f" ({_many(self.asked, 'request')} to busuanzi)" if self.asked else ""
+        asked = f" ({many(self.asked, 'request')} to busuanzi)" if self.asked else ""
         lines = [
             f"{'Would set' if dry_run else 'Set'} import source '{self.source}' on site {self.site.id}: "
-            f"{_many(len(pages), 'page')} from {_many(urls, 'URL')}{asked}.",
+            f"{many(len(pages), 'page')} from {many(urls, 'URL')}{asked}.",
             "",
             "imported views (before -> after):",
         ]
         rows = [(change.part, _views(change.old), _views(change.new), self.urls[change.part]) for change in pages]
         widths = [max(len(row[column]) for row in rows) for column in range(3)]
         for part, old, new, page_urls in rows:
-            more = f" and {_many(len(page_urls) - 1, 'more URL')} of this page" if len(page_urls) > 1 else ""
+            more = f" and {many(len(page_urls) - 1, 'more URL')} of this page" if len(page_urls) > 1 else ""
             lines.append(f"  {part:<{widths[0]}}  {old:>{widths[1]}} -> {new:>{widths[2]}}  {page_urls[0]}{more}")
         cookies = "  (busuanzi's site_uv: its lifetime count of visitor cookies, not visitor-days)"
         page_unique = sum(change.new.unique for change in pages)
@@ -515,14 +515,15 @@ class SeedReport:
             + ("" if page_unique else f" ({none_per_page}); a page's unique views are those Viewcount counts"),
         ]
         if self.skipped:
-            lines += ["", f"Not pages of site {self.site.id}, skipped: {_many(len(self.skipped), 'URL')}"]
+            lines += ["", f"Not pages of site {self.site.id}, skipped: {many(len(self.skipped), 'URL')}"]
             lines += [f"  {skipped.url}  ({skipped.why})" for skipped in self.skipped]
         if dry_run:
             lines += ["", "Dry run: nothing was written."]
         return "\n".join(lines)
 
 
-def _many(count: int, thing: str) -> str:
+def many(count: int, thing: str) -> str:
+    """`1 URL`, `2 URLs`: a count and its thing, with thousands separators."""
     return f"{count:,} {thing}" + ("" if count == 1 else "s")
 
 

@@ -151,18 +151,7 @@ def format_history(report: HistoryReport) -> str:
         "",
         _table(("day", "views", "visitor-days"), [(d.day, f"{d.views:,}", f"{d.visitor_days:,}") for d in report.days]),
     ]
-    if not report.page:
-        rows = [
-            (_page_label(site, p.page) + (f"  {p.title}" if p.title else ""), f"{p.views:,}", f"{p.visitor_days:,}")
-            for p in report.pages
-        ]
-        lines += ["", _table(("top pages", "views", "visitor-days"), rows)]
-    lines += ["", _table(("referrers", "views"), [(host, f"{views:,}") for host, views in report.referrers])]
-    campaigns = [(f"{parameter}={value}", f"{views:,}") for parameter, value, views in report.campaigns]
-    lines += ["", _table(("campaigns", "views"), campaigns)]
-    if report.bots:
-        lines += ["", _table(("bots", "views"), [(reason, f"{views:,}") for reason, views in report.bots.items()])]
-    return "\n".join(lines)
+    return "\n".join(lines + _ranked(report, bots=bool(report.bots)))
 
 
 def _page_label(site: Site, part: str) -> str:
@@ -226,19 +215,24 @@ def format_stats(report: StatsReport) -> str:
         _table(("", "this period", "previous", "change"), _totals_rows(report.totals, report.previous)),
         "(visitor-days: each day's visitors, summed; one reader on two days is two)",
     ]
+    return "\n".join(lines + _ranked(history, bots=not report.page))
+
+
+def _ranked(report: HistoryReport, *, bots: bool) -> list[str]:
+    """The top pages (of a site's report), referrers, campaigns and, if `bots`, the bots, as tables."""
+    site, lines = report.site, []
     if not report.page:
         rows = [
             (_page_label(site, p.page) + (f"  {p.title}" if p.title else ""), f"{p.views:,}", f"{p.visitor_days:,}")
-            for p in history.pages
+            for p in report.pages
         ]
         lines += ["", _table(("top pages", "views", "visitor-days"), rows)]
-    lines += ["", _table(("referrers", "views"), [(host, f"{views:,}") for host, views in history.referrers])]
-    campaigns = [(f"{parameter}={value}", f"{views:,}") for parameter, value, views in history.campaigns]
+    lines += ["", _table(("referrers", "views"), [(host, f"{views:,}") for host, views in report.referrers])]
+    campaigns = [(f"{parameter}={value}", f"{views:,}") for parameter, value, views in report.campaigns]
     lines += ["", _table(("campaigns", "views"), campaigns)]
-    if not report.page:
-        bots = [(reason, f"{views:,}") for reason, views in history.bots.items()]
-        lines += ["", _table(("bots", "views"), bots)]
-    return "\n".join(lines)
+    if bots:
+        lines += ["", _table(("bots", "views"), [(reason, f"{views:,}") for reason, views in report.bots.items()])]
+    return lines
 
 
 def _totals_rows(now: StatsTotals, before: StatsTotals) -> list[tuple[str, ...]]:

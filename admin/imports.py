@@ -55,7 +55,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlencode
 
-from admin.busuanzi import page_of_url
+from admin.busuanzi import many, page_of_url
 from admin.exports import FORMAT, VERSION
 from admin.targets import USAGE, AdminError, Tables
 from viewcount.sites import Site, Sites, shift_day
@@ -615,21 +615,21 @@ class ImportReport:
         span = f"{self.kept_days[0]} to {self.kept_days[-1]}" if self.kept_days else "no day"
         lines = [
             f"{verb} {found.format} file {found.name} as import source {found.source} on site {site.id}:",
-            f"  days:  {_many(len(self.kept_days), 'day')}, {span} (the site's days, {site.time_zone})",
-            f"  pages: {_many(len(pages), 'page')}, {sum(p.views for p in pages.values()):,} views, "
+            f"  days:  {many(len(self.kept_days), 'day')}, {span} (the site's days, {site.time_zone})",
+            f"  pages: {many(len(pages), 'page')}, {sum(p.views for p in pages.values()):,} views, "
             f"{sum(p.unique for p in pages.values()):,} unique views (lifetime)",
             f"  site:  {whole.views:,} views, {whole.unique:,} visitor-days (lifetime)",
         ]
         if self.old_days:
             lines.append(
-                f"  older than the history keeps ({RETENTION_DAYS} days): {_many(len(self.old_days), 'day')}, "
+                f"  older than the history keeps ({RETENTION_DAYS} days): {many(len(self.old_days), 'day')}, "
                 f"{self.old_days[0]} to {self.old_days[-1]}, in the lifetime numbers only"
             )
         if found.bots:
             lines.append(f"  bots:  {sum(sum(r.values()) for r in found.bots.values()):,} bot views on the site's days")
         held = self.held
         if held.overlap:
-            lines.append(f"  added to the numbers already there (--add-overlap) on {_many(len(held.overlap), 'day')}")
+            lines.append(f"  added to the numbers already there (--add-overlap) on {many(len(held.overlap), 'day')}")
         if held.counted_days:
             lines.append(
                 f"  Viewcount counted views too on {len(held.counted_days):,} of these days "
@@ -639,20 +639,16 @@ class ImportReport:
             lines.append("  imported before: its numbers are set again, nothing is added")
         if found.left_out:
             left_out = sorted(found.left_out.items())
-            lines.append("  left out: " + ", ".join(_many(count, why) for why, count in left_out))
+            lines.append("  left out: " + ", ".join(many(count, why) for why, count in left_out))
         lines += [f"  note: {note}" for note in found.notes]
         if found.skipped:
             views = sum(skipped.views for skipped in found.skipped)
-            paths = _many(len(found.skipped), "path")
-            lines += ["", f"Not pages of site {site.id}, skipped ({paths}, {_many(views, 'view')}):"]
-            lines += [f"  {skipped.path}  ({skipped.why}; {_many(skipped.views, 'view')})" for skipped in found.skipped]
+            paths = many(len(found.skipped), "path")
+            lines += ["", f"Not pages of site {site.id}, skipped ({paths}, {many(views, 'view')}):"]
+            lines += [f"  {skipped.path}  ({skipped.why}; {many(skipped.views, 'view')})" for skipped in found.skipped]
         if dry_run:
             lines += ["", "Dry run: nothing was written."]
         return "\n".join(lines)
-
-
-def _many(count: int, thing: str) -> str:
-    return f"{count:,} {thing}" + ("" if count == 1 else "s")
 
 
 def plan_import(found: ImportFile, today: str) -> tuple[ImportPlan, list[str], list[str]]:

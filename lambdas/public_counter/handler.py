@@ -20,7 +20,6 @@ from viewcount.wire import error_frame
 
 settings = PublicCounterSettings.from_env()
 counters = PageCountsTable(boto3.client("dynamodb"), settings.counts_table)
-NOT_FOUND = (errors.NOT_PUBLIC,)
 
 
 @logger.inject_lambda_context
@@ -32,7 +31,7 @@ def handler(event: APIGatewayProxyEventV2, context: Any) -> dict[str, Any]:
         counted = public_count(counters, site, query.get("path"), query.get("id"))
     except RejectedFrame as rejected:
         logger.info("public counter refused", extra={"code": rejected.code})
-        status = 404 if rejected.code in NOT_FOUND else 400
+        status = 404 if rejected.code == errors.NOT_PUBLIC else 400
         return json_answer(status, None, error_frame(rejected.code, rejected.detail))
     if event.raw_path.endswith("/badge"):
         return {

@@ -23,13 +23,10 @@ def cors_headers(origin: str) -> dict[str, str]:
 
 
 def answer(status: int, origin: str, frame: dict[str, Any] | None = None) -> dict[str, Any]:
-    """An HTTP API (payload 2.0) response to a site's page, with its frame as JSON."""
-    headers = {**cors_headers(origin), **NO_STORE}
-    response: dict[str, Any] = {"statusCode": status, "headers": headers}
+    """An HTTP API (payload 2.0) response to a site's page, with its frame as JSON (or no body)."""
     if frame is not None:
-        headers["Content-Type"] = "application/json"
-        response["body"] = encode_frame(frame).decode()
-    return response
+        return json_answer(status, origin, frame)
+    return {"statusCode": status, "headers": {**cors_headers(origin), **NO_STORE}}
 
 
 def json_answer(

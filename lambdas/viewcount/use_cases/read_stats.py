@@ -10,8 +10,8 @@ None. The ranked lists, the page's own numbers and the bots stay those of the wh
 Reads: one read_history call for the range (docs/history.md has its read units), and the
 previous period's totals by key (the site's days and bot days, and its counter: about one
 read unit per two days), or for a page a second read_history of its own days. With a source,
-each period is also read whole and day by day once more (use_cases/export_history.read_days),
-for read_history sums the sources over the range, not per day: about four range reads in
+each period's days are read once more, page by page (use_cases/export_history.read_days),
+for read_history sums the sources over the range, not per day: about three range reads in
 all. The range is bounded to MAX_RANGE_DAYS days and the lists to MAX_TOP rows.
 """
 
@@ -167,14 +167,15 @@ def read_stats(
         before = read_history(counters, history, site, previous_first, previous_last, part, top=1) if part else None
         previous = _totals(before) if before else site_totals(counters, history, site, previous_first, previous_last)
     else:
-        before = read_history(counters, history, site, previous_first, previous_last, part, top=1)
         counted = source_views(read_days(counters, history, site, first, last, part, bots=False).days, source)
         earlier = source_views(
             read_days(counters, history, site, previous_first, previous_last, part, bots=False).days, source
         )
         days = [StatsDay(day.day, views, None) for day, views in zip(now.days, counted, strict=True)]
         totals = StatsTotals(sum(counted), None, sum(now.bots.values()))
-        previous = StatsTotals(sum(earlier), None, sum(before.bots.values()))
+        # Bots are the site's only (a page has none): the period before's, by key.
+        bots_before = 0 if part else site_totals(counters, history, site, previous_first, previous_last).bot_views
+        previous = StatsTotals(sum(earlier), None, bots_before)
     return StatsReport(
         site=site,
         first=first,
