@@ -12,6 +12,7 @@ import boto3
 from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 
 from viewcount.batches import EventType, partial_response
+from viewcount.deployment_checks import log_smoke_batch
 from viewcount.observability import count, logger, metrics
 from viewcount.settings import CountViewsSettings
 from viewcount.tables.visitor_days import LoggedView, is_view_image, logged_view
@@ -52,6 +53,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.error("visitor day records without a view", extra={"sequence_numbers": sorted(unreadable)})
         count("ViewsUnreadable", len(unreadable))
     failed = count_views.count_batch(views, shard, int(time.time()))
+    log_smoke_batch(event, [view.site for view in views])
     response = partial_response(event, failed, EventType.DynamoDBStreams, context)
     # A tumbling-window invocation must hand back a state; the counters keep theirs.
     return {**response, "state": {}}

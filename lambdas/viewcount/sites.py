@@ -39,6 +39,11 @@ DEFAULT_SITE_ID = "blog"
 DEFAULT_TIME_ZONE = "UTC"
 DEFAULT_PAGE_LIMIT = 10_000
 DEFAULT_VIEWS_PER_PAGE_PER_DAY = 50
+# `./smoke.sh` checks a deployment with views of this page, from any site's origin. They are
+# counted in a site of their own, which no listing, dashboard, export or site's total shows,
+# and to which no allow-list or page limit of a configured site applies.
+SMOKE_PATH = "/__smoke__"
+SMOKE_SITE_ID = "smoke"
 
 
 class SiteError(ValueError):
@@ -214,6 +219,10 @@ class Sites:
         for site in self.sites:
             if site.id in seen:
                 raise SiteError(f"two sites are called {site.id!r}")
+            if site.id == SMOKE_SITE_ID:
+                raise SiteError(
+                    f"site id {SMOKE_SITE_ID!r} is kept for the views of {SMOKE_PATH}/ that ./smoke.sh sends"
+                )
             seen.add(site.id)
             for entry in site.origins:
                 if entry in claimed and claimed[entry] != site.id:
@@ -231,16 +240,29 @@ class Sites:
         return self.sites[0]
 
     @cached_property
+    def smoke(self) -> Site:
+        """The site of the smoke test's views: on every site's origins, in UTC. Each run is
+        one more view of the same page by the same machine, so the daily cap of a visitor's
+        views is far off; a handful of pages at most, since nothing but the test views it."""
+        origins = dict.fromkeys(SiteOrigin(entry.origin) for site in self.sites for entry in site.origins)
+        return Site(SMOKE_SITE_ID, tuple(origins), page_limit=10, views_per_page_per_day=100_000)
+
+    @cached_property
     def _by_id(self) -> dict[str, Site]:
-        return {site.id: site for site in self.sites}
+        return {site.id: site for site in (*self.sites, self.smoke)}
 
     def get(self, site_id: str) -> Site:
-        """The site of that id; KeyError when there is none."""
+        """The site of that id, the smoke test's included; KeyError when there is none."""
         return self._by_id[site_id]
 
     @property
     def ids(self) -> tuple[str, ...]:
+        """The configured sites' ids: the smoke test's site is none of them."""
         return tuple(site.id for site in self.sites)
+
+    def counts(self, site_id: str) -> bool:
+        """Whether views of that site are counted here: a configured site's, or the smoke test's."""
+        return site_id in self._by_id
 
     @cached_property
     def allowed_origins(self) -> frozenset[str]:
@@ -273,6 +295,14 @@ class Sites:
     def has_prefixes(self, origin: str | None) -> bool:
         """Whether a page's path, not only its origin, tells which site it is on."""
         return any(entry.prefix != "/" for entry, _ in self._by_origin.get(origin or "", ()))
+
+    def is_smoke_view(self, origin: str | None, current_page: str) -> bool:
+        """Whether a page is the smoke test's: its path under SMOKE_PATH, from a site's origin."""
+        # The marker is looked for before the path is normalised: the usual view costs nothing.
+        if origin not in self.allowed_origins or SMOKE_PATH not in current_page:
+            return False
+        path = normalise_path(current_page)
+        return path == SMOKE_PATH or path.startswith(SMOKE_PATH + "/")
 
     def resolve(self, origin: str | None, path: str) -> Site | None:
         """The site of a page: of its origin, the one whose path prefix holds the normalised

@@ -77,7 +77,9 @@ class AcceptedView:
 
 def site_of_view(sites: Sites, origin: str | None, current_page: str) -> Site:
     """The site whose origin (and path prefix, where sites share the origin) holds the page;
-    RejectedFrame `unknown_page` when none does."""
+    RejectedFrame `unknown_page` when none does. The smoke test's page is on a site of its own."""
+    if sites.is_smoke_view(origin, current_page):
+        return sites.smoke
     # Only an origin with path prefixes needs the path, and only then is it normalised here.
     if sites.has_prefixes(origin):
         site = sites.resolve(origin, normalise_path(current_page))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from viewcount.sites import Site, SiteError, SiteOrigin, Sites, days_between
+from viewcount.sites import SMOKE_SITE_ID, Site, SiteError, SiteOrigin, Sites, days_between
 
 BLOG = Site("blog", (SiteOrigin.parse("https://blog.example.com"),))
 # Two GitHub Pages project sites on one origin, and the user site at its root.
@@ -143,3 +143,35 @@ def test_daylight_saving_days_are_23_and_25_hours_long(day, hours):
 def test_a_range_of_days_counts_calendar_days_across_daylight_saving():
     assert days_between("2026-10-24", "2026-10-26") == ["2026-10-24", "2026-10-25", "2026-10-26"]
     assert days_between("2026-12-07", "2026-12-07") == ["2026-12-07"]
+
+
+@pytest.mark.parametrize(
+    ("origin", "page", "smoke"),
+    [
+        ("https://blog.example.com", "/__smoke__/", True),
+        ("https://blog.example.com", "/__smoke__", True),
+        ("https://user.github.io", "/__smoke__/run?utm_source=x", True),
+        ("https://blog.example.com", "https://blog.example.com/posts/../__smoke__/index.html", True),
+        ("https://blog.example.com", "/__smoke__x/", False),
+        ("https://blog.example.com", "/posts/__smoke__/", False),
+        ("https://foreign.example", "/__smoke__/", False),
+        (None, "/__smoke__/", False),
+    ],
+)
+def test_the_smoke_tests_page_is_its_path_from_any_sites_origin(origin, page, smoke):
+    assert SITES.is_smoke_view(origin, page) is smoke
+
+
+def test_the_smoke_tests_site_is_counted_but_listed_nowhere():
+    smoke = SITES.get(SMOKE_SITE_ID)
+
+    assert SITES.counts(SMOKE_SITE_ID) and not SITES.counts("gone")
+    assert SMOKE_SITE_ID not in SITES.ids and smoke not in list(SITES) and len(SITES) == 4
+    assert SMOKE_SITE_ID not in SITES.as_json()
+    assert {entry.origin for entry in smoke.origins} == SITES.allowed_origins
+    assert smoke.time_zone == "UTC" and not smoke.page_path_pattern and not smoke.article_id_pattern
+
+
+def test_no_configured_site_may_take_the_smoke_tests_id():
+    with pytest.raises(SiteError, match="kept for the views of /__smoke__/"):
+        Sites((Site(SMOKE_SITE_ID, (SiteOrigin.parse("https://smoke.example.com"),)),))

@@ -21,6 +21,7 @@ from viewcount import errors
 from viewcount.admission import Admission
 from viewcount.bots import WEBDRIVER
 from viewcount.connection_rates import ConnectionRates, sender_key
+from viewcount.deployment_checks import log_smoke_view
 from viewcount.errors import RejectedFrame
 from viewcount.observability import count, logger
 from viewcount.settings import AcceptViewSettings
@@ -116,6 +117,10 @@ class AcceptView:
                 logger.exception("visitor not keyed; the client's word stands")
                 count("UniqueViewsUnchecked")
         self.publish(view)
+        # A beacon's judgement is its own request's, not an authorizer's: it hands on nothing.
+        handed_on = request.admission.context() if view.connection_id else {}
+        route = "views" if view.connection_id else "http_views"
+        log_smoke_view(view.site, route=route, origin=request.admission.origin, authorizer=handed_on)
 
     def _tally_bot_view(self, view: AcceptedView, reason: str) -> None:
         """Bots are counted by site, reason and day, so a blogger can see what was filtered."""
