@@ -12,7 +12,7 @@ declare -A PYTEST_TIERS=(
   [unit]="tests/unit tests/benchmark"                      # no AWS at all
   [integration]="tests/integration tests/admin tests/local_stack"   # moto, in process
   [infra]="tests/infra"                                    # synthesized templates, cdk-nag, cfn-lint
-  [e2e]="tests/e2e"                                        # the local stack in a subprocess, real WebSockets
+  [e2e]="tests/e2e tests/smoke"                            # the local stack in a subprocess, real WebSockets; ./smoke.sh against it
 )
 ORDER=(lint client browser themes unit integration infra e2e)
 
@@ -70,7 +70,7 @@ fi
 if wants client; then node_tests client/test; node_tests dashboard/test; fi
 if wants browser; then node_tests tests/browser; fi
 if wants themes; then
-  # The blogs are built afresh each run (a few seconds), from the recipes in README.md and docs/themes.md.
+  # The blogs are built afresh each run (a few seconds), from the recipes in docs/themes.md.
   node tests/themes/build.mjs
   # The test files by name: the built sites under tests/themes/build hold JavaScript of their own.
   compgen -G "tests/themes/*.test.mjs" >/dev/null || { echo "test.sh: no *.test.mjs in tests/themes" >&2; exit 1; }

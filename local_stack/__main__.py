@@ -15,7 +15,7 @@ from local_stack.dashboard import DashboardBuildError, ensure_built, start_dashb
 from local_stack.faults import FaultSpecError
 from local_stack.site import DEMO_BLOG, start_site
 from local_stack.stack import LocalOptions, LocalSite, LocalStack
-from local_stack.state import PID_FILE, live_stack_pid
+from local_stack.state import PID_FILE, live_stack_pid, remove_outputs
 from viewcount.sites import DEFAULT_SITE_ID
 from viewcount_infra.config import ConfigError
 
@@ -100,7 +100,7 @@ async def main_async(args: argparse.Namespace) -> int:
         print(f"viewcount-local: {error}", file=sys.stderr)
         return 2
     unbuilt = build_dashboard()
-    ws_url = f"ws://{options.host}:{options.ws_port}"
+    ws_url = stack.outputs["WebSocketUrl"]
     http_api_url = stack.http_api.url
     servers = [start_site(site.folder, options.host, site.port, ws_url, http_api_url) for site in sites]
     servers.append(
@@ -164,6 +164,7 @@ def force_exit(stack: LocalStack) -> None:
         stack.save()
         stack.write_meter()
     finally:
+        remove_outputs(stack.options.data_dir)
         remove_pid_file(stack.options.data_dir)
         print("viewcount-local: stopped before the queues were drained; counts saved", flush=True)
         os._exit(0)

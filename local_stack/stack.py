@@ -1,4 +1,11 @@
-"""Assemble the local stack: moto, the resources, the handlers, triggers and the gateway."""
+"""Assemble the local stack: moto, the resources, the handlers, triggers and the gateway.
+
+While it runs, its data directory also holds its outputs (`outputs.json`: `WebSocketUrl`,
+`HttpApiUrl` and `DashboardUrl`, as the deployed stack's CloudFormation outputs name them;
+written when it is ready, removed when it stops) and its functions' log lines at INFO
+(`logs/<function name>.log`, local_stack.function_logs; emptied when it starts), which
+`./smoke.sh --data-dir` reads.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from local_stack.faults import FaultPlan
+from local_stack.function_logs import FunctionLogFiles
 from local_stack.functions import REGION
 from local_stack.gateway import Gateway, GatewayLimits
 from local_stack.http_api import HttpApi
@@ -200,7 +208,17 @@ class LocalStack:
             self.faults.install(self.functions, self.triggers, self.sqs)
         if self.meter:
             self.meter.install(self.functions, self.sqs)
+        self.function_logs = FunctionLogFiles(options.data_dir / state.LOGS)
         self._saver_stop = threading.Event()
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        """Its addresses, named as the deployed stack's CloudFormation outputs."""
+        return {
+            "WebSocketUrl": f"ws://{self.options.host}:{self.options.ws_port}",
+            "HttpApiUrl": self.http_api.url,
+            "DashboardUrl": f"{self.options.dashboard_origin}/",
+        }
 
     def save(self) -> None:
         from local_stack import state
@@ -217,14 +235,24 @@ class LocalStack:
                 print(f"viewcount-local: saving state failed: {error!r}", flush=True)
 
     async def run(self, stop: asyncio.Event, ready: Any = None) -> None:
+        from local_stack import state
+
+        self.function_logs.install()
         for trigger in self.triggers:
             trigger.start()
         saver = threading.Thread(target=self._save_periodically, name="saver", daemon=True)
         saver.start()
         self.http_api.start()
+
+        def serving() -> None:
+            state.write_outputs(self.options.data_dir, self.outputs)
+            if ready:
+                ready()
+
         try:
-            await self.gateway.serve(ready=ready, stop=stop)
+            await self.gateway.serve(ready=serving, stop=stop)
         finally:
+            state.remove_outputs(self.options.data_dir)
             self.http_api.stop()
             await asyncio.get_running_loop().run_in_executor(None, self.shutdown)
 
@@ -243,6 +271,7 @@ class LocalStack:
         self._saver_stop.set()
         self.save()
         self.write_meter()
+        self.function_logs.uninstall()
         self._mock.stop()
 
     def write_meter(self) -> None:

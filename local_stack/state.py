@@ -5,6 +5,12 @@ crash leaves the last complete snapshot. What ends with the process is left out:
 connections (the pages' readers, the per-connection view rates), and what guards against
 redelivery from the queues and the stream, which do not outlive it either (the counters'
 stream positions, the view log; moto's new stream numbers its records afresh).
+
+Beside the tables, the data directory holds what the other commands read: the sites
+(`sites.json`), the running stack's pid, the dashboard's owner key and address, and while the
+stack runs its outputs (`outputs.json`, named as the deployed stack's CloudFormation outputs)
+and its functions' log lines (`logs/<function name>.log`, local_stack.function_logs), which
+`./smoke.sh --data-dir` reads where on AWS it reads CloudFormation and CloudWatch Logs.
 """
 
 from __future__ import annotations
@@ -35,6 +41,12 @@ SAVE_INTERVAL_SECONDS = 5
 OWNER_KEY = "owner-key"
 # Where the running (or last) stack served its dashboard, for ./admin.sh dashboard-url.
 DASHBOARD_URL = "dashboard-url"
+# While the stack runs: its addresses under the names of the deployed stack's CloudFormation
+# outputs (`WebSocketUrl`, `HttpApiUrl`, `DashboardUrl`), for `./smoke.sh --data-dir`. Written
+# when it is ready, removed when it stops.
+OUTPUTS = "outputs.json"
+# The functions' log lines at INFO, one file per function (local_stack.function_logs).
+LOGS = "logs"
 
 
 def owner_key(data_dir: Path, *, make: bool = False) -> str | None:
@@ -62,6 +74,27 @@ def write_dashboard_url(data_dir: Path, url: str) -> None:
 def dashboard_url(data_dir: Path) -> str | None:
     path = data_dir / DASHBOARD_URL
     return path.read_text().strip() if path.exists() else None
+
+
+def write_outputs(data_dir: Path, outputs: dict[str, str]) -> None:
+    """Written to a temporary file and renamed: a reader never meets half a file."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    temporary = data_dir / f".{OUTPUTS}.{os.getpid()}.tmp"
+    temporary.write_text(json.dumps(outputs, indent=2, sort_keys=True) + "\n")
+    os.replace(temporary, data_dir / OUTPUTS)
+
+
+def read_outputs(data_dir: Path) -> dict[str, str]:
+    """The running stack's outputs; FileNotFoundError when no stack runs there (or it has not
+    said yet), ValueError when the file is not a JSON object of strings."""
+    outputs = json.loads((data_dir / OUTPUTS).read_text())
+    if not isinstance(outputs, dict) or not all(isinstance(v, str) for v in outputs.values()):
+        raise ValueError(f"{data_dir / OUTPUTS} is not a JSON object of strings")
+    return outputs
+
+
+def remove_outputs(data_dir: Path) -> None:
+    (data_dir / OUTPUTS).unlink(missing_ok=True)
 
 
 def live_stack_pid(data_dir: Path) -> int | None:
