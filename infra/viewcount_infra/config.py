@@ -7,6 +7,7 @@ optional `<NAMESPACE>_` prefixed override for every setting, e.g. `PROD_SQS_BATC
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -96,6 +97,8 @@ class DeploymentConfig:
     # this minus 5 s to this (docs/readers.md). Lower: fresher counts, more push messages.
     push_interval_seconds: int = 20
     alarm_email: str = ""
+    # An AWS Budgets cost budget of this many USD a month, alerting ALARM_EMAIL; None: no budget.
+    budget_monthly_usd: float | None = None
     api_gateway_logging_role: str = "stack"
     # Local only: deployed functions carry the list fetched into their package.
     referrer_spam_file: str = ""
@@ -156,6 +159,27 @@ class DeploymentConfig:
                     f"API_GATEWAY_LOGGING_ROLE must be one of {', '.join(LOGGING_ROLE_CHOICES)} (got {choice!r})"
                 )
             return choice
+
+        def budget_monthly_usd(alarm_email: str) -> float | None:
+            raw = setting("BUDGET_MONTHLY_USD", "").strip()
+            if not raw:
+                return None
+            try:
+                limit = float(raw)
+            except ValueError:
+                raise ConfigError(
+                    f"BUDGET_MONTHLY_USD must be a number of US dollars such as 10 or 12.50, or empty for no "
+                    f"budget (got {raw!r})"
+                ) from None
+            if not math.isfinite(limit) or limit <= 0:
+                raise ConfigError(f"BUDGET_MONTHLY_USD must be more than 0, or empty for no budget (got {raw!r})")
+            if not alarm_email:
+                raise ConfigError(
+                    f"BUDGET_MONTHLY_USD needs ALARM_EMAIL: the budget's alerts are e-mailed there, and a budget "
+                    f"that tells no one guards nothing (set ALARM_EMAIL or {namespace.upper()}_ALARM_EMAIL, or "
+                    "leave BUDGET_MONTHLY_USD empty)"
+                )
+            return limit
 
         def retention() -> int:
             days = number("LOG_RETENTION_DAYS", 30 if namespace == "prod" else 7, 1, 365)
@@ -290,6 +314,7 @@ class DeploymentConfig:
                 f"SQS_BATCH_SIZE of {batch_size} needs SQS_BATCH_WINDOW_SECONDS of at least 1: "
                 "Lambda takes batches above 10 messages only with a batching window"
             )
+        alarm_email = setting("ALARM_EMAIL", "")
         return cls(
             namespace=namespace,
             sqs_batch_size=batch_size,
@@ -303,7 +328,8 @@ class DeploymentConfig:
             throttle_burst_limit=number("THROTTLE_BURST_LIMIT", 200, 1, 5_000),
             views_per_minute=number("VIEWS_PER_MINUTE", cls.views_per_minute, 1, 600),
             push_interval_seconds=number("PUSH_INTERVAL_SECONDS", cls.push_interval_seconds, 1, 600),
-            alarm_email=setting("ALARM_EMAIL", ""),
+            alarm_email=alarm_email,
+            budget_monthly_usd=budget_monthly_usd(alarm_email),
             api_gateway_logging_role=logging_role(),
             referrer_spam_file=referrer_spam_file(),
             log_retention_days=retention(),

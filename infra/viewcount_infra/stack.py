@@ -16,6 +16,7 @@ from viewcount_infra.constructs.functions import ViewcountFunctions
 from viewcount_infra.constructs.http_api import ViewcountHttpApi
 from viewcount_infra.constructs.owner_key import OwnerKey
 from viewcount_infra.constructs.push import PushPath
+from viewcount_infra.constructs.spend_guard import SpendGuard
 from viewcount_infra.constructs.websocket_api import ViewcountWebSocketApi
 from viewcount_infra.nag import acknowledge_findings
 from viewcount_infra.topology import COUNT_VIEWS, owner_key_secret_name
@@ -78,6 +79,9 @@ class ViewcountStack(Stack):
             functions=functions.functions,
             stream_consumer=functions[COUNT_VIEWS],
         )
+        # Spend: an optional monthly AWS Budgets limit on the account's bill, e-mailed to ALARM_EMAIL.
+        if config.budget_monthly_usd is not None:
+            SpendGuard(self, "SpendGuard", config=config)
         acknowledge_findings(self)
         CfnOutput(self, "WebSocketUrl", value=api.url, description="data-endpoint for the blog's script tag")
         CfnOutput(

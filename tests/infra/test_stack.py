@@ -366,3 +366,22 @@ def test_alarms_watch_every_dlq_and_every_function(synth):
     assert backlog["Threshold"] == 300_000
     [email] = [s for s in t.resources("AWS::SNS::Subscription").values() if s["Properties"]["Protocol"] == "email"]
     assert email["Properties"]["Endpoint"] == "owner@example.com"
+
+
+def test_cloudwatch_may_publish_to_the_alarms_topic(synth):
+    t = synth("prod")
+    [(topic_id, topic)] = [
+        (logical_id, resource)
+        for logical_id, resource in t.resources("AWS::SNS::Topic").items()
+        if resource["Properties"]["TopicName"].endswith("-alarms")
+    ]
+    # Under the AWS managed key (alias/aws/sns) CloudWatch cannot publish, and no alarm arrives.
+    assert "KmsMasterKeyId" not in topic["Properties"]
+    [policy] = [
+        p["Properties"]
+        for p in t.resources("AWS::SNS::TopicPolicy").values()
+        if p["Properties"]["Topics"] == [{"Ref": topic_id}]
+    ]
+    [allowed] = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert allowed["Principal"] == {"Service": "cloudwatch.amazonaws.com"} and allowed["Action"] == "sns:Publish"
+    assert "aws:SourceAccount" in allowed["Condition"]["StringEquals"]

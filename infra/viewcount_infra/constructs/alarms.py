@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Acknowledgment, Duration, Stack, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
-from aws_cdk import aws_kms as kms
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -27,12 +27,25 @@ class OperationsAlarms(Construct):
         stream_consumer: lambda_.Function,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.topic = sns.Topic(
-            self,
-            "Alarms",
-            topic_name=f"{config.prefix}-alarms",
-            master_key=kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns"),
-            enforce_ssl=True,
+        # CloudWatch cannot publish to a topic encrypted with the AWS managed key (its key
+        # policy, which nobody can edit, does not let CloudWatch use it): no alarm would ever
+        # arrive. A key of our own would cost 1 USD a month to hide alarm names and numbers.
+        self.topic = sns.Topic(self, "Alarms", topic_name=f"{config.prefix}-alarms", enforce_ssl=True)
+        Validations.of(self.topic).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-SNS2",
+                reason="Alarm notifications hold alarm names and metric values, no reader's data; CloudWatch "
+                "cannot publish to a topic under the AWS managed key, and a customer managed key costs 1 USD a month.",
+            )
+        )
+        # The topic's own policy (it enforces TLS) replaces SNS's default one: say who may publish.
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+            )
         )
         if config.alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
