@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
+
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 logger = Logger()
 metrics = Metrics()
+# Many invocations rightly publish no metric (a handshake, a `watch`, a batch with nothing
+# to report); Powertools warns of each on stderr unless told, as its documentation shows.
+warnings.filterwarnings("ignore", "No application metrics to publish")
 
 
 def count(name: str, value: int = 1) -> None:

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { counters, PLACEHOLDER, slot, waitForCounts, waitForText, withStackAndBrowser } from './helpers.mjs';
 
+const lineOf = async (page, selector) => (await page.textContent(selector)).replace(/\s+/g, ' ').trim();
+
 describe('counting page views', () => {
   const env = withStackAndBrowser();
 
@@ -15,6 +17,8 @@ describe('counting page views', () => {
       assert.ok(['', PLACEHOLDER, '1'].includes((await counters(page)).total));
       const shown = await waitForCounts(page, { total: 1, unique: 1, reading: 1 });
       assert.deepEqual(shown, { total: '1', unique: '1', reading: '1' });
+      // The demo's labels read right for any number: no "1 views".
+      assert.equal(await lineOf(page, 'p.counts'), 'Views: 1 · unique visitors: 1 · reading now: 1');
     } finally {
       await context.close();
     }
@@ -70,6 +74,7 @@ describe('counting page views', () => {
       const home = await context.newPage();
       await home.goto(env.stack.url('/'));
       await waitForText(home, '[data-viewcount-article="exactly-once-is-a-design"]', '1');
+      assert.match(await lineOf(home, 'li:has([data-viewcount-article="exactly-once-is-a-design"]) small'), /^\(views: 1\)$/);
       await waitForText(home, '[data-viewcount-article="the-cost-of-a-million-views"]', '2');
       // A post nobody has viewed in this stack never shows a made-up number.
       const never = await home.textContent('[data-viewcount-article="websockets-on-a-budget"]');
