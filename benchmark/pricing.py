@@ -1,6 +1,6 @@
 """The cost model: price the measured usage of a run, and the same trace on the original design.
 
-Prices are us-east-1 on-demand list prices (see shared/reference/aws-notes.md); free tiers are
+Prices are us-east-1 on-demand list prices (docs/benchmarks.md restates them); free tiers are
 ignored so that a small run scales linearly to a large one. Two conventions:
 
 - A GB of logs is 10**9 bytes. If AWS counts 2**30, logs cost about 7% less than shown here;
@@ -131,7 +131,7 @@ def cost_per_million_views(usage: Usage, views: int) -> float:
     return per_million(total(cost_breakdown(usage)), views)
 
 
-# The original design, per view (shared/reference/original-system.md, "Its bill per view").
+# The original design, per view (docs/benchmarks.md, "The original's per-view model").
 ORIGINAL_STREAM_BATCH: Final = 5  # b': stream records per stream-Lambda invocation, taken full
 ORIGINAL_MEMORY_GB: Final = 128 / 1024  # every function had 128 MB, on x86_64
 ORIGINAL_VIEWS_SECONDS: Final = 0.060  # the views Lambda, per view

@@ -1,7 +1,7 @@
 // Screenshot of a real theme (Hexo + NexT 8 from npm) with its busuanzi counters filled by Viewcount,
 // for README.md. Run after the themes tier installed its packages (./test.sh --tier themes):
 //   node tools/theme_screenshot.mjs [out.png]     default docs/images/next-counts.png
-// It builds the NexT blog with the README's recipe, serves it with the local stack, reads a post as a
+// It builds the NexT blog with docs/themes.md's recipe, serves it with the local stack, reads a post as a
 // person would (a few views first, so the numbers are not all 1) and saves the top of the post.
 import path from 'node:path';
 import { launchBrowser, LocalStack, ROOT } from '../tests/browser/helpers.mjs';
