@@ -299,6 +299,10 @@ class Suite:
         if before is None:
             self.fail(name, f"pushed {describe_push(push)}, but counts gave no number to compare it with")
             return push
+        if push["totalViews"] != floor:
+            # Another client viewing the page at the same time would do this too: run it again.
+            self.fail(name, f"expected totalViews {floor}, one higher than counts said, got {describe_push(push)}")
+            return push
         self.ok(name, f"counts said {before}, the push {waited:.1f} s later: {describe_push(push)}")
         return push
 
@@ -560,6 +564,8 @@ class Suite:
             problems.append(f"records the filter should have held back: {', '.join(others)}")
         if unreadable:
             problems.append(f"{len(unreadable)} batches with records that hold no view ({NOT_A_VIEW!r})")
+        if smoke_views(lines) < expected:
+            problems.append(f"{smoke_views(lines)} of this run's {expected} views logged as counted")
         if problems:
             self.fail(
                 name,

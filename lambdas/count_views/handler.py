@@ -53,7 +53,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.error("visitor day records without a view", extra={"sequence_numbers": sorted(unreadable)})
         count("ViewsUnreadable", len(unreadable))
     failed = count_views.count_batch(views, shard, int(time.time()))
-    log_smoke_batch(event, [view.site for view in views])
+    log_smoke_batch(event, [view.site for view in views if view.sequence_number not in failed])
     response = partial_response(event, failed, EventType.DynamoDBStreams, context)
     # A tumbling-window invocation must hand back a state; the counters keep theirs.
     return {**response, "state": {}}

@@ -31,7 +31,8 @@ def log_smoke_view(site: str, *, route: str, origin: str | None, authorizer: Map
 
 
 def log_smoke_batch(event: Mapping[str, Any], sites_of_views: list[str]) -> None:
-    """A stream batch that holds views of the smoke page: what the mapping delivered with it."""
+    """A stream batch that holds counted views of the smoke page: what the mapping delivered
+    with it. A view that failed is logged when a retry counts it, so each is logged once."""
     smoke_views = sites_of_views.count(SMOKE_SITE_ID)
     if not smoke_views:
         return

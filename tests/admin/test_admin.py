@@ -396,6 +396,9 @@ def test_every_command_takes_site_which_a_deployment_of_several_sites_needs(dyna
     assert "--site is required: the sites are blog, notes" in capsys.readouterr().err
     assert main(["history", "--site", "docs", *dynamodb.args], env=env, today=TODAY) == 2
     assert "no site 'docs' here" in capsys.readouterr().err
+    # The smoke test's own site is counted, but no operator's to change, import into or share.
+    assert main(["history", "--site", "smoke", *dynamodb.args], env=env, today=TODAY) == 2
+    assert "no site 'smoke' here: the sites are blog, notes" in capsys.readouterr().err
     assert main(["bot-counts", "--site", "notes", "--json", *dynamodb.args], env=env, today=TODAY) == 0
     assert json.loads(capsys.readouterr().out)["days"] == []  # blog's bots are not notes'
     assert main(["rename-title", "hello-world", "T", "--site", "notes", *dynamodb.args], env=env) == 1

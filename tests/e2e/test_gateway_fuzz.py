@@ -6,22 +6,19 @@ error frame whose code is one of `viewcount.errors.ALL_CODES`, never API Gateway
 server error" and never silence, except a view whose browser says it is automated (a bot view,
 counted apart on purpose). At the end, the site's total counts exactly the views that were pushed.
 
-The README's "Error codes" table lists exactly those codes (docs/wire-contract.md has each in
-full), so the codes a client may meet are the codes a reader is told about.
+tests/unit/test_errors.py checks that the README lists exactly those codes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import re
 from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from local_stack.harness import LocalStackProcess
-from tests.conftest import ROOT
 from tests.e2e.conftest import frame_matching, next_frame, view
 from tests.frames import gateway_frames
 from viewcount import errors
@@ -83,20 +80,3 @@ def test_every_frame_is_answered_and_only_counted_frames_count(stack):
 
     # The site counts exactly the frames that were pushed as counted views, and this one.
     assert push["site"]["totalViews"] == sum(pushed) + 1
-
-
-def readme_error_codes() -> list[str]:
-    """The codes of the README's table under "## Error codes": rows that start with a code."""
-    section = re.search(r"^## Error codes\n(.*?)(?=^## )", (ROOT / "README.md").read_text(), re.M | re.S)
-    assert section, 'README.md has no section "## Error codes" followed by another section'
-    return re.findall(r"^\| `(\w+)` \|", section.group(1), re.M)
-
-
-def test_the_readme_lists_every_error_code_once():
-    listed = readme_error_codes()
-    twice = sorted({code for code in listed if listed.count(code) > 1})
-    assert not twice, f"listed twice in README.md: {twice}"
-    assert set(listed) == set(errors.ALL_CODES), (
-        f"README.md's error codes differ from viewcount.errors.ALL_CODES: "
-        f"missing {sorted(set(errors.ALL_CODES) - set(listed))}, unknown {sorted(set(listed) - set(errors.ALL_CODES))}"
-    )

@@ -341,7 +341,12 @@ def test_a_prefix_without_a_site_is_granted_once_whatever_the_number_of_sites():
     ).sites
 
     assert leading_keys(("ticket#",), sites) == ["ticket#*"]
-    assert leading_keys(("{site}#bots#", "ticket#"), sites) == ["blog#bots#*", "notes#bots#*", "ticket#*"]
+    assert leading_keys(("{site}#bots#", "ticket#"), sites) == [
+        "blog#bots#*",
+        "notes#bots#*",
+        "smoke#bots#*",
+        "ticket#*",
+    ]
 
 
 def test_the_access_table_expires_its_items_and_keeps_no_backups(synth):

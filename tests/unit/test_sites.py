@@ -152,6 +152,10 @@ def test_a_range_of_days_counts_calendar_days_across_daylight_saving():
         ("https://blog.example.com", "/__smoke__", True),
         ("https://user.github.io", "/__smoke__/run?utm_source=x", True),
         ("https://blog.example.com", "https://blog.example.com/posts/../__smoke__/index.html", True),
+        ("https://blog.example.com", "/%5F%5Fsmoke%5F%5F/", True),
+        ("https://blog.example.com", "/a/..%2F__smoke__/", True),
+        ("https://blog.example.com", "/__smoke%5f%5f/x", True),
+        ("https://blog.example.com", "/caf%C3%A9/", False),
         ("https://blog.example.com", "/__smoke__x/", False),
         ("https://blog.example.com", "/posts/__smoke__/", False),
         ("https://foreign.example", "/__smoke__/", False),
@@ -165,7 +169,7 @@ def test_the_smoke_tests_page_is_its_path_from_any_sites_origin(origin, page, sm
 def test_the_smoke_tests_site_is_counted_but_listed_nowhere():
     smoke = SITES.get(SMOKE_SITE_ID)
 
-    assert SITES.counts(SMOKE_SITE_ID) and not SITES.counts("gone")
+    assert SITES.is_counted(SMOKE_SITE_ID) and not SITES.is_counted("gone")
     assert SMOKE_SITE_ID not in SITES.ids and smoke not in list(SITES) and len(SITES) == 4
     assert SMOKE_SITE_ID not in SITES.as_json()
     assert {entry.origin for entry in smoke.origins} == SITES.allowed_origins

@@ -161,9 +161,9 @@ class ViewcountFunctions(Construct):
 
 
 def leading_keys(key_prefixes: Iterable[str], sites: Sites) -> list[str]:
-    """The partition key patterns a grant allows: each prefix once per site where it names
-    `{site}`, once where it names none (the Access table's `ticket#`)."""
-    patterns = [prefix.format(site=site.id) + "*" for prefix in key_prefixes for site in sites]
+    """The partition key patterns a grant allows: each prefix once per site (the smoke test's
+    included) where it names `{site}`, once where it names none (the Access table's `ticket#`)."""
+    patterns = [prefix.format(site=site.id) + "*" for prefix in key_prefixes for site in (*sites, sites.smoke)]
     return list(dict.fromkeys(patterns))
 
 

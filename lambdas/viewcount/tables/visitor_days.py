@@ -145,7 +145,7 @@ def logged_view(sequence_number: str, new: dict[str, Any], old: dict[str, Any] |
     previous = (old or {}).get(CONNECTION_ID) or None
     if SITE in new:
         page_key, day = new[PAGE_KEY], new[DAY]
-        if not sites.counts(new[SITE]):
+        if not sites.is_counted(new[SITE]):
             # Its site was taken out of the settings: it can count nowhere, nor block the stream.
             raise ValueError(f"site {new[SITE]!r} is not configured")
     else:  # the layout before sites: the default site's, on its day then

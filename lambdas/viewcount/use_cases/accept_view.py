@@ -117,9 +117,8 @@ class AcceptView:
                 logger.exception("visitor not keyed; the client's word stands")
                 count("UniqueViewsUnchecked")
         self.publish(view)
-        # A beacon's judgement is its own request's, not an authorizer's: it hands on nothing.
-        handed_on = request.admission.context() if view.connection_id else {}
-        route = "views" if view.connection_id else "http_views"
+        # A beacon is judged by its own request's headers: no authorizer hands anything on.
+        route, handed_on = ("views", request.admission.context()) if view.connection_id else ("http_views", {})
         log_smoke_view(view.site, route=route, origin=request.admission.origin, authorizer=handed_on)
 
     def _tally_bot_view(self, view: AcceptedView, reason: str) -> None:
