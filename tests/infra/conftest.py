@@ -23,6 +23,18 @@ ENV = {
 DASHBOARD_PLACEHOLDER = "<!doctype html><title>Viewcount dashboard (test placeholder)</title>\n"
 
 
+def cfn_lint_errors(template: Path) -> list[str]:
+    """cfn-lint's errors on a synthesized template; its warnings and notes are left out."""
+    lint = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), "--format", "parseable", str(template)],
+        capture_output=True,
+        text=True,
+    )
+    # Its exit status ORs 2 (errors), 4 (warnings) and 8 (notes); anything else is cfn-lint failing.
+    assert lint.returncode & ~(2 | 4 | 8) == 0, lint.stderr
+    return [line for line in lint.stdout.splitlines() if ":E" in line]
+
+
 @pytest.fixture(scope="session")
 def dist_dir(tmp_path_factory) -> Path:
     dist = tmp_path_factory.mktemp("dist")
