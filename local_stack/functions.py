@@ -112,5 +112,5 @@ def load_functions(config: DeploymentConfig, resources: LocalResources, ws_endpo
     for spec in FUNCTIONS:
         env = resources.environment(spec, config, ws_endpoint)
         module = import_handler(spec.code, f"viewcount_local_{spec.name}", env)
-        functions[spec.name] = LocalFunction(spec, module, f"{config.prefix}-{spec.name.replace('_', '-')}")
+        functions[spec.name] = LocalFunction(spec, module, spec.deployed_name(config.prefix))
     return functions

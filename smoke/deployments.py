@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from viewcount_infra.config import DeploymentConfig
 from viewcount_infra.topology import FunctionSpec
 
 # The stack's outputs the suite reads (infra/viewcount_infra/stack.py).
@@ -42,9 +43,8 @@ class Outputs:
 
 
 def function_name(namespace: str, spec: FunctionSpec) -> str:
-    """A function's deployed name, as infra/viewcount_infra/constructs/functions.py (and the
-    local stack, local_stack/functions.py) names it."""
-    return f"viewcount-{namespace}-{spec.name.replace('_', '-')}"
+    """A function's deployed name in that namespace (the local stack's is the same)."""
+    return spec.deployed_name(DeploymentConfig.prefix_of(namespace))
 
 
 def matching_lines(messages: list[str], phrase: str) -> list[dict[str, Any]]:

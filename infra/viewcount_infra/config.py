@@ -112,7 +112,11 @@ class DeploymentConfig:
     @property
     def prefix(self) -> str:
         """Every physical name starts with this, so namespaces can share an account."""
-        return f"viewcount-{self.namespace}"
+        return self.prefix_of(self.namespace)
+
+    @staticmethod
+    def prefix_of(namespace: str) -> str:
+        return f"viewcount-{namespace}"
 
     @property
     def is_production(self) -> bool:

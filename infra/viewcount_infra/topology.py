@@ -103,6 +103,11 @@ class FunctionSpec:
     reads_owner_key: bool = False  # the dashboard's owner key, from its secret
     knows_dashboard: bool = False  # the dashboard's origins: not a site's, and never counted
 
+    def deployed_name(self, prefix: str) -> str:
+        """Its function's name under a namespace's prefix (`viewcount-prod-count-views`), in
+        AWS and in the local stack alike; its log group is `/aws/lambda/<this>`."""
+        return f"{prefix}-{self.name.replace('_', '-')}"
+
     def environment(
         self,
         config: DeploymentConfig,

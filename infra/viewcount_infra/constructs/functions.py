@@ -89,7 +89,7 @@ class ViewcountFunctions(Construct):
         )
 
     def _function(self, spec: FunctionSpec) -> lambda_.Function:
-        name = f"{self._config.prefix}-{spec.name.replace('_', '-')}"
+        name = spec.deployed_name(self._config.prefix)
         log_group = logs.LogGroup(
             self,
             f"{spec.name}-logs",
