@@ -46,9 +46,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=DEFAULT_TIMEOUT_SECONDS,
         help=f"seconds to wait for each push or count (default {DEFAULT_TIMEOUT_SECONDS:g})",
     )
-    parser.add_argument(
-        "--site", help="the configured site whose dashboard is tested (default: the first /dashboard/sites lists)"
-    )
+    parser.add_argument("--site", help="the configured site whose dashboard is tested (default: the site of --origin)")
     args = parser.parse_args(argv)
     endpoint = urlsplit(args.endpoint)
     if endpoint.scheme not in ("ws", "wss") or not endpoint.hostname:

@@ -163,6 +163,10 @@ class Answer:
         except ValueError:
             return None
 
+    def header(self, name: str) -> str:
+        """A header of the answer by its case-insensitive name; empty when it has none."""
+        return next((value for key, value in self.headers.items() if key.lower() == name.lower()), "")
+
     def describe(self) -> str:
         if not self.status:
             return f"no answer ({self.error})"

@@ -1,10 +1,12 @@
-"""Where the suite reads a deployment's addresses, owner key and function logs.
+"""Where the suite (and ./admin.sh dashboard-url, share-link) reads a deployment's addresses,
+owner key and function logs.
 
 On AWS, with the caller's credentials: the stack's CloudFormation outputs
 (`cloudformation:DescribeStacks`), the owner key's secret (`secretsmanager:GetSecretValue`)
 and the functions' log groups (`logs:FilterLogEvents`, `/aws/lambda/<function name>`). The
-local stack keeps the same in its data directory: `outputs.json` (the same output names),
-`owner-key` and `logs/<function name>.log` (local_stack.state, local_stack.function_logs).
+local stack keeps the same in its data directory: `outputs.json` (the same output names,
+while it runs), `dashboard-url` (kept once it stops), `owner-key` and
+`logs/<function name>.log` (local_stack.state, local_stack.function_logs).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from viewcount_infra.config import DeploymentConfig
-from viewcount_infra.topology import FunctionSpec
+from viewcount_infra.topology import FunctionSpec, owner_key_secret_name_of, stack_name
 
 # The stack's outputs the suite reads (infra/viewcount_infra/stack.py).
 OUTPUT_NAMES = ("WebSocketUrl", "HttpApiUrl", "DashboardUrl")
@@ -74,6 +76,11 @@ class Deployment:
     def outputs(self) -> Outputs:
         raise NotImplementedError
 
+    def dashboard_url(self) -> str:
+        """The dashboard's address (`DashboardUrl`), which the deployment keeps when it is not
+        running too."""
+        raise NotImplementedError
+
     def owner_key(self) -> str:
         raise NotImplementedError
 
@@ -90,17 +97,20 @@ class Deployment:
 class AwsDeployment(Deployment):
     log_delay_seconds = 120.0
 
-    def __init__(self, namespace: str, region: str, session: Any = None) -> None:
-        import boto3
-
+    def __init__(self, namespace: str, region: str | None = None, session: Any = None) -> None:
+        """`region` None: the caller's default region; `session` None: boto3's default session."""
         self.namespace = namespace
         self.region = region
-        self.session = session or boto3.Session(region_name=region)
-        self.stack_name = f"Viewcount-{namespace}"
-        self.where = f"the stack {self.stack_name} in {region}"
+        self.session = session
+        self.stack_name = stack_name(namespace)
+        self.where = f"the stack {self.stack_name}" + (f" in {region}" if region else "")
         self._outputs: dict[str, str] | None = None
 
     def _client(self, service: str) -> Any:
+        if self.session is None:
+            import boto3
+
+            return boto3.client(service, region_name=self.region)
         return self.session.client(service, region_name=self.region)
 
     def _stack_outputs(self) -> dict[str, str]:
@@ -117,10 +127,16 @@ class AwsDeployment(Deployment):
     def outputs(self) -> Outputs:
         return Outputs.of(self._stack_outputs(), self.where)
 
+    def dashboard_url(self) -> str:
+        url = self._stack_outputs().get("DashboardUrl")
+        if not url:
+            raise DeploymentError(f"{self.where} has no output DashboardUrl: deploy this version first (./deploy.sh)")
+        return url
+
     def owner_key(self) -> str:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        secret = self._stack_outputs().get("OwnerKeySecretName") or f"viewcount-{self.namespace}-owner-key"
+        secret = self._stack_outputs().get("OwnerKeySecretName") or owner_key_secret_name_of(self.namespace)
         try:
             return self._client("secretsmanager").get_secret_value(SecretId=secret)["SecretString"].strip()
         except (BotoCoreError, ClientError) as error:
@@ -181,6 +197,14 @@ class LocalDeployment(Deployment):
         except ValueError as error:
             raise DeploymentError(str(error)) from None
         return Outputs.of(outputs, self.where)
+
+    def dashboard_url(self) -> str:
+        from local_stack import state
+
+        url = state.dashboard_url(self.data_dir)
+        if url is None:
+            raise DeploymentError(f"no dashboard in {self.data_dir}: start the local stack there first")
+        return url
 
     def owner_key(self) -> str:
         from local_stack import state

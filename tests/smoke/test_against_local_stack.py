@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from local_stack import state
+from local_stack.harness import LocalStackProcess
 from smoke.suite import CHECKS
 from tests.smoke.conftest import against, run_smoke, statuses
 
@@ -66,3 +67,26 @@ def test_the_outputs_file_lives_as_long_as_the_stack(local_stack):
     done = run_smoke(*against(local_stack))
     assert done.returncode == 1
     assert f"no outputs.json in {local_stack.data_dir}: is the local stack running there" in done.stderr
+
+
+def test_the_late_check_names_the_messages_the_gateway_counted(tmp_path):
+    meter = tmp_path / "meter.json"
+    with LocalStackProcess(tmp_path / "data") as stack:
+        stack.start("--reset", env={"VIEWCOUNT_METER": str(meter)})
+        done = run_smoke(*against(stack))
+        stack.stop()  # the meter is written on the way out
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    counted = json.loads(meter.read_text())
+    sent, received, probes = counted["ws_messages_in"], counted["ws_messages_out"], counted["ws_probes"]
+    assert f"messages were {sent + received} ({sent} sent, {received} received), with {probes} GET" in done.stdout
+
+
+def test_on_a_deployment_of_two_sites_the_site_of_the_origin_is_the_one_checked(tmp_path):
+    with LocalStackProcess(tmp_path / "data", sites=("blog", "notes")) as stack:
+        stack.start("--reset")
+        done = run_smoke(*against(stack, origin=stack.origin_of("notes")))
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ok   smoke-views-left-out: notes's totals of " in done.stdout
+    assert "a ticket for notes admitted" in done.stdout
