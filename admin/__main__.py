@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,8 @@ from admin.commands import (
 from admin.migrate import migrate
 from admin.pages import delete_page, merge_page
 from admin.targets import USAGE, AdminError, Tables, deployed_tables, running_stack_note, snapshot_tables
-from viewcount.sites import Site
+from viewcount.sites import Site, shift_day
+from viewcount.tables.history import oldest_kept_day
 from viewcount.wire import MAX_TITLE
 from viewcount_infra.config import NAMESPACES, ConfigError, DeploymentConfig, load_dotenv
 
@@ -76,12 +77,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "totals, one line per day, the top pages, referrers and campaigns, and the bots filtered. "
         "Unique visitors over a range are visitor-days: each day's visitors, summed.",
     )
-    days.add_argument("--from", dest="first", type=day_argument, help="the first day, YYYY-MM-DD")
-    days.add_argument("--to", dest="last", type=day_argument, help="the last day, YYYY-MM-DD (default: today)")
-    days.add_argument("--days", type=int, default=30, help="without --from: the last N days (default 30)")
-    days.add_argument("--page", help="one page: its path (/tags/x/) or its key (post#hello-world)")
-    days.add_argument("--top", type=int, default=10, help="how many pages, referrers and campaigns (default 10)")
-    days.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    add_range_arguments(days)
     add_target(days)
 
     migrate = commands.add_parser(
@@ -216,6 +212,25 @@ def add_dashboard(commands: Any) -> None:
     add_target(parser)
 
 
+def add_range_arguments(parser: argparse.ArgumentParser) -> None:
+    """What `history` and `stats` read: a range of the site's days, a page, how many rows, JSON."""
+    parser.add_argument("--from", dest="first", type=day_argument, help="the first day, YYYY-MM-DD")
+    parser.add_argument("--to", dest="last", type=day_argument, help="the last day, YYYY-MM-DD (default: today)")
+    parser.add_argument("--days", type=int, default=30, help="without --from: the last N days (default 30)")
+    parser.add_argument("--page", help="one page: its path (/tags/x/) or its key (post#hello-world)")
+    parser.add_argument("--top", type=int, default=10, help="how many pages, referrers and campaigns (default 10)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+
+
+def day_range(args: argparse.Namespace, today: date) -> tuple[str, str]:
+    """`--from` to `--to`, or the last `--days` days up to `--to` (today by default)."""
+    for option, value in (("--days", args.days), ("--top", args.top)):
+        if value < 1:
+            raise AdminError(f"{option} must be at least 1", USAGE)
+    last = args.last or today.isoformat()
+    return args.first or shift_day(last, 1 - args.days), last
+
+
 def add_stats(commands: Any) -> None:
     parser = commands.add_parser(
         "stats",
@@ -224,15 +239,8 @@ def add_stats(commands: Any) -> None:
         "views), each with its change against the period of the same length just before, and the top pages, "
         "referrers, campaigns and bots of the range. --json prints what GET /dashboard/stats answers.",
     )
-    parser.add_argument("--from", dest="first", type=day_argument, help="the first day, YYYY-MM-DD")
-    parser.add_argument("--to", dest="last", type=day_argument, help="the last day, YYYY-MM-DD (default: today)")
-    parser.add_argument("--days", type=int, default=30, help="without --from: the last N days (default 30)")
-    parser.add_argument("--page", help="one page: its path (/tags/x/) or its key (post#hello-world)")
+    add_range_arguments(parser)
     parser.add_argument("--source", help="only the views from referrer:<host> or utm_source:<value> (utm_medium:, ...)")
-    parser.add_argument(
-        "--top", type=int, default=10, help="how many pages, referrers and campaigns (1 to 100, default 10)"
-    )
-    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     add_target(parser)
 
 
@@ -291,12 +299,16 @@ def add_target(parser: argparse.ArgumentParser) -> None:
     )
 
 
-@contextmanager
-def open_tables(args: argparse.Namespace, env: Mapping[str, str]) -> Iterator[Tables]:
+def load_config(namespace: str, env: Mapping[str, str]) -> DeploymentConfig:
     try:
-        config = DeploymentConfig.load(args.namespace or "local", env)
+        return DeploymentConfig.load(namespace, env)
     except ConfigError as error:
         raise AdminError(str(error), USAGE) from None
+
+
+@contextmanager
+def open_tables(args: argparse.Namespace, env: Mapping[str, str]) -> Iterator[Tables]:
+    config = load_config(args.namespace or "local", env)
     if args.data_dir is None:
         yield deployed_tables(config)
         return
@@ -349,53 +361,46 @@ def run(args: argparse.Namespace, tables: Tables, today: date | None) -> None:
         edit = delete_page(tables, site, page, dry_run=args.dry_run, today=today)
         print(edit.describe(f"remove {page} from {site.id}", args.dry_run))
         return
-    if args.command in ("stats", "export", "import"):
+    if args.command in RUNS:
         print(RUNS[args.command](args, tables, site, today))
-        return
-    if args.command == "history":
-        if args.days < 1 or args.top < 1:
-            raise AdminError("--days and --top must be at least 1", USAGE)
-        last = args.last or today.isoformat()
-        first = args.first or (date.fromisoformat(last) - timedelta(days=args.days - 1)).isoformat()
-        report = history(tables, site, first, last, args.page, args.top)
-        print(json.dumps(report.as_json(), indent=2) if args.json else format_history(report))
         return
     counts = bot_counts(tables, site, args.days, today)
     print(json.dumps(counts.as_json(), indent=2) if args.json else format_bot_counts(counts))
 
 
+def run_history(args: argparse.Namespace, tables: Tables, site: Site, today: date) -> str:
+    report = history(tables, site, *day_range(args, today), args.page, args.top)
+    return json.dumps(report.as_json(), indent=2) if args.json else format_history(report)
+
+
 def run_stats(args: argparse.Namespace, tables: Tables, site: Site, today: date) -> str:
-    if args.days < 1:
-        raise AdminError("--days must be at least 1", USAGE)
-    last = args.last or today.isoformat()
-    first = args.first or (date.fromisoformat(last) - timedelta(days=args.days - 1)).isoformat()
-    report = stats(tables, site, first, last, args.page, args.top, args.source)
+    report = stats(tables, site, *day_range(args, today), args.page, args.top, args.source)
     return json.dumps(report.as_json(), indent=2) if args.json else format_stats(report)
 
 
-def run_export(args: argparse.Namespace, tables: Tables, site: Site, today: date) -> str:
+def _progress_bars(stack: ExitStack, desc: str, unit: str) -> Callable[[int], Callable[[], None]]:
+    """A progress factory: `progress(total)` opens a bar on stderr (closed with `stack`) and
+    returns the callback that moves it on by one."""
     from tqdm import tqdm
 
+    def progress(total: int) -> Callable[[], None]:
+        bar = stack.enter_context(tqdm(total=total, desc=desc, unit=unit, file=sys.stderr))
+        return lambda: bar.update(1)
+
+    return progress
+
+
+def run_export(args: argparse.Namespace, tables: Tables, site: Site, today: date) -> str:
     last = args.last or today.isoformat()
-    first = args.first or exports.default_range(last)[0]
-    exports.check_range(first, last)
-    total = (date.fromisoformat(last) - date.fromisoformat(first)).days + 1
-    with tqdm(total=total, desc="reading days", unit=" days", file=sys.stderr) as bar:
-        done = exports.export_site(
-            tables, site, args.out, first, last, now=datetime.now(UTC), progress=lambda day: bar.update(1)
-        )
+    first = args.first or oldest_kept_day(last)
+    with ExitStack() as bars:
+        progress = _progress_bars(bars, "reading days", " days")
+        done = exports.export_site(tables, site, args.out, first, last, now=datetime.now(UTC), progress=progress)
     return done.describe()
 
 
 def run_import(args: argparse.Namespace, tables: Tables, site: Site, today: date) -> str:
-    from tqdm import tqdm
-
-    with ExitStack() as bar_closed:
-
-        def progress(total: int) -> Callable[[], None]:
-            bar = bar_closed.enter_context(tqdm(total=total, desc="importing", unit=" items", file=sys.stderr))
-            return lambda: bar.update(1)
-
+    with ExitStack() as bars:
         report = imports.import_file(
             tables,
             site,
@@ -404,12 +409,13 @@ def run_import(args: argparse.Namespace, tables: Tables, site: Site, today: date
             today.isoformat(),
             dry_run=args.dry_run,
             add_overlap=args.add_overlap,
-            progress=progress,
+            progress=_progress_bars(bars, "importing", " items"),
         )
     return report.describe(args.dry_run)
 
 
 RUNS: dict[str, Callable[[argparse.Namespace, Tables, Site, date], str]] = {
+    "history": run_history,
     "stats": run_stats,
     "export": run_export,
     "import": run_import,
@@ -429,16 +435,10 @@ def run_share_link(args: argparse.Namespace, tables: Tables, site: Site) -> str:
 def run_dashboard_url(args: argparse.Namespace, env: Mapping[str, str]) -> str:
     if args.data_dir is not None:
         return dashboard.local_address(args.data_dir).describe()
-    try:
-        config = DeploymentConfig.load(args.namespace, env)
-    except ConfigError as error:
-        raise AdminError(str(error), USAGE) from None
-    return dashboard.deployed_address(config).describe()
+    return dashboard.deployed_address(load_config(args.namespace, env)).describe()
 
 
 def run_import_busuanzi(args: argparse.Namespace, tables: Tables, site: Site) -> str:
-    from tqdm import tqdm
-
     asker = busuanzi.Busuanzi(args.service, concurrency=args.concurrency, pause=args.pause, timeout=args.timeout)
     if args.sitemap:
         urls = busuanzi.read_sitemap(args.sitemap, lambda url: busuanzi.fetch_document(url, timeout=args.timeout))
@@ -449,12 +449,8 @@ def run_import_busuanzi(args: argparse.Namespace, tables: Tables, site: Site) ->
     if not urls:
         raise AdminError(f"{where} lists no URL", USAGE)
     print(f"{PROG}: {len(urls)} URLs in {where}; {BUSUANZI_COUNTS_TOO}", file=sys.stderr)
-    with ExitStack() as bar_closed:
-
-        def progress(total: int) -> Callable[[], None]:
-            bar = bar_closed.enter_context(tqdm(total=total, desc="asking busuanzi", unit=" pages", file=sys.stderr))
-            return lambda: bar.update(1)
-
+    with ExitStack() as bars:
+        progress = _progress_bars(bars, "asking busuanzi", " pages")
         report = busuanzi.import_busuanzi(tables, site, urls, asker, dry_run=args.dry_run, progress=progress)
     return report.describe(args.dry_run)
 

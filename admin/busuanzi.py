@@ -48,7 +48,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 from admin.targets import USAGE, AdminError, Tables
 from viewcount.errors import RejectedFrame
 from viewcount.origins import normalise_origin
-from viewcount.pages import classify, normalise_path
+from viewcount.pages import normalise_path
 from viewcount.sites import Site, Sites
 from viewcount.tables.history import SITE_DAY, HistoryTable
 from viewcount.tables.page_counts import (
@@ -61,6 +61,7 @@ from viewcount.tables.page_counts import (
     site_key,
 )
 from viewcount.use_cases.import_counts import SOURCE_NAME, Imported, ImportPlan, ImportRefused, import_counts
+from viewcount.views import page_of_path
 from viewcount_infra.topology import COUNTS, HISTORY
 
 SOURCE = "busuanzi"
@@ -386,7 +387,7 @@ def page_of_url(sites: Sites, site: Site, url: str) -> str:
             raise ValueError(f"not under site {site.id}'s {origins}")
         if owner.id != site.id:
             raise ValueError(f"on site {owner.id}, not {site.id}")
-        page = classify(parts.path or "/", None, site.page_rules, article=False)
+        page = page_of_path(site, parts.path or "/")
     except RejectedFrame as error:
         raise ValueError(error.detail) from None
     if page.article_id is not None and not site.article_allow_list.allows(page.article_id):

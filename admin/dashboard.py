@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from admin.targets import USAGE, AdminError, Tables
-from local_stack import state
+from smoke.deployments import AwsDeployment, Deployment, DeploymentError, LocalDeployment
 from viewcount.sites import Site
 from viewcount.tables.access import AccessTable, ShareLink
-from viewcount.use_cases.dashboard_access import DashboardAccess
+from viewcount.use_cases.dashboard_access import revoke_link, share_link
 from viewcount_infra.config import DeploymentConfig
-from viewcount_infra.topology import ACCESS, owner_key_secret_name
+from viewcount_infra.topology import ACCESS
 
 MAX_LABEL = 100
 
@@ -42,56 +42,45 @@ class DashboardAddress:
 
 
 def local_url(data_dir: Path) -> str | None:
-    return state.dashboard_url(data_dir)
+    """Where the local stack of that data dir serves (or last served) its dashboard."""
+    try:
+        return LocalDeployment(data_dir).dashboard_url()
+    except DeploymentError:
+        return None
 
 
 def local_address(data_dir: Path) -> DashboardAddress:
-    key = state.owner_key(data_dir)
-    url = local_url(data_dir)
-    if key is None or url is None:
-        raise AdminError(f"no dashboard in {data_dir}: start the local stack there first (./run_local.sh)")
-    return DashboardAddress(url, key)
+    return _address(LocalDeployment(data_dir))
 
 
 def deployed_url(namespace: str) -> str:
     """The stack's DashboardUrl output, with the caller's credentials."""
-    import boto3
-    from botocore.exceptions import ClientError
-
-    stack = f"Viewcount-{namespace}"
     try:
-        outputs = boto3.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0].get("Outputs", [])
-    except ClientError as error:
-        raise AdminError(f"cannot read the stack {stack}: {error}") from None
-    url = next((output["OutputValue"] for output in outputs if output["OutputKey"] == "DashboardUrl"), None)
-    if url is None:
-        raise AdminError(f"the stack {stack} has no DashboardUrl output: deploy this version first (./deploy.sh)")
-    return url
+        return AwsDeployment(namespace).dashboard_url()
+    except DeploymentError as error:
+        raise AdminError(str(error)) from None
 
 
 def deployed_address(config: DeploymentConfig) -> DashboardAddress:
     """The dashboard's address and the owner key's secret, with the caller's credentials."""
-    import boto3
-    from botocore.exceptions import ClientError
+    return _address(AwsDeployment(config.namespace))
 
-    url = deployed_url(config.namespace)
-    secret = owner_key_secret_name(config)
+
+def _address(deployment: Deployment) -> DashboardAddress:
     try:
-        key = boto3.client("secretsmanager").get_secret_value(SecretId=secret)["SecretString"]
-    except ClientError as error:
-        raise AdminError(f"cannot read the owner key's secret {secret}: {error}") from None
-    return DashboardAddress(url, key)
+        return DashboardAddress(deployment.dashboard_url(), deployment.owner_key())
+    except DeploymentError as error:
+        raise AdminError(str(error)) from None
 
 
-def _sharing(tables: Tables) -> DashboardAccess:
-    # Share links need no owner key: only the API checks keys.
-    return DashboardAccess(AccessTable(tables.dynamodb, tables.name(ACCESS)), "", tables.sites)
+def _access(tables: Tables) -> AccessTable:
+    return AccessTable(tables.dynamodb, tables.name(ACCESS))
 
 
 def create_share_link(tables: Tables, site: Site, label: str, dashboard_url: str | None) -> str:
     if len(label) > MAX_LABEL:
         raise AdminError(f"--label is {len(label)} characters; at most {MAX_LABEL}", USAGE)
-    token, link = _sharing(tables).share(site, label, int(time.time()))
+    token, link = share_link(_access(tables), site, label, int(time.time()))
     # A local stack that has never run says nothing of its address: the link still works once it does.
     target = f"{(dashboard_url or '<the dashboard URL>').rstrip('/')}/#share={token}"
     return "\n".join(
@@ -104,7 +93,7 @@ def create_share_link(tables: Tables, site: Site, label: str, dashboard_url: str
 
 
 def list_share_links(tables: Tables, site: Site) -> str:
-    links = _sharing(tables).access.shares(site.id)
+    links = _access(tables).shares(site.id)
     if not links:
         return f"No share links of {site.id}."
     lines = [f"Share links of {site.id}:", f"{'id':<12}  {'created (UTC)':<16}  label"]
@@ -115,7 +104,7 @@ def list_share_links(tables: Tables, site: Site) -> str:
 
 
 def revoke_share_link(tables: Tables, site: Site, token_or_id: str) -> ShareLink:
-    link = _sharing(tables).revoke(site, token_or_id)
+    link = revoke_link(_access(tables), site, token_or_id)
     if link is None:
         raise AdminError(f"no share link {token_or_id!r} of {site.id} (./admin.sh share-link list shows them)")
     return link

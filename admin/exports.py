@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from admin.targets import USAGE, AdminError, Tables
-from viewcount.sites import Site, days_between, shift_day
+from viewcount.sites import Site, days_between
 from viewcount.tables.history import RETENTION_DAYS, SITE_DAY, HistoryTable
 from viewcount.tables.page_counts import (
     PAGES,
@@ -42,6 +42,7 @@ from viewcount.tables.page_counts import (
     PageCountsTable,
     Tally,
     is_source,
+    split_source,
 )
 from viewcount.use_cases.export_history import StoredHistory, read_days
 from viewcount.wire import CAMPAIGN_PARAMETERS
@@ -54,11 +55,6 @@ PAGES_FILE, REFERRERS_FILE, CAMPAIGNS_FILE = "pages.csv", "referrers.csv", "camp
 # A spreadsheet runs a cell that starts with one of these as a formula; titles are the
 # senders' to choose, so such a cell is written with a leading apostrophe.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def default_range(today: str) -> tuple[str, str]:
-    """Every day the history keeps: RETENTION_DAYS days, today the last."""
-    return shift_day(today, 1 - RETENTION_DAYS), today
 
 
 def check_range(first: str, last: str) -> None:
@@ -181,12 +177,11 @@ def csv_rows(stored: StoredHistory) -> dict[str, list[tuple[Any, ...]]]:
             for name, count in sorted(tally.items()):
                 if not count:
                     continue
+                kind, value = split_source(name)
                 if name.startswith(REFERRER_PREFIX):
-                    referrers.append((day.day, page, _cell(name.removeprefix(REFERRER_PREFIX)), count))
-                    continue
-                parameter, _, value = name.partition(":")
-                if parameter in CAMPAIGN_PARAMETERS:
-                    campaigns.append((day.day, page, parameter, _cell(value), count))
+                    referrers.append((day.day, page, _cell(value), count))
+                elif kind in CAMPAIGN_PARAMETERS:
+                    campaigns.append((day.day, page, kind, _cell(value), count))
     return {PAGES_FILE: pages, REFERRERS_FILE: referrers, CAMPAIGNS_FILE: campaigns}
 
 
@@ -225,18 +220,20 @@ def export_site(
     last: str,
     *,
     now: datetime,
-    progress: Callable[[str], None] = lambda day: None,
+    progress: Callable[[int], Callable[[], None]] = lambda total: lambda: None,
 ) -> ExportDone:
     """Read the site's days from `first` to `last` and write the four files into `out`
-    (made if need be); `progress(day)` after each day is read."""
+    (made if need be): `progress(total)`, once the range is checked, makes the callback
+    called after each day is read."""
     check_range(first, last)
+    step = progress(len(days_between(first, last)))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise AdminError(f"cannot make {out}: {error.strerror or error}", USAGE) from None
     counters = PageCountsTable(tables.dynamodb, tables.name(COUNTS))
     history = HistoryTable(tables.dynamodb, tables.name(HISTORY))
-    stored = read_days(counters, history, site, first, last, progress=progress)
+    stored = read_days(counters, history, site, first, last, progress=lambda day: step())
     rows = csv_rows(stored)
     document = export_document(stored, now)
     try:

@@ -55,19 +55,28 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlencode
 
-from admin.busuanzi import many, page_of_url
+from admin.busuanzi import _WHOLE_NUMBER, many, page_of_url
 from admin.exports import FORMAT, VERSION
 from admin.targets import USAGE, AdminError, Tables
-from viewcount.sites import Site, Sites, shift_day
-from viewcount.tables.history import RETENTION_DAYS, SITE_DAY, HistoryTable, adjustments_of, generations_of
+from viewcount.sites import Site, Sites
+from viewcount.tables.history import (
+    RETENTION_DAYS,
+    SITE_DAY,
+    HistoryTable,
+    adjustments_of,
+    generations_of,
+    oldest_kept_day,
+)
 from viewcount.tables.page_counts import (
     Item,
     PageCountsTable,
     bots_key,
+    campaign_source,
     day_blocks,
     imports_of,
     is_page_part,
     is_source,
+    referrer_source,
     site_key,
     within_limit,
 )
@@ -75,11 +84,9 @@ from viewcount.use_cases.import_counts import Imported, ImportPlan, ImportRefuse
 from viewcount.wire import campaign_tags, referrer_host
 from viewcount_infra.topology import COUNTS, HISTORY
 
-FORMATS = ("viewcount", "plausible", "goatcounter")
 # A Plausible export is a few CSVs; a member larger than this unzipped is no export.
 MAX_MEMBER_BYTES = 1 << 30
 _PLAUSIBLE_FILE = re.compile(r"imported_([a-z_]+)_(\d{8})_(\d{8})\.csv")
-_WHOLE = re.compile(r"\d{1,15}")
 # Go's strconv.ParseBool, which GoatCounter writes and reads its booleans with.
 _GO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 _GO_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
@@ -172,14 +179,11 @@ def read_import(
 ) -> ImportFile:  # fmt: skip
     """The file read and checked; BadFile listing every bad row, AdminError when it is not
     a file of that format at all."""
-    readers: dict[str, Callable[[str, bytes, Sites, Site, str], ImportFile]] = {
-        "viewcount": read_viewcount,
-        "plausible": read_plausible,
-        "goatcounter": read_goatcounter,
-    }
-    if import_format not in readers:
+    if import_format not in READERS:
         raise AdminError(f"--format is one of {', '.join(FORMATS)} (got {import_format!r})", USAGE)
-    return readers[import_format](str(path), data, sites, site, today)
+    found = ImportFile(import_format, str(path), source_name(import_format, data))
+    READERS[import_format](found, data, sites, site, today)
+    return found
 
 
 class _Paths:
@@ -206,6 +210,14 @@ class _Paths:
 
     def skipped(self) -> list[Skipped]:
         return [Skipped(path, self._why[path], self._views[path]) for path in sorted(self._views)]
+
+
+def _iso_day(value: Any) -> str | None:
+    """`value` as a day, YYYY-MM-DD; None when it is none."""
+    try:
+        return date.fromisoformat(value).isoformat() if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _future(day: str, today: str) -> str | None:
@@ -257,7 +269,8 @@ def _tally(value: Any, where: str, problems: list[str], *, pages: bool = False) 
     return Numbers(value.get("views", 0), value.get("uniqueViews", 0), Counter(sources))
 
 
-def read_viewcount(name: str, data: bytes, sites: Sites, site: Site, today: str) -> ImportFile:
+def read_viewcount(found: ImportFile, data: bytes, sites: Sites, site: Site, today: str) -> None:
+    name = found.name
     try:
         document = json.loads(data.decode("utf-8-sig"), object_pairs_hook=_unique_keys)
     except UnicodeDecodeError:
@@ -274,7 +287,7 @@ def read_viewcount(name: str, data: bytes, sites: Sites, site: Site, today: str)
             f"version {VERSION}",
             USAGE,
         )
-    found = ImportFile("viewcount", name, source_name("viewcount", data), capped=False)
+    found.capped = False  # its sources are as the stack held them: capped already, and kept exact
     problems: list[str] = []
     lifetime = document.get("lifetime")
     if not isinstance(lifetime, dict) or not isinstance(lifetime.get("pages", {}), dict):
@@ -305,11 +318,7 @@ def read_viewcount(name: str, data: bytes, sites: Sites, site: Site, today: str)
     seen: dict[str, int] = {}
     for index, entry in enumerate(days):
         where = f"days[{index}]"
-        day = entry.get("day") if isinstance(entry, dict) else None
-        try:
-            day = date.fromisoformat(day).isoformat() if isinstance(day, str) else None
-        except ValueError:
-            day = None
+        day = _iso_day(entry.get("day")) if isinstance(entry, dict) else None
         if day is None:
             problems.append(f"{where}: no day (YYYY-MM-DD)")
             continue
@@ -345,7 +354,6 @@ def read_viewcount(name: str, data: bytes, sites: Sites, site: Site, today: str)
             f"the export is of site {exported[0]} ({exported[1]}); its days are taken as days of site {site.id} "
             f"({site.time_zone}) as they are"
         )
-    return found
 
 
 # ---- CSV -------------------------------------------------------------------------------------
@@ -363,47 +371,55 @@ def _text(name: str, data: bytes) -> str:
         raise AdminError(f"{name} is not UTF-8 text: {error}", USAGE) from None
 
 
-def _rows(name: str, text: str) -> Iterator[tuple[int, dict[str, str], list[str]]]:
-    """Each row by its header's names, with its line and what is wrong with its shape;
-    blank lines skipped."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise AdminError(f"{name} is empty", USAGE)
-        header = [cell.strip() for cell in header]
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue
-            shape = [] if len(cells) == len(header) else [f"{len(cells)} fields, not the header's {len(header)}"]
-            yield reader.line_num, dict(zip(header, cells, strict=False)), shape
-    except csv.Error as error:
-        raise AdminError(f"{name}:{reader.line_num}: not CSV: {error}", USAGE) from None
+class _Csv:
+    """A CSV file's header, parsed once, and its rows by the header's names. Rows go into
+    `problems` by their line when something is wrong with them."""
+
+    def __init__(self, where: str, text: str, problems: list[str]) -> None:
+        self.where, self._problems = where, problems
+        self._reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            first = next(self._reader, [])
+        except csv.Error as error:
+            raise self._not_csv(error) from None
+        self.header = [cell.strip() for cell in first]
+
+    def _not_csv(self, error: csv.Error) -> AdminError:
+        return AdminError(f"{self.where}:{self._reader.line_num}: not CSV: {error}", USAGE)
+
+    def require(self, columns: Iterable[str], what: str) -> None:
+        if missing := [column for column in columns if column not in self.header]:
+            raise AdminError(f"{self.where} is not {what}: it has no column {', '.join(missing)}", USAGE)
+
+    def rows(self) -> Iterator[tuple[int, dict[str, str], list[str]]]:
+        """Each row with its line and what is wrong with it (its shape, to which the caller
+        adds); a row that ends up with problems is reported by its line, and the caller
+        leaves it out. Blank lines are skipped."""
+        header = self.header
+        try:
+            for cells in self._reader:
+                if not any(cell.strip() for cell in cells):
+                    continue
+                line = self._reader.line_num
+                bad = [] if len(cells) == len(header) else [f"{len(cells)} fields, not the header's {len(header)}"]
+                yield line, dict(zip(header, cells, strict=False)), bad
+                if bad:
+                    self._problems.append(f"{self.where}:{line}: {'; '.join(bad)}")
+        except csv.Error as error:
+            raise self._not_csv(error) from None
 
 
-def _header(name: str, text: str) -> list[str]:
-    first = next(csv.reader(io.StringIO(text, newline="")), [])
-    return [cell.strip() for cell in first]
-
-
-def _require(name: str, header: list[str], columns: Iterable[str], what: str) -> None:
-    if missing := [column for column in columns if column not in header]:
-        raise AdminError(f"{name} is not {what}: it has no column {', '.join(missing)}", USAGE)
-
-
-def _whole(row: dict[str, str], column: str, bad: list[str]) -> int:
+def _whole(row: dict[str, str], column: str, bad: list[str], what: str = "a whole number, not negative") -> int:
     value = row.get(column, "").strip()
-    if not _WHOLE.fullmatch(value):
-        bad.append(f"{column} {value!r} is not a whole number, not negative")
+    if not _WHOLE_NUMBER.fullmatch(value):
+        bad.append(f"{column} {value!r} is not {what}")
         return 0
     return int(value)
 
 
 def _day(row: dict[str, str], column: str, bad: list[str], today: str) -> str | None:
     value = row.get(column, "").strip()
-    try:
-        day = date.fromisoformat(value).isoformat()
-    except ValueError:
+    if (day := _iso_day(value)) is None:
         bad.append(f"{column} {value!r} is not a day (YYYY-MM-DD)")
         return None
     if late := _future(day, today):
@@ -415,7 +431,8 @@ def _day(row: dict[str, str], column: str, bad: list[str], today: str) -> str | 
 # ---- plausible ------------------------------------------------------------------------------
 
 
-def read_plausible(name: str, data: bytes, sites: Sites, site: Site, today: str) -> ImportFile:
+def read_plausible(found: ImportFile, data: bytes, sites: Sites, site: Site, today: str) -> None:
+    name = found.name
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -434,17 +451,16 @@ def read_plausible(name: str, data: bytes, sites: Sites, site: Site, today: str)
         raise AdminError(
             f"{name} is not a Plausible export: it needs imported_pages_*.csv and imported_visitors_*.csv", USAGE
         )
-    found = ImportFile("plausible", name, source_name("plausible", data))
     paths = _Paths(sites, site)
     problems: list[str] = []
     seen_pages: dict[tuple[str, str, str], str] = {}
     for where, text in tables["pages"]:
-        header = _header(where, text)
-        _require(where, header, ("date", "page", "pageviews"), "Plausible's imported_pages")
-        for line, row, bad in _rows(where, text):
+        table = _Csv(where, text, problems)
+        table.require(("date", "page", "pageviews"), "Plausible's imported_pages")
+        for line, row, bad in table.rows():
             day = _day(row, "date", bad, today)
             views = _whole(row, "pageviews", bad)
-            visitors = _whole(row, "visitors", bad) if "visitors" in header else 0
+            visitors = _whole(row, "visitors", bad) if "visitors" in table.header else 0
             path = row.get("page", "").strip()
             if not path:
                 bad.append("page is empty")
@@ -453,7 +469,6 @@ def read_plausible(name: str, data: bytes, sites: Sites, site: Site, today: str)
                 bad.append(f"the same date, hostname and page as {seen_pages[key]}")
             seen_pages.setdefault(key, f"line {line}")
             if bad or day is None:
-                problems.append(f"{where}:{line}: {'; '.join(bad)}")
                 continue
             part = paths.page(path, views)
             if part is not None:
@@ -461,14 +476,14 @@ def read_plausible(name: str, data: bytes, sites: Sites, site: Site, today: str)
                 found.page_day(day, part).add(Numbers(views, visitors))
     seen_days: dict[str, str] = {}
     for where, text in tables["visitors"]:
-        _require(where, _header(where, text), ("date", "visitors", "pageviews"), "Plausible's imported_visitors")
-        for line, row, bad in _rows(where, text):
+        table = _Csv(where, text, problems)
+        table.require(("date", "visitors", "pageviews"), "Plausible's imported_visitors")
+        for line, row, bad in table.rows():
             day = _day(row, "date", bad, today)
             views, visitors = _whole(row, "pageviews", bad), _whole(row, "visitors", bad)
             if day is not None and day in seen_days:
                 bad.append(f"the day is on {seen_days[day]} too")
             if bad or day is None:
-                problems.append(f"{where}:{line}: {'; '.join(bad)}")
                 continue
             seen_days[day] = f"line {line}"
             found.site_day(day).add(Numbers(views, visitors))
@@ -482,7 +497,6 @@ def read_plausible(name: str, data: bytes, sites: Sites, site: Site, today: str)
         )
     if others := [table for table in not_read if table != "sources"]:
         found.notes.append(f"not read: imported_{', imported_'.join(others)} (Viewcount keeps none of these)")
-    return found
 
 
 # ---- goatcounter ----------------------------------------------------------------------------
@@ -505,35 +519,32 @@ def goatcounter_source(scheme: str, referrer: str, site: Site) -> str | None:
     referrer = referrer.strip()
     if scheme == "h" and referrer:
         host = referrer_host(referrer if "://" in referrer else "https://" + referrer)
-        return f"referrer:{host}" if host and host not in site.own_hosts else None
+        return referrer_source(host) if host and host not in site.own_hosts else None
     if scheme == "c" and referrer:
         tags = campaign_tags("/?" + urlencode({"utm_source": referrer}))
-        return f"utm_source:{tags['utm_source']}" if tags else None
+        return campaign_source("utm_source", tags["utm_source"]) if tags else None
     return None
 
 
-def read_goatcounter(name: str, data: bytes, sites: Sites, site: Site, today: str) -> ImportFile:
-    text = _text(name, data)
-    header = _header(name, text)
-    first = header[0] if header else ""
+def read_goatcounter(found: ImportFile, data: bytes, sites: Sites, site: Site, today: str) -> None:
+    name = found.name
+    problems: list[str] = []
+    table = _Csv(name, _text(name, data), problems)
+    first = table.header[0] if table.header else ""
     if first[:1].isdigit() and first != "2Path":
         raise AdminError(
             f"{name} is GoatCounter's export format version {first[0]}; this reads version 2 (export it again)", USAGE
         )
-    _require(name, header, GOATCOUNTER_COLUMNS, "GoatCounter's CSV export (version 2)")
-    found = ImportFile("goatcounter", name, source_name("goatcounter", data))
+    table.require(GOATCOUNTER_COLUMNS, "GoatCounter's CSV export (version 2)")
     paths = _Paths(sites, site)
-    problems: list[str] = []
     sessions: dict[str, set[str]] = {}
     titles: dict[str, tuple[datetime, str]] = {}
-    for line, row, bad in _rows(name, text):
+    for _, row, bad in table.rows():
         path = row.get("2Path", "")
         if not path.strip():
             bad.append("2Path is empty")
         event, first_visit = _go_bool(row, "Event", bad), _go_bool(row, "FirstVisit", bad)
-        bot = row.get("Bot", "").strip()
-        if not _WHOLE.fullmatch(bot):
-            bad.append(f"Bot {bot!r} is not a number")
+        bot = _whole(row, "Bot", bad, "a number")
         scheme = row.get("Referrer scheme", "").strip()
         if scheme not in ("", "h", "g", "c", "o"):
             bad.append(f"Referrer scheme {scheme!r} is none of h, g, c, o")
@@ -542,12 +553,11 @@ def read_goatcounter(name: str, data: bytes, sites: Sites, site: Site, today: st
         if day is not None and (late := _future(day, today)):
             bad.append(late)
         if bad or when is None or day is None:
-            problems.append(f"{name}:{line}: {'; '.join(bad)}")
             continue
         if event:
             found.left_out["event row"] += 1
             continue
-        if int(bot) != 0:
+        if bot != 0:
             found.left_out["bot row"] += 1
             continue
         part = paths.page(path)
@@ -556,7 +566,7 @@ def read_goatcounter(name: str, data: bytes, sites: Sites, site: Site, today: st
         tally = Numbers(1, int(first_visit))
         if source := goatcounter_source(scheme, row.get("Referrer", ""), site):
             tally.sources[source] += 1
-        tally.sources.update(f"{parameter}:{value}" for parameter, value in campaign_tags(path).items())
+        tally.sources.update(campaign_source(parameter, value) for parameter, value in campaign_tags(path).items())
         found.page_day(day, part).add(tally)
         found.site_day(day).views += 1
         session = row.get("Session", "").strip()
@@ -573,7 +583,6 @@ def read_goatcounter(name: str, data: bytes, sites: Sites, site: Site, today: st
         found.site_day(day).unique += len(seen)
     found.titles = {part: title for part, (_, title) in titles.items()}
     found.skipped = paths.skipped()
-    return found
 
 
 def _rfc3339(value: str, bad: list[str]) -> datetime | None:
@@ -586,6 +595,14 @@ def _rfc3339(value: str, bad: list[str]) -> datetime | None:
         bad.append(f"Date {value!r} is not RFC 3339 (2026-11-30T12:00:00Z)")
         return None
     return when
+
+
+READERS: dict[str, Callable[[ImportFile, bytes, Sites, Site, str], None]] = {
+    "viewcount": read_viewcount,
+    "plausible": read_plausible,
+    "goatcounter": read_goatcounter,
+}
+FORMATS = tuple(READERS)
 
 
 # ---- the plan, the overlap, the writing -----------------------------------------------------------
@@ -653,7 +670,7 @@ class ImportReport:
 
 def plan_import(found: ImportFile, today: str) -> tuple[ImportPlan, list[str], list[str]]:
     """The import plan of a file read, and its days kept and too old to keep as days."""
-    oldest = shift_day(today, 1 - RETENTION_DAYS)
+    oldest = oldest_kept_day(today)
     kept = [day for day in found.days if day >= oldest]
     old = [day for day in found.days if day < oldest]
     if found.lifetime is not None:
@@ -669,19 +686,14 @@ def plan_import(found: ImportFile, today: str) -> tuple[ImportPlan, list[str], l
         # is a counter the site's page limit must see.
         lifetime = {part: numbers.imported() for part, numbers in sorted(totals.items())}
         lifetime[SITE_DAY] = site_total.imported(pages=len(totals))
-    kept_set = set(kept)
-    days = {
-        (day, part): numbers.imported(capped=found.capped)
-        for (day, part), numbers in sorted(found.pages.items())
-        if day in kept_set
-    }
-    days.update(
-        {
-            (day, SITE_DAY): n.imported(capped=found.capped)
-            for day, n in sorted(found.site_days.items())
-            if day in kept_set
-        }
-    )
+    # Written a day at a time: the days with pages first (each day's pages, then the site),
+    # then the days with the site's numbers only.
+    entries = [*sorted(found.pages.items()), *(((day, SITE_DAY), n) for day, n in sorted(found.site_days.items()))]
+    by_day: dict[str, dict[tuple[str, str], Imported]] = {}
+    for (day, part), numbers in entries:
+        if day >= oldest:
+            by_day.setdefault(day, {})[(day, part)] = numbers.imported(capped=found.capped)
+    days = {key: imported for day_entries in by_day.values() for key, imported in day_entries.items()}
     titles = {part: title for part, title in found.titles.items() if part in lifetime}
     return ImportPlan(found.source, lifetime=lifetime, days=days, titles=titles), kept, old
 
@@ -756,8 +768,9 @@ def run_import(
     add_overlap: bool,
     progress: Callable[[int], Callable[[], None]] = lambda total: lambda: None,
 ) -> ImportReport:
-    """Check the file's plan, refuse an overlap (unless `add_overlap`), then write it, one
-    counter and one day at a time: `progress(total)` makes the callback called after each."""
+    """Check the file's plan, refuse an overlap (unless `add_overlap`), then write it: every
+    counter, every day, then the bot days; `progress(total)` makes the callback called after
+    each item written."""
     plan, kept, old = plan_import(found, today)
     try:
         plan.check()
@@ -771,19 +784,9 @@ def run_import(
     report = ImportReport(site, found, plan, kept, old, held)
     if dry_run:
         return report
-    by_day: dict[str, dict[tuple[str, str], Imported]] = {}
-    for (day, part), imported in plan.days.items():
-        by_day.setdefault(day, {})[(day, part)] = imported
     bot_days = [day for day in kept if day in found.bots]
-    step = progress(len(plan.lifetime) + len(by_day) + len(bot_days))
-    # Counters first, so that every page is listed and titled however far a stopped run got.
-    for part, imported in plan.lifetime.items():
-        titles = {part: plan.titles[part]} if part in plan.titles else {}
-        import_counts(counters, history, site, ImportPlan(plan.source, lifetime={part: imported}, titles=titles))
-        step()
-    for entries in by_day.values():
-        import_counts(counters, history, site, ImportPlan(plan.source, days=entries))
-        step()
+    step = progress(len(plan.lifetime) + len(plan.days) + len(bot_days))
+    import_counts(counters, history, site, plan, step)
     for day in bot_days:
         counters.set_import(bots_key(site.id, day), plan.source, found.bots[day])
         step()

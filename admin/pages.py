@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from admin.targets import USAGE, AdminError, Tables
 from viewcount.sites import Site, days_between
-from viewcount.tables.history import RETENTION_DAYS, HistoryTable, counted_tally, generations_of
+from viewcount.tables.history import HistoryTable, counted_tally, generations_of, oldest_kept_day
 from viewcount.tables.page_counts import (
     TOTAL_VIEWS,
     UNIQUE_VIEWS,
@@ -73,7 +73,7 @@ class StoredPage:
 
 
 def read_page(counters: PageCountsTable, history: HistoryTable, site: Site, part: str, today: date) -> StoredPage:
-    days = days_between((today - timedelta(days=RETENTION_DAYS)).isoformat(), today.isoformat())
+    days = days_between(oldest_kept_day(today.isoformat()), today.isoformat())
     counter = counters.get_items([counter_key(site.id, part)]).get(counter_key(site.id, part), {})
     return StoredPage(site, part, counter, history.get_days(site.id, days, part))
 

@@ -48,7 +48,6 @@ from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 if __name__ == "__main__":
     # Run as a program: the functions' metrics have no CloudWatch here (set before they are imported).
@@ -62,9 +61,10 @@ for _folder in ("infra", "lambdas"):
 from benchmark.history_cost import long_tail_trace, spread  # noqa: E402
 from benchmark.pricing import MILLION, PRICES  # noqa: E402
 from benchmark.trace import REFERRERS, TraceSettings, article_id, article_title  # noqa: E402
-from local_stack.functions import ACCOUNT_ID, REGION  # noqa: E402
-from local_stack.metering import item_size, read_units, write_units  # noqa: E402
+from local_stack.functions import REGION  # noqa: E402
+from local_stack.metering import item_size, read_units, stored_item, write_units  # noqa: E402
 from viewcount.bots import CRAWLER, HEADLESS, NO_USER_AGENT, WEBDRIVER  # noqa: E402
+from viewcount.pages import Page  # noqa: E402
 from viewcount.sites import Site, shift_day  # noqa: E402
 from viewcount.tables.access import AccessTable  # noqa: E402
 from viewcount.tables.history import HistoryTable  # noqa: E402
@@ -87,6 +87,7 @@ from viewcount.use_cases.keep_history import KeepHistory  # noqa: E402
 from viewcount.use_cases.watch_live import WatchLive  # noqa: E402
 from viewcount.wire import referrer_host  # noqa: E402
 from viewcount_infra.config import DeploymentConfig  # noqa: E402
+from viewcount_infra.topology import ACCESS, COUNTS, HISTORY, READERS  # noqa: E402
 
 SITES_ROUTE = "GET /dashboard/sites"
 STATS_ROUTE = "GET /dashboard/stats"
@@ -292,22 +293,6 @@ def _key_text(key: dict[str, Any]) -> str:
     return "/".join(str(next(iter(value.values()))) for _, value in sorted(key.items()))
 
 
-def stored_item(table: str, item_or_key: dict[str, Any]) -> dict[str, Any] | None:
-    """The item moto holds under the key of `item_or_key`, in its typed form."""
-    from moto.dynamodb.models import dynamodb_backends
-    from moto.dynamodb.models.dynamo_type import DynamoType
-
-    stored = dynamodb_backends[ACCOUNT_ID][REGION].get_table(table)
-    names = [element["AttributeName"] for element in stored.schema]
-    hash_key = DynamoType(item_or_key[names[0]])
-    range_key = DynamoType(item_or_key[names[1]]) if len(names) > 1 else None
-    try:
-        item = stored.get_item(hash_key, range_key)
-    except KeyError:
-        return None
-    return item.to_json()["Attributes"] if item else None
-
-
 # ---- the seeded tables ---------------------------------------------------------------
 
 
@@ -353,11 +338,11 @@ class Bench:
 
     @property
     def counters(self) -> PageCountsTable:
-        return PageCountsTable(self.dynamodb, self.table_names["counts"])
+        return PageCountsTable(self.dynamodb, self.table_names[COUNTS.key])
 
     @property
     def history(self) -> HistoryTable:
-        return HistoryTable(self.dynamodb, self.table_names["history"])
+        return HistoryTable(self.dynamodb, self.table_names[HISTORY.key])
 
     def days(self) -> list[str]:
         """The previous period's days, then the range's, ending today."""
@@ -376,13 +361,13 @@ def moto_tables(scenario: Scenario, today: str = "2026-12-07") -> Iterator[Bench
     from local_stack.resources import create_resources
 
     moto_speedups.apply()
-    # create_resources makes some of its clients from boto3's default session: one region for all.
-    with mock.patch.dict(os.environ, {"AWS_DEFAULT_REGION": REGION}), mock_aws():
+    with mock_aws():
         session = boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=REGION)
         moto_speedups.skip_signing(session)
         dynamodb = session.client("dynamodb")
         config = DeploymentConfig.load("local", {"LOCAL_CLIENT_URL": SITE_ORIGIN})
-        resources = create_resources(config, dynamodb, session.client("sns"), session.client("sqs"))
+        sns, sqs, secrets = (session.client(name) for name in ("sns", "sqs", "secretsmanager"))
+        resources = create_resources(config, dynamodb, sns, sqs, secretsmanager=secrets)
         meter = CapacityMeter({name: key for key, name in resources.table_names.items()})
         meter.install(dynamodb)
         site = config.sites.default
@@ -436,7 +421,7 @@ class _Counting:
         pages: dict[str, list[LoggedView]] = {}
         for view in views:
             self.sequence += 1
-            key = counter_key(self.site.id, "post#" + view.article)
+            key = counter_key(self.site.id, Page.post(view.article))
             pages.setdefault(key, []).append(
                 LoggedView(
                     str(self.sequence),
@@ -477,12 +462,12 @@ def _log_readers(bench: Bench, views: list[DrawnView]) -> None:
     at = bench.now - 60
     arrived = {
         f"reader-{index}=": Arrival(
-            counter_key(bench.site.id, "post#" + ranked[index % len(ranked)]), at + CONNECTION_LIFETIME_SECONDS
+            counter_key(bench.site.id, Page.post(ranked[index % len(ranked)])), at + CONNECTION_LIFETIME_SECONDS
         )
         for index in range(bench.scenario.readers)
     }
     if arrived:
-        ReaderLog(ReadersTable(bench.dynamodb, bench.table_names["readers"])).write(arrived, at)
+        ReaderLog(ReadersTable(bench.dynamodb, bench.table_names[READERS.key])).write(arrived, at)
 
 
 def _seeded(bench: Bench, views: list[DrawnView], seconds: float) -> Seeded:
@@ -527,9 +512,9 @@ class Load:
 def load_requests(bench: Bench, run: int) -> list[tuple[str, Callable[[], Any]]]:
     """The requests of one dashboard load, each on an instance of its own that starts cold."""
     site, now = bench.site, bench.now
-    access = DashboardAccess(AccessTable(bench.dynamodb, bench.table_names["access"]), OWNER_KEY, bench.config.sites)
+    access = DashboardAccess(AccessTable(bench.dynamodb, bench.table_names[ACCESS.key]), OWNER_KEY, bench.config.sites)
     dashboard = AnswerDashboard(bench.counters, bench.history, access)
-    live = WatchLive(bench.counters, ReaderLog(ReadersTable(bench.dynamodb, bench.table_names["readers"])))
+    live = WatchLive(bench.counters, ReaderLog(ReadersTable(bench.dynamodb, bench.table_names[READERS.key])))
     authorization = f"Bearer {OWNER_KEY}"
     today = site.day_of(now)
     stats = {"site": site.id, "from": shift_day(today, 1 - bench.scenario.days), "to": today, "top": str(TOP)}

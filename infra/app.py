@@ -17,7 +17,7 @@ from viewcount_infra.account_stack import ApiGatewayAccountStack  # noqa: E402
 from viewcount_infra.config import ConfigError, DeploymentConfig, load_dotenv  # noqa: E402
 from viewcount_infra.constructs.dashboard import INDEX  # noqa: E402
 from viewcount_infra.stack import DASHBOARD_FILES, ViewcountStack  # noqa: E402
-from viewcount_infra.topology import FUNCTIONS  # noqa: E402
+from viewcount_infra.topology import FUNCTIONS, stack_name  # noqa: E402
 
 
 def build_app(namespace: str | None, env: dict[str, str], dist_dir: Path = ROOT / "dist") -> cdk.App:
@@ -29,7 +29,7 @@ def build_app(namespace: str | None, env: dict[str, str], dist_dir: Path = ROOT 
     if not (dist_dir / DASHBOARD_FILES / INDEX).is_file():
         raise ConfigError(f"no dashboard in {dist_dir / DASHBOARD_FILES}; run node dashboard/build.mjs")
     app = cdk.App(context={"namespace": config.namespace})
-    ViewcountStack(app, f"Viewcount-{config.namespace}", config=config, dist_dir=dist_dir)
+    ViewcountStack(app, stack_name(config.namespace), config=config, dist_dir=dist_dir)
     if config.api_gateway_logging_role == "stack":
         # Shared by every namespace of the account; ./deploy.sh deploys it when it is missing.
         ApiGatewayAccountStack(app)

@@ -100,8 +100,7 @@ async def main_async(args: argparse.Namespace) -> int:
         print(f"viewcount-local: {error}", file=sys.stderr)
         return 2
     unbuilt = build_dashboard()
-    ws_url = stack.outputs["WebSocketUrl"]
-    http_api_url = stack.http_api.url
+    ws_url, http_api_url, dashboard = (stack.outputs[name] for name in ("WebSocketUrl", "HttpApiUrl", "DashboardUrl"))
     servers = [start_site(site.folder, options.host, site.port, ws_url, http_api_url) for site in sites]
     servers.append(
         start_dashboard(options.host, options.dashboard_http_port, http_api_url, ws_url, unavailable=unbuilt)
@@ -125,7 +124,6 @@ async def main_async(args: argparse.Namespace) -> int:
         print(f"  HTTP API:      {http_api_url}", flush=True)
         for site in stack.config.sites:
             print(f"  Blog {site.id + ':':<9}{site.origins[0]} ({site.time_zone})", flush=True)
-        dashboard = f"{options.dashboard_origin}/"
         if unbuilt is None:
             key = f"its key: ./admin.sh dashboard-url --data-dir {options.data_dir}"
             print(f"  Dashboard:     {dashboard} ({key})", flush=True)

@@ -28,7 +28,6 @@ from urllib.parse import unquote, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "dashboard"
 BUILD = ROOT / "dist" / "dashboard"
-BUILD_SCRIPT = SOURCE / "build.mjs"
 BUILD_TIMEOUT_SECONDS = 120
 CONFIG_PATH = "/config.json"
 # The types a browser must be told exactly (a module script is refused under any other); the rest

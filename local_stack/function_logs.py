@@ -84,13 +84,13 @@ class FunctionLogFiles(logging.Handler):
 
     def _write(self, name: str, line: str) -> None:
         # logging.Handler.handle holds this handler's lock around emit.
+        rotated, current = log_files(self.folder, name)
         file = self._files.get(name)
         if file is None:
-            file = self._files[name] = open(self.folder / f"{name}{SUFFIX}", "a", encoding="utf-8")  # noqa: SIM115
+            file = self._files[name] = open(current, "a", encoding="utf-8")  # noqa: SIM115
         size = len(line.encode())
         if file.tell() and file.tell() + size > self.max_bytes:
             file.close()
-            current, rotated = self.folder / f"{name}{SUFFIX}", self.folder / f"{name}{ROTATED_SUFFIX}"
             current.replace(rotated)
             file = self._files[name] = open(current, "a", encoding="utf-8")  # noqa: SIM115
         file.write(line)

@@ -142,15 +142,15 @@ class HttpApi:
             def do_OPTIONS(self) -> None:
                 # A preflight is API Gateway's own answer: no route, no invocation, not billed.
                 origin = self.headers.get("Origin", "")
-                headers = {}
+                headers = api.cors(origin, {})
                 if origin in api.allowed_origins:
-                    headers = {
-                        "Access-Control-Allow-Origin": origin,
-                        "Access-Control-Allow-Methods": ",".join(HTTP_CORS_METHODS),
-                        "Access-Control-Allow-Headers": ",".join(HTTP_CORS_HEADERS),
-                        "Access-Control-Max-Age": str(HTTP_CORS_MAX_AGE_SECONDS),
-                        "Vary": "Origin",
-                    }
+                    headers.update(
+                        {
+                            "Access-Control-Allow-Methods": ",".join(HTTP_CORS_METHODS),
+                            "Access-Control-Allow-Headers": ",".join(HTTP_CORS_HEADERS),
+                            "Access-Control-Max-Age": str(HTTP_CORS_MAX_AGE_SECONDS),
+                        }
+                    )
                 self._answer(204, headers, b"")
 
             def do_GET(self) -> None:

@@ -174,7 +174,7 @@ class Meter:
         wru = rru = 0.0
         if operation in WRITES:
             table, key = params["TableName"], params.get("Key") or params["Item"]
-            size = item_size(parsed.get("Attributes") or params.get("Item") or _stored_item(table, key) or {})
+            size = item_size(parsed.get("Attributes") or params.get("Item") or stored_item(table, key) or {})
             wru = write_units(size) if not failed else 1
             self._wrote(table, key)
             with self._lock:
@@ -241,14 +241,18 @@ def _key_names(table: str) -> list[str]:
     return [element["AttributeName"] for element in schema]
 
 
-def _stored_item(table: str, key: dict[str, Any]) -> dict[str, Any] | None:
-    """The item as moto holds it after the write (UpdateItem without ReturnValues)."""
+def stored_item(table: str, item_or_key: dict[str, Any]) -> dict[str, Any] | None:
+    """The item moto holds under the key of `item_or_key`, in its typed form (after a write,
+    an UpdateItem without ReturnValues: what it billed for); None when there is none."""
     from moto.dynamodb.models import dynamodb_backends
     from moto.dynamodb.models.dynamo_type import DynamoType
 
     backend_table = dynamodb_backends[ACCOUNT_ID][REGION].get_table(table)
     names = _key_names(table)
-    hash_key = DynamoType(key[names[0]])
-    range_key = DynamoType(key[names[1]]) if len(names) > 1 else None
-    item = backend_table.get_item(hash_key, range_key)
+    hash_key = DynamoType(item_or_key[names[0]])
+    range_key = DynamoType(item_or_key[names[1]]) if len(names) > 1 else None
+    try:
+        item = backend_table.get_item(hash_key, range_key)
+    except KeyError:
+        return None
     return item.to_json()["Attributes"] if item else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import string
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +87,12 @@ def create_table(dynamodb: Any, spec: TableSpec, config: DeploymentConfig) -> di
     return description
 
 
+def new_owner_key() -> str:
+    """40 random letters and digits, as the deployed secret's generated key is."""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(40))
+
+
 def create_resources(
     config: DeploymentConfig,
     dynamodb: Any,
@@ -95,15 +102,19 @@ def create_resources(
     *,
     owner_key: str | None = None,
     dashboard_origins: str = "",
+    secretsmanager: Any = None,
 ) -> LocalResources:
     """Every resource of the topology. `visibility_timeout_seconds` shortens the queues'
     6x-timeout visibility only for tests that wait for redelivery; `owner_key` is the
-    dashboard's (random when not given), `dashboard_origins` where it is served."""
-    import boto3
+    dashboard's (random when not given), `dashboard_origins` where it is served, and
+    `secretsmanager` the client that keeps it (boto3's default one when not given)."""
+    if secretsmanager is None:
+        import boto3
 
+        secretsmanager = boto3.client("secretsmanager")
     resources = LocalResources(dashboard_origins=dashboard_origins)
-    key = owner_key or secrets.token_urlsafe(30)
-    resources.owner_key_secret_arn = create_owner_key_secret(boto3.client("secretsmanager"), config, key)
+    key = owner_key or new_owner_key()
+    resources.owner_key_secret_arn = create_owner_key_secret(secretsmanager, config, key)
     for spec in TABLES:
         description = create_table(dynamodb, spec, config)
         resources.table_names[spec.key] = description["TableName"]

@@ -168,7 +168,6 @@ class LocalStack:
         )
         self.restored = state.restore(self.dynamodb, self.resources.table_names, options.data_dir)
         state.write_sites(options.data_dir, self.config.sites)
-        state.write_dashboard_url(options.data_dir, options.dashboard_origin + "/")
         from local_stack.functions import load_functions
 
         management = f"http://{options.host}:{options.management_port}/{self.config.namespace}"
@@ -188,6 +187,8 @@ class LocalStack:
             allowed_origins=self.config.sites.allowed_origins | {options.dashboard_origin},
             stats=self.gateway.stats,
         )
+        # Kept after a stop (outputs.json is not): ./admin.sh share-link runs on a stopped stack.
+        state.write_dashboard_url(options.data_dir, self.outputs["DashboardUrl"])
         self.triggers: list[Any] = []
         for spec in (*QUEUES, PUSH_REQUESTS):
             url = self.resources.queue_urls[spec.key]

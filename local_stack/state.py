@@ -18,12 +18,11 @@ from __future__ import annotations
 import base64
 import json
 import os
-import secrets
-import string
 from pathlib import Path
 from typing import Any
 
 from local_stack.functions import AWS_LOCK
+from local_stack.resources import new_owner_key
 from viewcount.sites import Sites
 from viewcount.tables.page_counts import durable_attributes
 from viewcount_infra.topology import COUNTS, READERS, TABLES, VISITOR_DAYS
@@ -58,8 +57,7 @@ def owner_key(data_dir: Path, *, make: bool = False) -> str | None:
     if not make:
         return None
     data_dir.mkdir(parents=True, exist_ok=True)
-    alphabet = string.ascii_letters + string.digits
-    key = "".join(secrets.choice(alphabet) for _ in range(40))
+    key = new_owner_key()
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as file:
         file.write(key + "\n")

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   admin, dayIn, humanContext, humanUserAgent, launchBrowser, LocalStack, nextViewSent, outputLine, ROOT, shiftDay,
-  stackClock,
+  signInToDashboard, stackClock,
 } from '../tests/browser/helpers.mjs';
 
 const out = path.resolve(process.argv[2] ?? path.join(ROOT, 'docs', 'images', 'dashboard.png'));
@@ -150,10 +150,8 @@ try {
   const key = outputLine(await admin(stack, 'dashboard-url'), 'Key');
   const context = await humanContext(browser, { viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
-  await page.goto(stack.dashboardUrl);
-  await page.fill('#signin input[name=key]', key);
-  await page.click('#signin button[type=submit]');
-  await page.waitForFunction(() => document.body.dataset.ready === '1' && !document.body.dataset.loading, null, { timeout: 30000 });
+  await signInToDashboard(page, stack, key, 30000);
+  await page.waitForFunction(() => !document.body.dataset.loading, null, { timeout: 30000 });
   await page.waitForFunction(() => document.querySelector('[data-live=state]')?.textContent.trim() === 'live', null, { timeout: 30000 });
   await page.evaluate(() => document.activeElement?.blur());
   await page.screenshot({ path: out });

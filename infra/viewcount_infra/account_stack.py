@@ -8,10 +8,12 @@ it lives in this stack of its own, which every namespace in the account shares a
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, CfnOutput, RemovalPolicy, Stack, Validations
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from constructs import Construct
+
+from viewcount_infra.nag import acknowledge
 
 # One per account and region, whatever the namespace: its name carries none.
 ACCOUNT_STACK_NAME = "Viewcount-ApiGatewayAccount"
@@ -31,13 +33,12 @@ class ApiGatewayAccountStack(Stack):
         # Kept if the stack goes anyway: the account's setting would still point at it.
         role.apply_removal_policy(RemovalPolicy.RETAIN)
         apigw.CfnAccount(self, "Account", cloud_watch_role_arn=role.role_arn)
-        Validations.of(self).acknowledge(
-            Acknowledgment(
-                id=f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{LOGGING_POLICY}]",
-                reason=(
-                    "The account-level role API Gateway uses to write access logs; AWS documents this managed "
-                    "policy for it and it grants only log writes."
-                ),
-            )
+        acknowledge(
+            self,
+            f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{LOGGING_POLICY}]",
+            (
+                "The account-level role API Gateway uses to write access logs; AWS documents this managed "
+                "policy for it and it grants only log writes."
+            ),
         )
         CfnOutput(self, "CloudWatchRoleArn", value=role.role_arn, description="API Gateway's account-wide logging role")

@@ -154,7 +154,7 @@ class FunctionSpec:
 CONNECT = FunctionSpec(
     "connect", "connect", "Admits the sites' own origins and judges the reader's browser", 256, 5,
     # A dashboard's connection comes with a ticket, which it takes (deletes): nothing else.
-    table_actions={"access": ("dynamodb:DeleteItem",)}, key_prefixes={"access": ("ticket#",)},
+    table_actions={"access": ("dynamodb:DeleteItem",)}, key_prefixes={"access": (access.TICKET_PREFIX,)},
     needs_sites=True, knows_dashboard=True,
 )  # fmt: skip
 VIEWS = FunctionSpec(
@@ -400,9 +400,19 @@ STREAM_TUMBLING_WINDOW_SECONDS = 900
 PUSH_REQUESTS = QueueSpec("push-requests", PUSH_READERS, {})
 
 
+def stack_name(namespace: str) -> str:
+    """The CloudFormation stack of a namespace (infra/app.py), whose outputs name its addresses."""
+    return f"Viewcount-{namespace}"
+
+
 def owner_key_secret_name(config: DeploymentConfig) -> str:
     """The dashboard's owner key: a secret of 40 random letters and digits."""
-    return f"{config.prefix}-owner-key"
+    return owner_key_secret_name_of(config.namespace)
+
+
+def owner_key_secret_name_of(namespace: str) -> str:
+    """The owner key's secret in that namespace (owner_key_secret_name, with no config at hand)."""
+    return f"{DeploymentConfig.prefix_of(namespace)}-owner-key"
 
 
 def stream_dlq_name(config: DeploymentConfig) -> str:

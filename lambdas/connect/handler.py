@@ -9,10 +9,9 @@ for a reader. A dashboard's context names the site it watches, and it can count 
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
-
-import boto3
 
 from viewcount.admission import Admission, admit, admitted_origin
 from viewcount.bots import prepare
@@ -22,8 +21,15 @@ from viewcount.tables.access import AccessTable
 from viewcount.use_cases.dashboard_access import TICKET
 
 settings = ConnectSettings.from_env()
-tickets = AccessTable(boto3.client("dynamodb"), settings.access_table)
 prepare()
+
+
+@functools.cache
+def tickets() -> AccessTable:
+    """Made on the first dashboard connection: every reader's cold start goes without boto3."""
+    import boto3
+
+    return AccessTable(boto3.client("dynamodb"), settings.access_table)
 
 
 def policy(effect: str, method_arn: str, context: dict[str, str] | None = None) -> dict[str, Any]:
@@ -57,7 +63,7 @@ def dashboard_policy(event: dict[str, Any]) -> dict[str, Any]:
     origin = admitted_origin(event.get("headers"), settings.dashboard_origins)
     ticket = (event.get("queryStringParameters") or {}).get("ticket", "")
     # Only a ticket of the shape issued is looked up: a junk one costs no delete.
-    site = tickets.take_ticket(ticket, int(time.time())) if origin and TICKET.fullmatch(ticket) else None
+    site = tickets().take_ticket(ticket, int(time.time())) if origin and TICKET.fullmatch(ticket) else None
     if origin is None or site not in settings.sites.ids:
         count("ConnectionsRefused")
         return policy("Deny", event["methodArn"])

@@ -12,7 +12,7 @@ import boto3
 from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 
 from viewcount.batches import EventType, partial_response
-from viewcount.deployment_checks import log_smoke_batch
+from viewcount.deployment_checks import RECORDS_WITHOUT_A_VIEW, log_smoke_batch
 from viewcount.observability import count, logger, metrics
 from viewcount.settings import CountViewsSettings
 from viewcount.tables.visitor_days import LoggedView, is_view_image, logged_view
@@ -50,10 +50,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     views, unreadable = read_views(DynamoDBStreamEvent(event))
     if unreadable:
         # Not retried: the stack wrote these items itself, so another delivery cannot mend them.
-        logger.error("visitor day records without a view", extra={"sequence_numbers": sorted(unreadable)})
+        logger.error(RECORDS_WITHOUT_A_VIEW, extra={"sequence_numbers": sorted(unreadable)})
         count("ViewsUnreadable", len(unreadable))
     failed = count_views.count_batch(views, shard, int(time.time()))
-    log_smoke_batch(event, [view.site for view in views if view.sequence_number not in failed])
+    log_smoke_batch(event, views, failed)
     response = partial_response(event, failed, EventType.DynamoDBStreams, context)
     # A tumbling-window invocation must hand back a state; the counters keep theirs.
     return {**response, "state": {}}

@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from viewcount import errors
 from viewcount.admission import admitted_origin
-from viewcount.http_responses import json_answer
+from viewcount.http_responses import json_answer, refusal
 from viewcount.observability import count_one, logger
 from viewcount.settings import DashboardApiSettings
 from viewcount.tables.access import AccessTable
@@ -25,7 +25,6 @@ from viewcount.tables.history import HistoryTable
 from viewcount.tables.page_counts import PageCountsTable
 from viewcount.use_cases.answer_dashboard import AnswerDashboard
 from viewcount.use_cases.dashboard_access import AccessRefused, DashboardAccess
-from viewcount.wire import error_frame
 
 settings = DashboardApiSettings.from_env()
 dynamodb = boto3.client("dynamodb")
@@ -62,8 +61,8 @@ def handler(event: APIGatewayProxyEventV2, context: Any) -> dict[str, Any]:
         # The code only: a refusal's detail may echo what was asked, never the key.
         logger.info("dashboard request refused", extra={"code": refused.code, "status": refused.status})
         count_one("DashboardRefusals", "code", refused.code)
-        return json_answer(refused.status, origin, error_frame(refused.code, refused.detail))
+        return refusal(refused.status, origin, refused.code, refused.detail)
     except (BotoCoreError, ClientError, parameters.GetParameterError):
         logger.exception("dashboard request failed")
-        return json_answer(503, origin, error_frame(errors.UNAVAILABLE, "the stats could not be read; try again"))
+        return refusal(503, origin, errors.UNAVAILABLE, "the stats could not be read; try again")
     return json_answer(200, origin, body)

@@ -11,12 +11,11 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2,
 
 from viewcount import errors
 from viewcount.errors import RejectedFrame
-from viewcount.http_responses import PUBLIC_CACHE, json_answer
+from viewcount.http_responses import PUBLIC_CACHE, json_answer, refusal
 from viewcount.observability import logger
 from viewcount.settings import PublicCounterSettings
 from viewcount.tables.page_counts import PageCountsTable
 from viewcount.use_cases.public_counter import badge_svg, public_count, public_site
-from viewcount.wire import error_frame
 
 settings = PublicCounterSettings.from_env()
 counters = PageCountsTable(boto3.client("dynamodb"), settings.counts_table)
@@ -32,7 +31,7 @@ def handler(event: APIGatewayProxyEventV2, context: Any) -> dict[str, Any]:
     except RejectedFrame as rejected:
         logger.info("public counter refused", extra={"code": rejected.code})
         status = 404 if rejected.code == errors.NOT_PUBLIC else 400
-        return json_answer(status, None, error_frame(rejected.code, rejected.detail))
+        return refusal(status, None, rejected.code, rejected.detail)
     if event.raw_path.endswith("/badge"):
         return {
             "statusCode": 200,

@@ -37,9 +37,10 @@ def json_answer(
     return {"statusCode": status, "headers": headers, "body": encode_frame(body).decode()}
 
 
-def refusal(status: int, origin: str, code: str, detail: str) -> dict[str, Any]:
-    """An error frame with its stable code (viewcount.errors), as the WebSocket sends one."""
-    return answer(status, origin, error_frame(code, detail))
+def refusal(status: int, origin: str | None, code: str, detail: str) -> dict[str, Any]:
+    """An error frame with its stable code (viewcount.errors), as the WebSocket sends one;
+    with CORS for `origin` as json_answer gives it."""
+    return json_answer(status, origin, error_frame(code, detail))
 
 
 def forbidden() -> dict[str, Any]:

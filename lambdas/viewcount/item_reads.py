@@ -1,4 +1,4 @@
-"""Reading many items by key with BatchGetItem, unprocessed keys included."""
+"""Reading many items: by key with BatchGetItem, unprocessed keys included, and every page of a Query."""
 
 from __future__ import annotations
 
@@ -32,3 +32,15 @@ def batch_get_items(
             backoff = min(backoff * 2, _MAX_BACKOFF_SECONDS)
             request = {**request, "Keys": unprocessed}
     return found
+
+
+def query_all(dynamodb: Any, request: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every item a Query finds (in DynamoDB's typed form), page after page, in its order."""
+    request = dict(request)
+    items: list[dict[str, Any]] = []
+    while True:
+        response = dynamodb.query(**request)
+        items += response.get("Items", [])
+        if "LastEvaluatedKey" not in response:
+            return items
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]

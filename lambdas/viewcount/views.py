@@ -90,6 +90,13 @@ def site_of_view(sites: Sites, origin: str | None, current_page: str) -> Site:
     return site
 
 
+def page_of_path(site: Site, path: str) -> Page:
+    """The page of `site` a view of `path` counts in when it names no article (`/tags/x/`
+    is `path#/tags/x`, the home path `page#Home_Page`, a post's path `post#<id>`), by the
+    site's page rules; RejectedFrame when the path is none."""
+    return classify(path, None, site.page_rules, article=False)
+
+
 # Client view ids are namespaced apart from API Gateway's ids (base64 or request ids, which
 # never hold a colon), and per site, so that no client id can collide with another's view.
 CLIENT_VIEW_ID_PREFIX = "c:"

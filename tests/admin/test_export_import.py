@@ -18,12 +18,12 @@ import pytest
 from moto import mock_aws
 
 from admin.__main__ import main
-from admin.exports import default_range, export_site
+from admin.exports import export_site
 from admin.targets import Tables
 from local_stack.resources import create_table
 from tests.conftest import load_event
 from viewcount.sites import shift_day
-from viewcount.tables.history import HistoryTable
+from viewcount.tables.history import HistoryTable, oldest_kept_day
 from viewcount.tables.page_counts import PageCountsTable, counter_key, pages_of, shown, site_key, title_of
 from viewcount.use_cases.export_history import lifetime_of
 from viewcount.use_cases.import_counts import Imported, ImportPlan, import_counts
@@ -371,7 +371,7 @@ def test_export_reads_by_key_and_never_scans(seeded, tmp_path):
     calls: list[str] = []
     seeded.client.meta.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
     tables = Tables(seeded.client, seeded.names, DeploymentConfig.load("prod", PROD_ENV).sites, "moto")
-    first, last = default_range("2026-11-29")
+    first, last = oldest_kept_day("2026-11-29"), "2026-11-29"
 
     done = export_site(tables, seeded.site, tmp_path, first, last, now=datetime.now(UTC))
 

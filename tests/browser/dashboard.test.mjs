@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import {
   admin, dayIn, humanContext, humanUserAgent, launchBrowser, LocalStack, nextViewSent, outputLine, ROOT, shiftDay,
-  stackClock, WAIT, zoneNearNoon,
+  signInToDashboard, stackClock, WAIT, zoneNearNoon,
 } from './helpers.mjs';
 
 const DAY_SECONDS = 86400;
@@ -220,10 +220,7 @@ describe('the dashboard', () => {
   async function signIn(key) {
     const context = await humanContext(browser);
     const page = await context.newPage();
-    await page.goto(stack.dashboardUrl);
-    await page.fill('#signin input[name=key]', key);
-    await page.click('#signin button[type=submit]');
-    await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: WAIT });
+    await signInToDashboard(page, stack, key);
     return { context, page };
   }
 

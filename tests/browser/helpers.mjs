@@ -327,6 +327,14 @@ export function stackClock() {
 }
 
 // Runs ./admin.sh with the stack's data directory; resolves with its stdout, rejects with its output.
+// Open the dashboard and sign in with a key as its owner does; resolves once its first stats are drawn.
+export async function signInToDashboard(page, stack, key, timeout = WAIT) {
+  await page.goto(stack.dashboardUrl);
+  await page.fill('#signin input[name=key]', key);
+  await page.click('#signin button[type=submit]');
+  await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout });
+}
+
 export function admin(stack, ...args) {
   return new Promise((resolve, reject) => {
     execFile(path.join(ROOT, 'admin.sh'), [...args, '--data-dir', stack.dataDir], { cwd: ROOT, timeout: 60000 }, (error, stdout, stderr) => {

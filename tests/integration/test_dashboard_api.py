@@ -12,10 +12,11 @@ import pytest
 
 from tests.conftest import DASHBOARD_ORIGIN, OWNER_KEY, load_event
 from viewcount import errors
+from viewcount.sites import SMOKE_SITE_ID
 from viewcount.tables.access import AccessTable
 from viewcount.tables.history import HistoryTable
 from viewcount.tables.page_counts import PageCountsTable
-from viewcount.use_cases.dashboard_access import MAX_TRIES, DashboardAccess
+from viewcount.use_cases.dashboard_access import MAX_TRIES, DashboardAccess, revoke_link, share_link
 from viewcount.use_cases.import_counts import Imported, ImportPlan, import_counts
 from viewcount_infra.topology import CONNECT, DASHBOARD_API
 
@@ -147,7 +148,7 @@ def test_a_missing_or_wrong_key_is_refused(api, key):
 
 
 def test_wrong_keys_from_one_address_are_throttled_but_never_the_owners_key(aws, api):
-    token, _ = access(aws).share(aws.config.sites.get("blog"), "editor", NOW)
+    token, _ = share_link(access(aws).access, aws.config.sites.get("blog"), "editor", NOW)
     for _ in range(MAX_TRIES):
         assert refusal(api("GET /dashboard/sites", key="guess", ip="198.51.100.9")) == (401, errors.UNAUTHORIZED)
 
@@ -187,8 +188,8 @@ def test_a_secret_with_a_trailing_newline_still_admits_its_key(aws, api):
 
 
 def test_a_share_link_sees_its_own_site_only_until_it_is_revoked(aws, api):
-    sharing = access(aws)
-    token, link = sharing.share(aws.config.sites.get("notes"), "for my editor", NOW)
+    sharing = access(aws).access
+    token, link = share_link(sharing, aws.config.sites.get("notes"), "for my editor", NOW)
     seed(aws)
 
     status, body, _ = api("GET /dashboard/sites", key=token)
@@ -200,7 +201,7 @@ def test_a_share_link_sees_its_own_site_only_until_it_is_revoked(aws, api):
     # A token of one site does not open another by naming it.
     assert refusal(api("GET /dashboard/sites", key=token.replace("s.notes.", "s.blog."))) == (401, errors.UNAUTHORIZED)
 
-    assert sharing.revoke(aws.config.sites.get("notes"), link.id) == link
+    assert revoke_link(sharing, aws.config.sites.get("notes"), link.id) == link
     assert refusal(api("GET /dashboard/sites", key=token)) == (401, errors.UNAUTHORIZED)
     # Only the token's hash was ever stored.
     assert token not in json.dumps(aws.scan("access"))
@@ -283,6 +284,15 @@ def test_400_days_and_100_rows_are_allowed(aws, api):
 def test_the_owner_names_the_site_where_there_are_several_and_an_unknown_one_is_not_found(api):
     assert refusal(api(query={})) == (400, errors.MISSING_FIELD)
     assert refusal(api(query={"site": "nope"})) == (404, errors.UNKNOWN_SITE)
+
+
+def test_the_smoke_tests_site_is_no_dashboards(api):
+    status, body, _ = api("GET /dashboard/sites")
+
+    assert status == 200 and SMOKE_SITE_ID not in [site["id"] for site in body["sites"]]
+    assert refusal(api(query={"site": SMOKE_SITE_ID})) == (404, errors.UNKNOWN_SITE)
+    ticket = api("POST /dashboard/tickets", body=json.dumps({"site": SMOKE_SITE_ID}), at=time.time())
+    assert refusal(ticket) == (404, errors.UNKNOWN_SITE)
 
 
 # ---- tickets for the live WebSocket ------------------------------------------------------

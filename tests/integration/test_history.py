@@ -18,6 +18,7 @@ from viewcount.tables.history import HistoryTable
 from viewcount.tables.page_counts import PageCountsTable, counts_of
 from viewcount.use_cases.import_counts import Imported, ImportPlan, ImportRefused, import_counts
 from viewcount.use_cases.read_history import RangeRefused, read_history
+from viewcount.use_cases.read_stats import read_stats
 from viewcount_infra.topology import COUNT_VIEWS
 
 ORIGIN = "https://blog.example.com"
@@ -361,6 +362,14 @@ def test_a_range_read_adds_up_a_trace_spread_over_days_without_a_scan(stack):
         "news.ycombinator.com",
         2,
     )
+
+    # Narrowed to a source, each period is read once: its days and the pages index, by period.
+    calls.clear()
+    narrowed = read_stats(
+        stack.counters, stack.history, stack.site, "2026-12-03", "2026-12-05", source="referrer:reddit.com"
+    )
+    assert narrowed.as_json()["totals"]["views"] == 1
+    assert calls.count("Query") == 2 * (3 + 1) and "Scan" not in calls
 
 
 def test_a_range_read_that_would_scan_fails(stack, monkeypatch):

@@ -15,7 +15,7 @@ from tests.integration.pipeline import Pipeline
 from viewcount.tables.access import AccessTable
 from viewcount.tables.history import HistoryTable
 from viewcount.tables.page_counts import PageCountsTable
-from viewcount.use_cases.dashboard_access import AccessRefused, DashboardAccess
+from viewcount.use_cases.dashboard_access import AccessRefused, DashboardAccess, share_link
 from viewcount.use_cases.import_counts import Imported, ImportPlan, import_counts
 from viewcount.use_cases.keep_history import KeepHistory
 from viewcount_infra.topology import TABLES
@@ -81,8 +81,8 @@ def every_kind_of_view(pipeline: Pipeline) -> None:
     import_counts(counters, history, pipeline.config.sites.default, plan)
     # The dashboard: a share link, a ticket, a wrong key.
     access = AccessTable(pipeline.dynamodb, pipeline.resources.table_names["access"])
+    share_link(access, pipeline.config.sites.default, "for an editor", int(time.time()))
     dashboard = DashboardAccess(access, "owner-key", pipeline.config.sites)
-    dashboard.share(pipeline.config.sites.default, "for an editor", int(time.time()))
     viewer = dashboard.viewer("Bearer owner-key", IP, int(time.time()))
     dashboard.issue_ticket(viewer, None, int(time.time()))
     with pytest.raises(AccessRefused):

@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import load_event, with_site
 from viewcount import errors
+from viewcount.sites import SMOKE_PATH, SMOKE_SITE_ID
 from viewcount.tables.history import HistoryTable
 from viewcount.tables.page_counts import PageCountsTable
 from viewcount.use_cases.import_counts import Imported, ImportPlan, import_counts
@@ -46,6 +47,13 @@ def opted_in(aws):
 
 def test_it_is_off_unless_the_site_opts_in(aws, public):
     response = public("/public/counter", site="blog")
+
+    assert response["statusCode"] == 404
+    assert json.loads(response["body"])["error"]["code"] == errors.NOT_PUBLIC
+
+
+def test_the_smoke_tests_site_has_no_public_counter(opted_in, public):
+    response = public("/public/counter", site=SMOKE_SITE_ID, path=SMOKE_PATH + "/")
 
     assert response["statusCode"] == 404
     assert json.loads(response["body"])["error"]["code"] == errors.NOT_PUBLIC

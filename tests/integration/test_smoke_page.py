@@ -11,6 +11,7 @@ import time
 import pytest
 from moto import mock_aws
 
+from local_stack.harness import BROWSER_USER_AGENT as FIREFOX
 from tests.conftest import CHROME, load_event, with_site
 from tests.integration.pipeline import Pipeline
 from viewcount.deployment_checks import SMOKE_VIEW_ACCEPTED, SMOKE_VIEWS_COUNTED
@@ -19,7 +20,6 @@ from viewcount.pages import Page
 from viewcount.sites import SMOKE_PATH, SMOKE_SITE_ID
 from viewcount.tables.page_counts import PageCountsTable, counter_key, counts_of, pages_of, site_counts_of, site_key
 
-FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:150.0) Gecko/20100101 Firefox/150.0"
 ORIGIN = "https://blog.example.com"
 
 

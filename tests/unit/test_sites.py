@@ -174,6 +174,8 @@ def test_the_smoke_tests_site_is_counted_but_listed_nowhere():
     assert SMOKE_SITE_ID not in SITES.as_json()
     assert {entry.origin for entry in smoke.origins} == SITES.allowed_origins
     assert smoke.time_zone == "UTC" and not smoke.page_path_pattern and not smoke.article_id_pattern
+    # As docs/smoke-test.md says: a handful of pages, and about 50 runs a day from one machine.
+    assert (smoke.page_limit, smoke.views_per_page_per_day) == (10, 100)
 
 
 def test_no_configured_site_may_take_the_smoke_tests_id():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Duration, Stack, Validations
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
@@ -13,6 +13,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from viewcount_infra.config import DeploymentConfig
+from viewcount_infra.nag import acknowledge
 
 
 class OperationsAlarms(Construct):
@@ -31,12 +32,11 @@ class OperationsAlarms(Construct):
         # policy, which nobody can edit, does not let CloudWatch use it): no alarm would ever
         # arrive. A key of our own would cost 1 USD a month to hide alarm names and numbers.
         self.topic = sns.Topic(self, "Alarms", topic_name=f"{config.prefix}-alarms", enforce_ssl=True)
-        Validations.of(self.topic).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-SNS2",
-                reason="Alarm notifications hold alarm names and metric values, no reader's data; CloudWatch "
-                "cannot publish to a topic under the AWS managed key, and a customer managed key costs 1 USD a month.",
-            )
+        acknowledge(
+            self.topic,
+            "AwsSolutions-SNS2",
+            "Alarm notifications hold alarm names and metric values, no reader's data; CloudWatch cannot publish "
+            "to a topic under the AWS managed key, and a customer managed key costs 1 USD a month.",
         )
         # The topic's own policy (it enforces TLS) replaces SNS's default one: say who may publish.
         self.topic.add_to_resource_policy(

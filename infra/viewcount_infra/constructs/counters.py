@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, RemovalPolicy, Validations
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
 from viewcount_infra.config import DeploymentConfig
+from viewcount_infra.nag import acknowledge
 from viewcount_infra.topology import STREAM_VIEW_TYPE, TABLES, TableSpec
 
 
@@ -39,12 +40,10 @@ class CounterTables(Construct):
             removal_policy=RemovalPolicy.RETAIN if config.is_production else RemovalPolicy.DESTROY,
         )
         if not spec.backups:
-            Validations.of(table).acknowledge(
-                Acknowledgment(
-                    id="AwsSolutions-DDB3",
-                    reason="Its items must be gone within 48 h (PRIVACY.md); point-in-time recovery would keep "
-                    "them 35 days. They are rebuilt by use: a lost salt or visitor day costs at most a day's "
-                    "uniqueness.",
-                )
+            acknowledge(
+                table,
+                "AwsSolutions-DDB3",
+                "Its items must be gone within 48 h (PRIVACY.md); point-in-time recovery would keep them 35 days. "
+                "They are rebuilt by use: a lost salt or visitor day costs at most a day's uniqueness.",
             )
         return table

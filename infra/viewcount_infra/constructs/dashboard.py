@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, Aws, DefaultStackSynthesizer, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Aws, DefaultStackSynthesizer, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
-from constructs import Construct, IConstruct
+from constructs import Construct
 
 from viewcount_infra.config import CustomDomain, DeploymentConfig
+from viewcount_infra.nag import acknowledge
 
 # What the built dashboard must hold (`node dashboard/build.mjs` writes dist/dashboard/).
 INDEX = "index.html"
@@ -79,7 +80,7 @@ class DashboardSite(Construct):
             removal_policy=RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY,
             auto_delete_objects=not production,
         )
-        self._acknowledge(
+        acknowledge(
             self.bucket,
             "AwsSolutions-S1",
             "Server access logs would record the IP address of everyone who opens the dashboard, which "
@@ -155,7 +156,7 @@ class DashboardSite(Construct):
                 "acknowledgment is not made."
             )
         for rule, reason in reasons.items():
-            self._acknowledge(self.distribution, rule, reason)
+            acknowledge(self.distribution, rule, reason)
 
     @property
     def origin(self) -> str:
@@ -231,8 +232,4 @@ class DashboardSite(Construct):
             },
         }
         for rule, reason in reasons.items():
-            self._acknowledge(handler, rule, reason)
-
-    @staticmethod
-    def _acknowledge(scope: IConstruct, rule: str, reason: str) -> None:
-        Validations.of(scope).acknowledge(Acknowledgment(id=rule, reason=reason))
+            acknowledge(handler, rule, reason)

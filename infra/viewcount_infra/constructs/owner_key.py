@@ -3,11 +3,12 @@ template, no `cdk.out/`) ever holds its value; only the functions whose spec rea
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, RemovalPolicy, Validations
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from viewcount_infra.config import DeploymentConfig
+from viewcount_infra.nag import acknowledge
 from viewcount_infra.topology import owner_key_secret_name
 
 # Letters and digits only: the key is typed or pasted into a form and sent in a header.
@@ -36,14 +37,13 @@ class OwnerKey(Construct):
             # saved sign-in working.
             removal_policy=RemovalPolicy.RETAIN if config.is_production else RemovalPolicy.DESTROY,
         )
-        Validations.of(self.secret).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-SMG4",
-                reason=(
-                    "The owner key is typed into the dashboard and remembered by the browser; automatic "
-                    "rotation would sign every open dashboard out on a schedule. The operator rotates it "
-                    "by hand with `aws secretsmanager put-secret-value` (docs/deploying-the-dashboard.md) "
-                    "when it may have leaked; the API takes the new key within 5 minutes."
-                ),
-            )
+        acknowledge(
+            self.secret,
+            "AwsSolutions-SMG4",
+            (
+                "The owner key is typed into the dashboard and remembered by the browser; automatic "
+                "rotation would sign every open dashboard out on a schedule. The operator rotates it "
+                "by hand with `aws secretsmanager put-secret-value` (docs/deploying-the-dashboard.md) "
+                "when it may have leaked; the API takes the new key within 5 minutes."
+            ),
         )

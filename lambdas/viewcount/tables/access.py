@@ -23,6 +23,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from viewcount.item_reads import query_all
+
 PARTITION_KEY = "key"
 SORT_KEY = "sort"
 EXPIRES_AT = "expiresAt"
@@ -31,6 +33,24 @@ CREATED_AT = "createdAt"
 LABEL = "label"
 TRIES = "tries"
 _TICKET = "ticket"
+SHARE_PREFIX = "share#"
+TICKET_PREFIX = "ticket#"
+TRIES_PREFIX = "tries#"
+
+
+def share_key(site: str) -> str:
+    """The partition of a site's share links."""
+    return SHARE_PREFIX + site
+
+
+def ticket_key(ticket: str) -> str:
+    """The partition of a ticket (its hash: the ticket itself is not kept)."""
+    return TICKET_PREFIX + digest(ticket)
+
+
+def tries_key(who: str) -> str:
+    """The partition of an address's wrong keys (`who`: the keyed hash of the address)."""
+    return TRIES_PREFIX + who
 
 
 def digest(secret: str) -> str:
@@ -65,7 +85,7 @@ class AccessTable:
         self._dynamodb.put_item(
             TableName=self._table,
             Item={
-                **self._key(f"share#{site}", link.token_hash),
+                **self._key(share_key(site), link.token_hash),
                 CREATED_AT: {"N": str(created_at)},
                 LABEL: {"S": label},
             },
@@ -74,30 +94,28 @@ class AccessTable:
 
     def is_shared(self, site: str, token: str) -> bool:
         item = self._dynamodb.get_item(
-            TableName=self._table, Key=self._key(f"share#{site}", digest(token)), ConsistentRead=True
+            TableName=self._table, Key=self._key(share_key(site), digest(token)), ConsistentRead=True
         )
         return "Item" in item
 
     def shares(self, site: str) -> list[ShareLink]:
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "#key = :key",
-            "ExpressionAttributeNames": {"#key": PARTITION_KEY},
-            "ExpressionAttributeValues": {":key": {"S": f"share#{site}"}},
-        }
-        links = []
-        while True:
-            response = self._dynamodb.query(**request)
-            links += [
-                ShareLink(site, item[SORT_KEY]["S"], int(item[CREATED_AT]["N"]), item.get(LABEL, {}).get("S", ""))
-                for item in response.get("Items", [])
-            ]
-            if "LastEvaluatedKey" not in response:
-                return sorted(links, key=lambda link: (link.created_at, link.token_hash))
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        items = query_all(
+            self._dynamodb,
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "#key = :key",
+                "ExpressionAttributeNames": {"#key": PARTITION_KEY},
+                "ExpressionAttributeValues": {":key": {"S": share_key(site)}},
+            },
+        )
+        links = [
+            ShareLink(site, item[SORT_KEY]["S"], int(item[CREATED_AT]["N"]), item.get(LABEL, {}).get("S", ""))
+            for item in items
+        ]
+        return sorted(links, key=lambda link: (link.created_at, link.token_hash))
 
     def remove_share(self, link: ShareLink) -> None:
-        self._dynamodb.delete_item(TableName=self._table, Key=self._key(f"share#{link.site}", link.token_hash))
+        self._dynamodb.delete_item(TableName=self._table, Key=self._key(share_key(link.site), link.token_hash))
 
     # ---- tickets -----------------------------------------------------------------
 
@@ -105,7 +123,7 @@ class AccessTable:
         self._dynamodb.put_item(
             TableName=self._table,
             Item={
-                **self._key(f"ticket#{digest(ticket)}", _TICKET),
+                **self._key(ticket_key(ticket), _TICKET),
                 SITE: {"S": site},
                 EXPIRES_AT: {"N": str(expires_at)},
             },
@@ -117,7 +135,7 @@ class AccessTable:
         try:
             answer = self._dynamodb.delete_item(
                 TableName=self._table,
-                Key=self._key(f"ticket#{digest(ticket)}", _TICKET),
+                Key=self._key(ticket_key(ticket), _TICKET),
                 ConditionExpression="#expires > :now",
                 ExpressionAttributeNames={"#expires": EXPIRES_AT},
                 ExpressionAttributeValues={":now": {"N": str(now)}},
@@ -132,13 +150,13 @@ class AccessTable:
     # ---- wrong keys --------------------------------------------------------------
 
     def tries(self, who: str, slot: int) -> int:
-        item = self._dynamodb.get_item(TableName=self._table, Key=self._key(f"tries#{who}", str(slot)))
+        item = self._dynamodb.get_item(TableName=self._table, Key=self._key(tries_key(who), str(slot)))
         return int(item.get("Item", {}).get(TRIES, {}).get("N", "0"))
 
     def add_try(self, who: str, slot: int, expires_at: int) -> int:
         answer = self._dynamodb.update_item(
             TableName=self._table,
-            Key=self._key(f"tries#{who}", str(slot)),
+            Key=self._key(tries_key(who), str(slot)),
             UpdateExpression="ADD #tries :one SET #expires = :expires",
             ExpressionAttributeNames={"#tries": TRIES, "#expires": EXPIRES_AT},
             ExpressionAttributeValues={":one": {"N": "1"}, ":expires": {"N": str(expires_at)}},

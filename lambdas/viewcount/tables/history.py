@@ -36,8 +36,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from viewcount.item_reads import batch_get_items
-from viewcount.sites import Site
+from viewcount.item_reads import batch_get_items, query_all
+from viewcount.sites import Site, shift_day
 from viewcount.tables.page_counts import (
     IMPORT_PREFIX,
     SITE,
@@ -60,6 +60,13 @@ PAGES = "pages"
 SITE_DAY = SITE  # the sort key of the site's own day
 RETENTION_DAYS = 801  # so that the last 12 months can be compared with the 12 before
 _SECONDS_PER_DAY = 86_400
+
+
+def oldest_kept_day(today: str) -> str:
+    """The oldest of the site's days that the history keeps on `today`: RETENTION_DAYS days,
+    today the last. A day expires RETENTION_DAYS days after it began (`expiresAt`), so the
+    day before this one is gone by today's start (TTL may lag, but it is due)."""
+    return shift_day(today, 1 - RETENTION_DAYS)
 
 
 def day_key(site: str, day: str) -> str:
@@ -178,19 +185,15 @@ class HistoryTable:
         self._dynamodb.delete_item(TableName=self._table, Key=self._key(pages_key(site), part))
 
     def _query(self, partition: str) -> list[Item]:
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "#partition = :partition",
-            "ExpressionAttributeNames": {"#partition": PARTITION_KEY},
-            "ExpressionAttributeValues": {":partition": {"S": partition}},
-        }
-        items: list[Item] = []
-        while True:
-            response = self._dynamodb.query(**request)
-            items += response.get("Items", [])
-            if "LastEvaluatedKey" not in response:
-                return items
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return query_all(
+            self._dynamodb,
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "#partition = :partition",
+                "ExpressionAttributeNames": {"#partition": PARTITION_KEY},
+                "ExpressionAttributeValues": {":partition": {"S": partition}},
+            },
+        )
 
 
 def adjustments_of(item: Item) -> Tally:

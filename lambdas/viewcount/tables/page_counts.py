@@ -248,6 +248,22 @@ def is_source(name: str) -> bool:
     return name.startswith(SOURCE_PREFIXES)
 
 
+def referrer_source(host: str) -> str:
+    """The source name of a referrer host: `referrer:<host>`."""
+    return REFERRER_PREFIX + host
+
+
+def campaign_source(parameter: str, value: str) -> str:
+    """The source name of a campaign tag: `utm_source:<value>` (`utm_medium:`, `utm_campaign:`)."""
+    return parameter + CAMPAIGN_SEPARATOR + value
+
+
+def split_source(name: str) -> tuple[str, str]:
+    """A source name's kind and what it names: (`referrer`, host) or (`utm_source`, value)."""
+    kind, _, value = name.partition(CAMPAIGN_SEPARATOR)
+    return kind, value
+
+
 def source_names(item: Item) -> frozenset[str]:
     """The referrer and campaign counters an item has, for ever and in its day blocks."""
     return frozenset(name for name in item if is_source(_DAY_ATTRIBUTE.sub(r"\2", name)))
@@ -388,8 +404,8 @@ class Title:
 
 def sources_of(views: Iterable[LoggedView]) -> Counter[str]:
     """The views of each referrer host and campaign tag, by source name."""
-    sources = Counter(REFERRER_PREFIX + view.referrer_host for view in views if view.referrer_host)
-    sources.update(name + CAMPAIGN_SEPARATOR + value for view in views for name, value in view.campaign)
+    sources = Counter(referrer_source(view.referrer_host) for view in views if view.referrer_host)
+    sources.update(campaign_source(name, value) for view in views for name, value in view.campaign)
     return sources
 
 
@@ -505,7 +521,8 @@ def within_limit(sources: Counter[str], known: frozenset[str]) -> Counter[str]:
             kept[name] += views
             room -= 1
         else:
-            kept[name.split(CAMPAIGN_SEPARATOR, 1)[0] + CAMPAIGN_SEPARATOR + OTHER_SOURCE] += views
+            kind, _ = split_source(name)  # `referrer` or a campaign parameter
+            kept[campaign_source(kind, OTHER_SOURCE)] += views
     return kept
 
 

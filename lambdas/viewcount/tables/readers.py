@@ -13,6 +13,10 @@ log instead, one item per batch that brought views, whatever the pages:
   replaces the page before's), not counted as reading though still pushed (another tab);
 - `expiresAt`: the TTL, when the last of its connections reaches API Gateway's 2 h limit.
 
+A dashboard's connection is logged as a reader of its own kind: its "page" is
+`watch#<site>` (watch_key), which no page key of the site starts like, so it is never
+counted as reading the site.
+
 An item holds at most MAX_ENTRY_BYTES, so no number of readers makes one write large.
 """
 
@@ -24,12 +28,15 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
+from viewcount.item_reads import query_all
+
 PARTITION_KEY = "slot"
 SORT_KEY = "entry"
 ARRIVED = "arrived"
 GONE = "gone"
 REPLACED = "replaced"
 EXPIRES_AT = "expiresAt"
+WATCH_PREFIX = "watch#"
 
 SLOT_SECONDS = 600
 # API Gateway closes every connection after 2 h, and one that carried no message either way
@@ -50,6 +57,11 @@ def slot_key(slot: int) -> str:
 
 def slot_of(seconds: float) -> str:
     return slot_key(int(seconds) // SLOT_SECONDS)
+
+
+def watch_key(site: str) -> str:
+    """The "page" a dashboard watching the site reads, in `arrived`."""
+    return WATCH_PREFIX + site
 
 
 @dataclass(frozen=True)
@@ -141,22 +153,19 @@ class ReadersTable:
     def entries_in(self, slot: int, since_ms: int) -> list[ReaderEntry]:
         """The entries of one slot written from `since_ms` on, oldest first (eventually
         consistent: one read unit per 8 KB)."""
-        entries = []
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "#slot = :slot AND #entry >= :since",
-            "ExpressionAttributeNames": {"#slot": PARTITION_KEY, "#entry": SORT_KEY},
-            "ExpressionAttributeValues": {
-                ":slot": {"S": slot_key(slot)},
-                ":since": {"S": f"{max(0, since_ms):013d}"},
+        items = query_all(
+            self._dynamodb,
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "#slot = :slot AND #entry >= :since",
+                "ExpressionAttributeNames": {"#slot": PARTITION_KEY, "#entry": SORT_KEY},
+                "ExpressionAttributeValues": {
+                    ":slot": {"S": slot_key(slot)},
+                    ":since": {"S": f"{max(0, since_ms):013d}"},
+                },
             },
-        }
-        while True:
-            response = self._dynamodb.query(**request)
-            entries += [entry_of(item) for item in response.get("Items", [])]
-            if "LastEvaluatedKey" not in response:
-                return entries
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        )
+        return [entry_of(item) for item in items]
 
 
 @dataclass
@@ -228,11 +237,8 @@ class ReaderIndex:
         return sum(1 for connection_id in connection_ids if connection_id not in self.replaced)
 
     def reading_site(self, site: str, now: float) -> int:
-        """How many read some page of the site (a page's key starts with its site)."""
-        prefix = site + "#"
-        return self.reading(
-            c for c, arrival in self.latest.items() if arrival.page_key.startswith(prefix) and self.is_open(c, now)
-        )
+        """How many read some page of the site."""
+        return sum(self.reading_pages(site, now).values())
 
     def reading_pages(self, site: str, now: float) -> dict[str, int]:
         """How many read each of the site's pages now, by counter key (pages nobody reads left out)."""

@@ -117,9 +117,7 @@ class AcceptView:
                 logger.exception("visitor not keyed; the client's word stands")
                 count("UniqueViewsUnchecked")
         self.publish(view)
-        # A beacon is judged by its own request's headers: no authorizer hands anything on.
-        route, handed_on = ("views", request.admission.context()) if view.connection_id else ("http_views", {})
-        log_smoke_view(view.site, route=route, origin=request.admission.origin, authorizer=handed_on)
+        log_smoke_view(view.site, by_connection=bool(view.connection_id), admission=request.admission)
 
     def _tally_bot_view(self, view: AcceptedView, reason: str) -> None:
         """Bots are counted by site, reason and day, so a blogger can see what was filtered."""

@@ -12,10 +12,10 @@ from urllib.parse import parse_qs
 
 from viewcount import errors
 from viewcount.errors import RejectedFrame
-from viewcount.pages import Page, classify
+from viewcount.pages import Page
 from viewcount.sites import Sites
 from viewcount.tables.page_counts import PageCountsTable, counter_key, counts_of, site_counts_of, site_key
-from viewcount.views import site_of_view
+from viewcount.views import page_of_path, site_of_view
 from viewcount.wire import counts_frame, parse_counts_request, parse_frame
 
 
@@ -67,4 +67,4 @@ def _answer(
 
 def _path_key(sites: Sites, origin: str | None, path: str) -> str:
     site = site_of_view(sites, origin, path)
-    return counter_key(site.id, classify(path, None, site.page_rules, article=False))
+    return counter_key(site.id, page_of_path(site, path))

@@ -14,9 +14,9 @@ from typing import Any
 
 from viewcount import errors
 from viewcount.sites import shift_day
-from viewcount.tables.history import RETENTION_DAYS, HistoryTable
+from viewcount.tables.history import RETENTION_DAYS, HistoryTable, oldest_kept_day
 from viewcount.tables.page_counts import PageCountsTable
-from viewcount.use_cases.dashboard_access import AccessRefused, DashboardAccess, Viewer
+from viewcount.use_cases.dashboard_access import TICKET_SECONDS, AccessRefused, DashboardAccess, Viewer
 from viewcount.use_cases.read_stats import DEFAULT_TOP, StatsRefused, read_stats
 
 DEFAULT_DAYS = 30
@@ -69,7 +69,7 @@ class AnswerDashboard:
         # Days the history cannot hold are no range to read (and far ones overflow a date).
         if last > shift_day(today, 1):
             raise bad("to", f"{last} is after the site's today ({today})")
-        if first < shift_day(today, -RETENTION_DAYS):
+        if first < oldest_kept_day(today):
             raise bad("from", f"{first} is older than the {RETENTION_DAYS} days the history keeps")
         top = _whole(query, "top", DEFAULT_TOP)
         try:
@@ -90,7 +90,7 @@ class AnswerDashboard:
         if site_id is not None and not isinstance(site_id, str):
             raise bad("site", "a site id")
         ticket, site = self.access.issue_ticket(viewer, site_id, now)
-        return {"ticket": ticket, "site": site.id, "expiresIn": self.access.ticket_seconds}
+        return {"ticket": ticket, "site": site.id, "expiresIn": TICKET_SECONDS}
 
 
 def _day(query: Mapping[str, str], name: str) -> str | None:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from viewcount import errors
+from viewcount.errors import RejectedFrame
 from viewcount.sites import Site, Sites
 from viewcount.tables.access import AccessTable, ShareLink, digest
 
@@ -32,14 +33,13 @@ OWNER = "owner"
 SHARE = "share"
 
 
-class AccessRefused(Exception):
-    """A request without the right to what it asks; `status` and `code` say which refusal."""
+class AccessRefused(RejectedFrame):
+    """A request without the right to what it asks: a refusal's `code` and `detail`, and the
+    HTTP `status` that answers it."""
 
     def __init__(self, status: int, code: str, detail: str) -> None:
-        super().__init__(detail)
+        super().__init__(code, detail)
         self.status = status
-        self.code = code
-        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,6 @@ def new_share_token(site: str) -> str:
 
 
 class DashboardAccess:
-    ticket_seconds = TICKET_SECONDS
-
     def __init__(self, access: AccessTable, owner_key: str | Callable[[], str], sites: Sites) -> None:
         """`owner_key` is the key, or how to read it (the deployed API re-reads its secret every
         few minutes, so that a rotated key takes over without a redeploy)."""
@@ -87,17 +85,16 @@ class DashboardAccess:
             return Viewer(OWNER, tuple(self.sites))
         who = hmac.new(owner_key.encode(), source_ip.encode(), hashlib.sha256).hexdigest()[:32]
         slot = now // TRIES_SLOT_SECONDS
-        if self.access.tries(who, slot) >= MAX_TRIES:
-            raise AccessRefused(429, errors.TOO_MANY_TRIES, "too many wrong keys from here; try again in 10 minutes")
-        viewer = self._shared(key)
-        if viewer is None:
+        tries = self.access.tries(who, slot)
+        if tries < MAX_TRIES:
+            viewer = self._shared(key)
+            if viewer is not None:
+                return viewer
             tries = self.access.add_try(who, slot, (slot + 2) * TRIES_SLOT_SECONDS)
-            if tries > MAX_TRIES:  # a burst that read the count before it reached the limit
-                raise AccessRefused(
-                    429, errors.TOO_MANY_TRIES, "too many wrong keys from here; try again in 10 minutes"
-                )
-            raise AccessRefused(401, errors.UNAUTHORIZED, "a valid key is needed: Authorization: Bearer <key>")
-        return viewer
+            if tries <= MAX_TRIES:
+                raise AccessRefused(401, errors.UNAUTHORIZED, "a valid key is needed: Authorization: Bearer <key>")
+        # The limit reached already, or by a burst that read the count before it reached it.
+        raise AccessRefused(429, errors.TOO_MANY_TRIES, "too many wrong keys from here; try again in 10 minutes")
 
     def _shared(self, key: str) -> Viewer | None:
         """The viewer of a live share link's token."""
@@ -114,17 +111,21 @@ class DashboardAccess:
         self.access.add_ticket(ticket, site.id, now + TICKET_SECONDS)
         return ticket, site
 
-    # ---- share links (the operator's, ./admin.sh share-link) -----------------------
 
-    def share(self, site: Site, label: str, now: int) -> tuple[str, ShareLink]:
-        token = new_share_token(site.id)
-        return token, self.access.add_share(site.id, token, now, label)
+# ---- share links (the operator's, ./admin.sh share-link) -------------------------------
 
-    def revoke(self, site: Site, token_or_id: str) -> ShareLink | None:
-        """Revoke the link by its token or the id `share-link list` shows; None when no link matches."""
-        token_hash = digest(token_or_id)
-        for link in self.access.shares(site.id):
-            if link.id == token_or_id or hmac.compare_digest(link.token_hash, token_hash):
-                self.access.remove_share(link)
-                return link
-        return None
+
+def share_link(access: AccessTable, site: Site, label: str, now: int) -> tuple[str, ShareLink]:
+    """A new share link of the site: its token (shown once) and the link as it is kept."""
+    token = new_share_token(site.id)
+    return token, access.add_share(site.id, token, now, label)
+
+
+def revoke_link(access: AccessTable, site: Site, token_or_id: str) -> ShareLink | None:
+    """Revoke the link by its token or the id `share-link list` shows; None when no link matches."""
+    token_hash = digest(token_or_id)
+    for link in access.shares(site.id):
+        if link.id == token_or_id or hmac.compare_digest(link.token_hash, token_hash):
+            access.remove_share(link)
+            return link
+    return None

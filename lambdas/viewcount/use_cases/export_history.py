@@ -1,18 +1,20 @@
 """Read a site's history day by day, each page's day whole: what `./admin.sh export` writes,
-and what a stats read narrowed to one referrer or campaign adds up.
+what read_history sums up and what a stats read narrowed to one referrer or campaign adds up.
 
-read_history answers a range with totals and ranked lists; an export (and a source's
-series) needs every page's tally of every day, sources included, and each counter's
-lifetime numbers. Both are read the same way, and a day is merged as read_history merges
-it (tables.history.merged_tally): the blocks moved to the History table, the block still
-on a counter (which stands for its own moved copy), every import and adjustment.
+An export (and a source's series) needs every page's tally of every day, sources included,
+and each counter's lifetime numbers; read_history's totals and ranked lists are a summary
+of the same read (read_history.summarise). A day is merged by tables.history.merged_tally:
+the blocks moved to the History table, the block still on a counter (which stands for its
+own moved copy), every import and adjustment.
 
 The reads are bounded and never a Scan:
 - a site: one Query of its pages index, one BatchGetItem per 100 counters (lifetime
   numbers, titles, the days still on them), one Query per day (every page's day and the
   site's), one BatchGetItem per 100 days of bot tallies, and one per 100 counters of pages
   the days name that the index does not list;
-- a page: one BatchGetItem per 100 days, and one of its counter.
+- a page: one BatchGetItem per 100 days, and one of its counter;
+- the site's own days only (`page=SITE_DAY`): one BatchGetItem per 100 days, and one per
+  100 of its counter and its bot days.
 """
 
 from __future__ import annotations
@@ -61,13 +63,15 @@ class HistoryDay:
 @dataclass
 class StoredHistory:
     """A site's (or a page's) days from `first` to `last`, and the counters read for them
-    (by page, and `site`): their lifetime numbers and titles."""
+    (by page, and `site`): their lifetime numbers and titles. `page` is the page read, or
+    SITE_DAY for the site's own days only, or None for the whole site."""
 
     site: Site
     first: str
     last: str
     days: list[HistoryDay]
     counters: dict[str, Item]
+    page: str | None = None
 
     def lifetime(self) -> dict[str, Tally]:
         """Each counter's numbers as they are shown and pushed (counted plus every import):
@@ -107,8 +111,12 @@ def read_days(
     progress: Callable[[str], None] = lambda day: None,
 ) -> StoredHistory:
     """Every day from `first` to `last` (both included) of the site, or of one page (then
-    `site` and `bots` of each day are empty); `progress(day)` after each day is read."""
+    `site` and `bots` of each day are empty), or with `page=SITE_DAY` of the site's own
+    tally and bots only, read by key (then `pages` of each day are empty); `progress(day)`
+    after each day is read."""
     days = days_between(first, last)
+    if page == SITE_DAY:
+        return _site_days(counters, history, site, days, bots, progress)
     if page is not None:
         return _page_days(counters, history, site, days, page, progress)
     parts = [*history.pages(site.id), SITE_DAY]
@@ -152,7 +160,28 @@ def _page_days(
         on_day = {page: merged_tally(stored.get(day), blocks.get(day))} if day in stored or day in blocks else {}
         read.append(HistoryDay(day, on_day))
         progress(day)
-    return StoredHistory(site, days[0], days[-1], read, {page: counter} if counter else {})
+    return StoredHistory(site, days[0], days[-1], read, {page: counter} if counter else {}, page)
+
+
+def _site_days(
+    counters: PageCountsTable,
+    history: HistoryTable,
+    site: Site,
+    days: list[str],
+    bots: bool,
+    progress: Callable[[str], None],
+) -> StoredHistory:
+    stored = history.get_days(site.id, days, SITE_DAY)
+    key = site_key(site.id)
+    items = counters.get_items([key, *(bots_key(site.id, day) for day in days)] if bots else [key])
+    counter = items.get(key, {})
+    blocks: dict[str, DayBlock] = day_blocks(counter)
+    read = []
+    for day in days:
+        tally = merged_tally(stored.get(day), blocks.get(day)) if day in stored or day in blocks else {}
+        read.append(HistoryDay(day, {}, tally, bot_reasons_of(items.get(bots_key(site.id, day), {}))))
+        progress(day)
+    return StoredHistory(site, days[0], days[-1], read, {SITE_DAY: counter} if counter else {}, SITE_DAY)
 
 
 def _key(site: Site, part: str) -> str:

@@ -12,7 +12,7 @@ history's days and ranges include them too.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -98,9 +98,17 @@ class ImportDone:
     pages_listed: int = 0
 
 
-def import_counts(counters: PageCountsTable, history: HistoryTable, site: Site, plan: ImportPlan) -> ImportDone:
+def import_counts(
+    counters: PageCountsTable,
+    history: HistoryTable,
+    site: Site,
+    plan: ImportPlan,
+    step: Callable[[], None] | None = None,
+) -> ImportDone:
     """Write the plan's numbers as its source's contribution, replacing the source's earlier
-    numbers for the same pages, site and days."""
+    numbers for the same pages, site and days: every lifetime first (so that each page is
+    listed and titled however far a stopped run got), then the days, in the plan's order.
+    `step()` after each counter and each day written."""
     plan.check()
     done = ImportDone()
     for part, imported in plan.lifetime.items():
@@ -111,7 +119,11 @@ def import_counts(counters: PageCountsTable, history: HistoryTable, site: Site, 
             history.list_page(site.id, part)
             counters.upkeep(key, Upkeep(listed=True))
             done.pages_listed += 1
+        if step is not None:
+            step()
     for (day, part), imported in plan.days.items():
         history.set_import(site, day, part, plan.source, imported.tally())
         done.days += 1
+        if step is not None:
+            step()
     return done

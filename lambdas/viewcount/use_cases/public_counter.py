@@ -11,9 +11,10 @@ from html import escape
 
 from viewcount import errors
 from viewcount.errors import RejectedFrame
-from viewcount.pages import Page, classify
+from viewcount.pages import Page
 from viewcount.sites import Site, Sites
 from viewcount.tables.page_counts import TOTAL_VIEWS, PageCountsTable, counter_key, shown, site_key
+from viewcount.views import page_of_path
 from viewcount.wire import MAX_URL, validate_article_id
 
 MAX_LABEL = 24
@@ -52,7 +53,7 @@ def public_count(counters: PageCountsTable, site: Site, path: str | None, articl
     elif path:
         if not path.startswith("/") or len(path) > MAX_URL:
             raise RejectedFrame(errors.INVALID_FIELD, f"path must start with / and be at most {MAX_URL} characters")
-        key = counter_key(site.id, classify(path, None, site.page_rules, article=False))
+        key = counter_key(site.id, page_of_path(site, path))
     else:
         key = site_key(site.id)
     views = shown(counters.get_items([key]).get(key, {}), TOTAL_VIEWS)

@@ -6,7 +6,8 @@ table, the block still on a counter (a page not viewed since), and every import'
 Uniques over a range are visitor-days: each day has a salt of its own, so one reader on
 two days is two visitor-days, and nothing here tries to link days to tell otherwise.
 
-The reads are bounded and never a Scan (docs/history.md has their read units):
+The days are read once, by use_cases/export_history.read_days, and summed up here
+(summarise); its reads are bounded and never a Scan (docs/history.md has their read units):
 - a site: one Query per day (every page's day and the site's), one Query of the site's
   pages index, one BatchGetItem per 100 counters (the days still on them, and titles), and
   one per 100 days of bot tallies;
@@ -20,23 +21,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from viewcount.sites import Site, days_between
-from viewcount.tables.history import SITE_DAY, HistoryTable, merged_tally
+from viewcount.tables.history import SITE_DAY, HistoryTable
 from viewcount.tables.page_counts import (
     REFERRER_PREFIX,
     TOTAL_VIEWS,
     UNIQUE_VIEWS,
-    DayBlock,
-    Item,
     PageCountsTable,
     Tally,
-    bot_reasons_of,
-    bots_key,
     counter_key,
-    day_blocks,
     page_of_key,
-    site_key,
-    title_of,
 )
+from viewcount.use_cases.export_history import StoredHistory, read_days
 from viewcount.wire import CAMPAIGN_PARAMETERS, page_fields
 
 # At most this many days in one read: the history keeps 801.
@@ -82,10 +77,14 @@ class HistoryReport:
     def visitor_days(self) -> int:
         return sum(day.visitor_days for day in self.days)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, *, page_keys: bool = False) -> dict[str, Any]:
+        """`./admin.sh history --json`'s answer; with `page_keys`, each page entry starts with
+        its `key` (`post#x`), as the dashboard's stats have it."""
+
         def page_entry(page: PageTotals) -> dict[str, Any]:
             fields = page_fields(page_of_key(counter_key(self.site.id, page.page)))
-            return {**fields, "title": page.title, "views": page.views, "visitorDays": page.visitor_days}
+            key = {"key": page.page} if page_keys else {}
+            return {**key, **fields, "title": page.title, "views": page.views, "visitorDays": page.visitor_days}
 
         return {
             "site": self.site.id,
@@ -110,62 +109,44 @@ def read_history(
 ) -> HistoryReport:  # fmt: skip
     """The site's (or one page's) days from `first` to `last`, both included; the top
     `top` pages, referrers and campaigns."""
+    check_range(first, last)
+    return summarise(read_days(counters, history, site, first, last, page), top)
+
+
+def check_range(first: str, last: str) -> None:
+    """RangeRefused for a range backwards or longer than MAX_DAYS."""
     if last < first:
         raise RangeRefused(f"the range ends ({last}) before it starts ({first})")
-    days = days_between(first, last)
-    if len(days) > MAX_DAYS:
-        raise RangeRefused(f"at most {MAX_DAYS} days at once (asked for {len(days)})")
-    if page is not None:
-        return _page_report(counters, history, site, days, page, top)
-    return _site_report(counters, history, site, days, top)
+    length = len(days_between(first, last))
+    if length > MAX_DAYS:
+        raise RangeRefused(f"at most {MAX_DAYS} days at once (asked for {length})")
 
 
-def _site_report(
-    counters: PageCountsTable, history: HistoryTable, site: Site, days: list[str], top: int
-) -> HistoryReport:
-    stored = {day: history.day(site.id, day) for day in days}
-    parts = [*history.pages(site.id), SITE_DAY]
-    keys = {part: site_key(site.id) if part == SITE_DAY else counter_key(site.id, part) for part in parts}
-    items = counters.get_items(list(keys.values()))
-    blocks = {part: day_blocks(items.get(key, {})) for part, key in keys.items()}
-    series, per_page, sources = [], {}, Counter()
-    for day in days:
-        day_parts = set(stored[day]) | {part for part in parts if day in blocks[part]}
-        for part in sorted(day_parts):
-            tally = merged_tally(stored[day].get(part), blocks.get(part, {}).get(day))
-            if part == SITE_DAY:
-                continue
+def summarise(stored: StoredHistory, top: int = 10) -> HistoryReport:
+    """The days read_days read, summed up: the series (the site's own days, or the page's),
+    the top `top` pages, referrers and campaigns (a page's sources are its own; the site's,
+    its pages'), and the bots filtered."""
+    page = None if stored.page == SITE_DAY else stored.page
+    series, per_page, sources, bots = [], {}, Counter(), Counter()
+    for day in stored.days:
+        for part, tally in day.pages.items():
             totals = per_page.setdefault(part, Counter())
             totals.update({TOTAL_VIEWS: tally.get(TOTAL_VIEWS, 0), UNIQUE_VIEWS: tally.get(UNIQUE_VIEWS, 0)})
             sources.update(_sources(tally))
-        site_day = merged_tally(stored[day].get(SITE_DAY), blocks[SITE_DAY].get(day))
-        series.append(DayTotals(day, site_day.get(TOTAL_VIEWS, 0), site_day.get(UNIQUE_VIEWS, 0)))
-    bot_items = counters.get_items([bots_key(site.id, day) for day in days])
-    bots: Counter[str] = Counter()
-    for item in bot_items.values():
-        bots.update(bot_reasons_of(item))
-    ranked = sorted(per_page.items(), key=lambda entry: (-entry[1][TOTAL_VIEWS], -entry[1][UNIQUE_VIEWS], entry[0]))
-    pages = [
-        PageTotals(part, title_of(items.get(keys.get(part, ""), {})), totals[TOTAL_VIEWS], totals[UNIQUE_VIEWS])
-        for part, totals in ranked[:top]
-    ]
-    return _report(site, days, None, series, pages, sources, top, dict(bots))
-
-
-def _page_report(
-    counters: PageCountsTable, history: HistoryTable, site: Site, days: list[str], page: str, top: int
-) -> HistoryReport:
-    stored = history.get_days(site.id, days, page)
-    counter: Item = counters.get_items([counter_key(site.id, page)]).get(counter_key(site.id, page), {})
-    blocks: dict[str, DayBlock] = day_blocks(counter)
-    series, sources = [], Counter()
-    for day in days:
-        tally = merged_tally(stored.get(day), blocks.get(day))
-        series.append(DayTotals(day, tally.get(TOTAL_VIEWS, 0), tally.get(UNIQUE_VIEWS, 0)))
-        sources.update(_sources(tally))
-    views, visitor_days = sum(d.views for d in series), sum(d.visitor_days for d in series)
-    pages = [PageTotals(page, title_of(counter), views, visitor_days)]
-    return _report(site, days, page, series, pages, sources, top, {})
+        own = day.pages.get(page, {}) if page is not None else day.site
+        series.append(DayTotals(day.day, own.get(TOTAL_VIEWS, 0), own.get(UNIQUE_VIEWS, 0)))
+        bots.update(day.bots)
+    titles = stored.titles()
+    if page is not None:  # the page's own line, read or not
+        views, visitor_days = sum(day.views for day in series), sum(day.visitor_days for day in series)
+        pages = [PageTotals(page, titles.get(page), views, visitor_days)]
+    else:
+        ranked = sorted(per_page.items(), key=lambda entry: (-entry[1][TOTAL_VIEWS], -entry[1][UNIQUE_VIEWS], entry[0]))
+        pages = [
+            PageTotals(part, titles.get(part), totals[TOTAL_VIEWS], totals[UNIQUE_VIEWS])
+            for part, totals in ranked[:top]
+        ]
+    return _report(stored, page, series, pages, sources, top, dict(bots))
 
 
 def _sources(tally: Tally) -> Counter[str]:
@@ -173,8 +154,7 @@ def _sources(tally: Tally) -> Counter[str]:
 
 
 def _report(
-    site: Site,
-    days: list[str],
+    stored: StoredHistory,
     page: str | None,
     series: list[DayTotals],
     pages: list[PageTotals],
@@ -191,9 +171,9 @@ def _report(
         key=lambda entry: (-entry[2], entry[0], entry[1]),
     )
     return HistoryReport(
-        site=site,
-        first=days[0],
-        last=days[-1],
+        site=stored.site,
+        first=stored.first,
+        last=stored.last,
         page=page,
         days=series,
         pages=pages,

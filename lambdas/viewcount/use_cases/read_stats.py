@@ -7,12 +7,11 @@ count only the views that came from it: a page's day tallies hold its sources, a
 site's are its pages' summed. Visitors are not kept per source, so visitor-days are then
 None. The ranked lists, the page's own numbers and the bots stay those of the whole range.
 
-Reads: one read_history call for the range (docs/history.md has its read units), and the
-previous period's totals by key (the site's days and bot days, and its counter: about one
-read unit per two days), or for a page a second read_history of its own days. With a source,
-each period's days are read once more, page by page (use_cases/export_history.read_days),
-for read_history sums the sources over the range, not per day: about three range reads in
-all. The range is bounded to MAX_RANGE_DAYS days and the lists to MAX_TOP rows.
+Reads: one read_days of the range (docs/history.md has its read units), from which the
+report and, with a source, the source's views per day are summed; and the previous period's
+totals by key (the site's days and bot days, and its counter: about one read unit per two
+days), or for a page its own days, or with a source a second read_days of the whole site.
+The range is bounded to MAX_RANGE_DAYS days and the lists to MAX_TOP rows.
 """
 
 from __future__ import annotations
@@ -21,26 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from viewcount.errors import RejectedFrame
-from viewcount.pages import classify
 from viewcount.sites import Site, days_between, shift_day
-from viewcount.tables.history import SITE_DAY, HistoryTable, merged_tally
-from viewcount.tables.page_counts import (
-    SOURCE_PREFIXES,
-    TOTAL_VIEWS,
-    UNIQUE_VIEWS,
-    PageCountsTable,
-    bot_reasons_of,
-    bots_key,
-    counter_key,
-    day_blocks,
-    is_page_part,
-    page_key,
-    page_of_key,
-    site_key,
-)
+from viewcount.tables.history import SITE_DAY, HistoryTable
+from viewcount.tables.page_counts import SOURCE_PREFIXES, PageCountsTable, is_page_part, page_key
 from viewcount.use_cases.export_history import read_days, source_views
-from viewcount.use_cases.read_history import HistoryReport, PageTotals, RangeRefused, read_history
-from viewcount.wire import page_fields
+from viewcount.use_cases.read_history import HistoryReport, RangeRefused, summarise
+from viewcount.views import page_of_path
 
 MAX_RANGE_DAYS = 400
 MAX_TOP = 100
@@ -75,43 +60,44 @@ class StatsDay:
 
 @dataclass
 class StatsReport:
-    site: Site
-    first: str
-    last: str
-    page: str | None  # `post#x`, `path#/x`, `page#Home_Page`
     source: str | None
     totals: StatsTotals
     previous_first: str
     previous_last: str
     previous: StatsTotals
     days: list[StatsDay]
-    history: HistoryReport  # the range as read_history has it: the lists, the page, the bots
+    history: HistoryReport  # the range summed up: the site, the range, the page, the lists, the bots
+
+    @property
+    def site(self) -> Site:
+        return self.history.site
+
+    @property
+    def first(self) -> str:
+        return self.history.first
+
+    @property
+    def last(self) -> str:
+        return self.history.last
+
+    @property
+    def page(self) -> str | None:  # `post#x`, `path#/x`, `page#Home_Page`
+        return self.history.page
 
     def as_json(self) -> dict[str, Any]:
-        """`GET /dashboard/stats`'s answer, but for `today`, which the caller knows."""
-        history = self.history
+        """`GET /dashboard/stats`'s answer, but for `today`, which the caller knows: the
+        history's, its pages keyed, narrowed to the source and with the previous period."""
+        shown = self.history.as_json(page_keys=True)
+        head = {name: shown.pop(name) for name in ("site", "timeZone", "from", "to", "page")}
+        del shown["totals"], shown["days"]  # the range's own: narrowed to the source here
         return {
-            "site": self.site.id,
-            "timeZone": self.site.time_zone,
-            "from": self.first,
-            "to": self.last,
-            "page": self._page_entry(history.pages[0]) if self.page and history.pages else None,
+            **head,
             "source": self.source,
             "totals": self.totals.as_json(),
             "previous": {"from": self.previous_first, "to": self.previous_last, "totals": self.previous.as_json()},
             "days": [{"day": d.day, "views": d.views, "visitorDays": d.visitor_days} for d in self.days],
-            "pages": [self._page_entry(page) for page in history.pages],
-            "referrers": [{"host": host, "views": views} for host, views in history.referrers],
-            "campaigns": [
-                {"parameter": parameter, "value": value, "views": views}
-                for parameter, value, views in history.campaigns
-            ],
-            "bots": dict(history.bots),
+            **shown,  # the pages, referrers, campaigns and bots of the range
         }
-
-    def _page_entry(self, page: PageTotals) -> dict[str, Any]:
-        fields = page_fields(page_of_key(counter_key(self.site.id, page.page)))
-        return {"key": page.page, **fields, "title": page.title, "views": page.views, "visitorDays": page.visitor_days}
 
 
 def page_in(site: Site, text: str) -> str:
@@ -124,7 +110,7 @@ def page_in(site: Site, text: str) -> str:
             "page", f"a page is a path (/tags/x) or a page key (post#id, path#/x, page#Name); got {text!r}"
         )
     try:
-        return page_key(classify(text, None, site.page_rules, article=False))
+        return page_key(page_of_path(site, text))
     except RejectedFrame as error:
         raise StatsRefused("page", error.detail) from None
 
@@ -158,29 +144,24 @@ def read_stats(
     if source is not None:
         check_source(source)
     previous_first, previous_last = shift_day(first, -length), shift_day(first, -1)
-    now = read_history(counters, history, site, first, last, part, top=top)
+    stored = read_days(counters, history, site, first, last, part)
+    now = summarise(stored, top)
     if source is None:
         days = [StatsDay(day.day, day.views, day.visitor_days) for day in now.days]
         totals = _totals(now)
-        # Only the previous period's totals are shown: for the site, its own days and bot days
-        # by key, not every page's day by Query and every counter again.
-        before = read_history(counters, history, site, previous_first, previous_last, part, top=1) if part else None
-        previous = _totals(before) if before else site_totals(counters, history, site, previous_first, previous_last)
+        # Only the previous period's totals are shown: for the site, its own days and bot
+        # days by key, not every page's day by Query and every counter again.
+        before = read_days(counters, history, site, previous_first, previous_last, part or SITE_DAY)
+        previous = _totals(summarise(before, top=1))
     else:
-        counted = source_views(read_days(counters, history, site, first, last, part, bots=False).days, source)
-        earlier = source_views(
-            read_days(counters, history, site, previous_first, previous_last, part, bots=False).days, source
-        )
+        # A source's views are its pages' of each day: each period read whole, once.
+        counted = source_views(stored.days, source)
+        before = read_days(counters, history, site, previous_first, previous_last, part)
+        earlier = source_views(before.days, source)
         days = [StatsDay(day.day, views, None) for day, views in zip(now.days, counted, strict=True)]
         totals = StatsTotals(sum(counted), None, sum(now.bots.values()))
-        # Bots are the site's only (a page has none): the period before's, by key.
-        bots_before = 0 if part else site_totals(counters, history, site, previous_first, previous_last).bot_views
-        previous = StatsTotals(sum(earlier), None, bots_before)
+        previous = StatsTotals(sum(earlier), None, sum(sum(day.bots.values()) for day in before.days))
     return StatsReport(
-        site=site,
-        first=first,
-        last=last,
-        page=part,
         source=source,
         totals=totals,
         previous_first=previous_first,
@@ -188,21 +169,6 @@ def read_stats(
         previous=previous,
         days=days,
         history=now,
-    )
-
-
-def site_totals(counters: PageCountsTable, history: HistoryTable, site: Site, first: str, last: str) -> StatsTotals:
-    """The site's views, visitor-days and bot views from `first` to `last`, read by key: its days
-    in History (one BatchGetItem per 100), its counter (a day's block still on it), and its bot
-    days (one BatchGetItem per 100): what read_history's totals are, without the pages."""
-    days = days_between(first, last)
-    stored = history.get_days(site.id, days, SITE_DAY)
-    items = counters.get_items([site_key(site.id), *(bots_key(site.id, day) for day in days)])
-    blocks = day_blocks(items.get(site_key(site.id), {}))
-    tallies = [merged_tally(stored.get(day), blocks.get(day)) for day in days]
-    bots = sum(sum(bot_reasons_of(items.get(bots_key(site.id, day), {})).values()) for day in days)
-    return StatsTotals(
-        sum(tally.get(TOTAL_VIEWS, 0) for tally in tallies), sum(tally.get(UNIQUE_VIEWS, 0) for tally in tallies), bots
     )
 
 

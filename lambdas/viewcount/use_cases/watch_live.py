@@ -1,12 +1,12 @@
 """The dashboard's live numbers: today's views and visitors of a site, who reads it now and
 which pages, pushed to its dashboards' WebSockets as views are counted, never polled.
 
-A dashboard's connection is a reader of its own kind in the Readers log: its "page" is
-`watch#<site>`, which no page key of the site starts like, so it is never counted as
-reading the site. `watch` (the route) logs it and answers with a first `live` frame; the
-counting function finds it in the log like any reader, and pushes each counted batch of its
-site to it. A dashboard sends `watch` again every few minutes: that keeps its connection
-from API Gateway's 10-minute idle close and its log entry fresh.
+A dashboard's connection is a reader of its own kind in the Readers log (its "page" is
+tables.readers.watch_key), never counted as reading the site. `watch` (the route) logs it and
+answers with a first `live` frame; the counting function finds it in the log like any reader,
+and pushes each counted batch of its site to it. A dashboard sends `watch` again every few
+minutes: that keeps its connection from API Gateway's 10-minute idle close and its log entry
+fresh.
 """
 
 from __future__ import annotations
@@ -25,19 +25,15 @@ from viewcount.tables.page_counts import (
     page_of_key,
     page_part,
     site_key,
+    site_of_key,
     title_of,
 )
-from viewcount.tables.readers import CONNECTION_LIFETIME_SECONDS, Arrival, ReaderLog
+from viewcount.tables.readers import CONNECTION_LIFETIME_SECONDS, Arrival, ReaderLog, watch_key
 from viewcount.use_cases.push_counts import Poster, push_to_connections
 from viewcount.wire import encode_frame, page_fields
 
-WATCH_PREFIX = "watch#"
 # A live frame names at most this many pages: the ones read now, then the ones just counted.
 MAX_LIVE_PAGES = 50
-
-
-def watch_key(site: str) -> str:
-    return WATCH_PREFIX + site
 
 
 def _today(item: Item | None, day: str) -> tuple[int, int]:
@@ -103,8 +99,7 @@ def push_live(
             continue
         try:
             reading = readers.index.reading_pages(site.id, now)
-            prefix = site.id + "#"
-            pages = {key: item for key, item in page_items.items() if key.startswith(prefix)}
+            pages = {key: item for key, item in page_items.items() if site_of_key(key) == site.id}
             frame = live_frame(site, site_items.get(site_key(site.id)), pages, reading, now)
             outcome = push_to_connections(post, watchers, encode_frame(frame))
         except Exception:
